@@ -67,6 +67,9 @@ public sealed partial class Config
 
     public double GetDouble(string path) => Conversions.ToDouble(Find(path), path);
 
+    /// <summary>A number as decimal, read from its original text (so 0.1 stays exactly 0.1).</summary>
+    public decimal GetDecimal(string path) => Conversions.ToDecimal(Find(path), path);
+
     public bool GetBoolean(string path) => Conversions.ToBoolean(Find(path), path);
 
     /// <summary>A duration: a number (milliseconds) or a string with a unit (<c>10s</c>, <c>250 ms</c>, <c>1d</c>).</summary>

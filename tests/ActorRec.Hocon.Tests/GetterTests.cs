@@ -109,4 +109,22 @@ public sealed class GetterTests
         Assert.Throws<HoconException>(() => Sample.GetString(".a"));
         Assert.Equal(["a", "b.c", ""], HoconPath.Parse("a.\"b.c\".\"\""));
     }
+
+    [Theory]
+    [InlineData("2m"), InlineData("2 minutes"), InlineData("2minute"), InlineData("120s"), InlineData("120 second"), InlineData("120000"),
+     InlineData("120000 millis"), InlineData("120000milli"), InlineData("120000 milliseconds"), InlineData("120000000us"), InlineData("120000000 micro"),
+     InlineData("120000000000ns"), InlineData("120000000000 nanos"), InlineData("120000000000nano"), InlineData("0.5 hours"), InlineData("-2m")]
+    public void Every_duration_spelling_reads(string text)
+    {
+        var expected = text.StartsWith('-') ? -120 : text == "0.5 hours" ? 1800 : 120;
+        Assert.Equal(TimeSpan.FromSeconds(expected), Hocon.Resolve("t = \"" + text + "\"").GetDuration("t"));
+    }
+
+    [Fact]
+    public void Decimals_read_exactly_from_the_original_text()
+    {
+        var config = Hocon.Resolve("a = 0.1\nb = 12345678901234567890.5");
+        Assert.Equal(0.1m, config.GetDecimal("a"));
+        Assert.Equal(12345678901234567890.5m, config.GetDecimal("b"));
+    }
 }
