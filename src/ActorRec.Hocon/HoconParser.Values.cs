@@ -94,6 +94,19 @@ internal sealed partial class HoconParser
 
     private HoconArray ParseArray(Token open, IReadOnlyList<string> fieldPath)
     {
+        Enter(open);
+        try
+        {
+            return ParseItems(open, fieldPath);
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    private HoconArray ParseItems(Token open, IReadOnlyList<string> fieldPath)
+    {
         var items = new List<HoconValue>();
         var previous = open;
         while (true)
