@@ -124,8 +124,12 @@ public sealed class SyntaxTests
     public void Json_syntax_is_strict()
     {
         Assert.Throws<HoconException>(() => ConfigFactory.ParseString("{ a = 1 }", new HoconParseOptions { Syntax = HoconSyntax.Json }));
-        var config = ConfigFactory.ParseString("""{"a": {"b": 12345678901234}}""", new HoconParseOptions { Syntax = HoconSyntax.Json });
+        var config = ConfigFactory.ParseString("{\"a\": {\n  \"b\": 12345678901234, \"c\": \"x\"}}", new HoconParseOptions { Syntax = HoconSyntax.Json, OriginName = "a.json" });
         Assert.Equal(12345678901234L, config.Resolve().GetLong("a.b"));
+        var e = Assert.Throws<HoconException>(() => config.Resolve().GetInt("a.c"));
+        Assert.StartsWith("a.json:2:29: 'a.c': expected int", e.Message, StringComparison.Ordinal);
+        var bad = Assert.Throws<HoconException>(() => ConfigFactory.ParseString("{\"a\": 1,}", new HoconParseOptions { Syntax = HoconSyntax.Json, OriginName = "b.json" }));
+        Assert.StartsWith("b.json:1:", bad.Message, StringComparison.Ordinal);
     }
 
     [Fact]
