@@ -127,4 +127,17 @@ public sealed class GetterTests
         Assert.Equal(0.1m, config.GetDecimal("a"));
         Assert.Equal(12345678901234567890.5m, config.GetDecimal("b"));
     }
+
+    [Fact]
+    public void Errors_from_a_sub_config_name_the_full_path()
+    {
+        var sub = Sample.GetConfig("lists");
+        Assert.Equal("lists", sub.PathFromRoot);
+        Assert.Contains("'lists.s': expected int", Assert.Throws<HoconException>(() => sub.GetInt("s")).Message, StringComparison.Ordinal);
+        Assert.Equal("missing config key 'lists.nope'", Assert.Throws<HoconException>(() => sub.GetInt("nope")).Message);
+        var item = Sample.GetConfigList("lists.o")[1];
+        Assert.Contains("'lists.o[1].x': expected boolean", Assert.Throws<HoconException>(() => item.GetBoolean("x")).Message, StringComparison.Ordinal);
+        var settingsError = Assert.Throws<Settings.SettingsException>(() => Settings.SettingsReaders.GetIntInRange(sub, "i", 0, 1));
+        Assert.Equal("lists.i", settingsError.Path);
+    }
 }
