@@ -155,7 +155,9 @@ internal sealed partial class HoconParser
     private void ParseInclude(HoconObject obj, IReadOnlyList<string> objectPath)
     {
         var keyword = Take();
-        SkipWhitespace();
+
+        // The name may follow on a later line (lightbend's test03.conf does this).
+        SkipWhitespaceAndNewlines();
         var required = false;
         var kind = IncludeKind.Heuristic;
         var depth = 0;

@@ -168,7 +168,7 @@ internal sealed partial class HoconParser
         }
 
         var i = 1;
-        while (PeekAt(i).Kind == TokenKind.Whitespace)
+        while (PeekAt(i).Kind is TokenKind.Whitespace or TokenKind.Newline)
         {
             i++;
         }

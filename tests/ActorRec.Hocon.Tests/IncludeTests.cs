@@ -76,4 +76,13 @@ public sealed class IncludeTests
         var e = Hocon.Error("include classpath(\"x.conf\")");
         Assert.Contains("classpath(\"x.conf\") includes are not supported", e.Reason, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_include_name_may_follow_on_a_later_line()
+    {
+        using var dir = new TempDir();
+        dir.Write("x.conf", "x = 1");
+        var main = dir.Write("main.conf", "s {\n  include   \n\n   \"x.conf\"\n}");
+        Assert.Equal(1, ConfigFactory.ParseFile(main).Resolve().GetInt("s.x"));
+    }
 }
