@@ -133,9 +133,9 @@ public sealed unsafe class CpuScoringBackend : IScoringBackend
         }
     }
 
-    public void Relu(Span<float> values) => TensorPrimitives.Max(values, 0f, values);
+    public void Relu(Span<float> values) => ApplyActivation(values, Activation.Relu);
 
-    public void Sigmoid(Span<float> values) => TensorPrimitives.Sigmoid(values, values);
+    public void Sigmoid(Span<float> values) => ApplyActivation(values, Activation.Sigmoid);
 
     public int TopK(ReadOnlySpan<float> query, IEmbeddingTable table, int k, Span<int> rows, Span<float> scores)
     {
@@ -170,6 +170,11 @@ public sealed unsafe class CpuScoringBackend : IScoringBackend
 
     internal static void ApplyActivation(Span<float> values, Activation activation)
     {
+        if (values.IsEmpty)
+        {
+            return; // TensorPrimitives.Sigmoid rejects empty spans
+        }
+
         if (activation == Activation.Relu)
         {
             TensorPrimitives.Max(values, 0f, values);
