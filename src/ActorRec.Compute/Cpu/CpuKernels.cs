@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace ActorRec.Compute.Cpu;
 
@@ -53,24 +54,47 @@ internal sealed unsafe class CpuKernels<TS, TV>(string widthName) : CpuKernelSet
             for (var q0 = 0; q0 < batch; q0 += queryBlock)
             {
                 var q1 = Math.Min(q0 + queryBlock, batch);
+                var qFull = q0 + ((q1 - q0) & ~3);
                 for (var c = t0; c < t1; c++)
                 {
                     var row = table + ((long)(rows == null ? c : rows[c]) * dim);
-                    var q = q0;
-                    for (; q + 4 <= q1; q += 4)
+                    var ahead = c + tileRows;
+                    if (q0 == 0 && ahead < cEnd)
+                    {
+                        // Fetch the next tile while this one is computed: gathered rows defeat the hardware
+                        // prefetcher, and a long per-row computation leaves too few misses in flight otherwise.
+                        Prefetch(table + ((long)(rows == null ? ahead : rows[ahead]) * dim), dim);
+                    }
+
+                    for (var q = q0; q < qFull; q += 4)
                     {
                         var query = queries + ((long)q * dim);
                         Dot1x4(row, query, query + dim, query + (2 * dim), query + (3 * dim), dim, scores + ((long)q * candidates) + c, candidates);
                     }
+                }
 
-                    for (; q < q1; q++)
+                // The last 1-3 queries of the block: one query against four rows at a time (independent accumulators).
+                for (var q = qFull; q < q1; q++)
+                {
+                    var query = queries + ((long)q * dim);
+                    var output = scores + ((long)q * candidates);
+                    var c = t0;
+                    for (; c + 4 <= t1; c += 4)
                     {
-                        scores[((long)q * candidates) + c] = Dot1x1(row, queries + ((long)q * dim), dim);
+                        Dot1x4(query, RowOf(table, rows, c, dim), RowOf(table, rows, c + 1, dim), RowOf(table, rows, c + 2, dim), RowOf(table, rows, c + 3, dim), dim, output + c, 1);
+                    }
+
+                    for (; c < t1; c++)
+                    {
+                        output[c] = Dot1x1(query, RowOf(table, rows, c, dim), dim);
                     }
                 }
             }
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float* RowOf(float* table, int* rows, int c, int dim) => table + ((long)(rows == null ? c : rows[c]) * dim);
 
     public override void ScoreGatheredRange(float* queries, int dim, float* table, int* rows, int candidatesPerQuery, int bStart, int bEnd, float* scores)
     {
@@ -82,6 +106,14 @@ internal sealed unsafe class CpuKernels<TS, TV>(string widthName) : CpuKernelSet
             var c = 0;
             for (; c + 4 <= candidatesPerQuery; c += 4)
             {
+                if (c + 16 < candidatesPerQuery)
+                {
+                    Prefetch(table + ((long)rowIds[c + 12] * dim), dim);
+                    Prefetch(table + ((long)rowIds[c + 13] * dim), dim);
+                    Prefetch(table + ((long)rowIds[c + 14] * dim), dim);
+                    Prefetch(table + ((long)rowIds[c + 15] * dim), dim);
+                }
+
                 Dot1x4(
                     query,
                     table + ((long)rowIds[c] * dim),
@@ -181,6 +213,19 @@ internal sealed unsafe class CpuKernels<TS, TV>(string widthName) : CpuKernelSet
         dst[stride] = s1;
         dst[2 * stride] = s2;
         dst[3 * stride] = s3;
+    }
+
+    /// <summary>Software prefetch of every cache line of one row (x86; a no-op elsewhere).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch(float* row, int dim)
+    {
+        if (Sse.IsSupported)
+        {
+            for (var i = 0; i < dim; i += 16)
+            {
+                Sse.Prefetch0(row + i);
+            }
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
