@@ -44,6 +44,9 @@ internal sealed unsafe class CpuKernels<TS, TV>(string widthName) : CpuKernelSet
     where TS : struct, ISimd<TV>
     where TV : struct
 {
+    /// <summary>How many candidate rows ahead the shared-scoring loop prefetches (measured: 8..128 perform alike).</summary>
+    private const int PrefetchDistance = 32;
+
     public override string WidthName { get; } = widthName;
 
     public override void ScoreSharedRange(float* queries, int batch, int dim, float* table, int* rows, int cStart, int cEnd, float* scores, int candidates, int queryBlock, int tileRows)
@@ -58,10 +61,10 @@ internal sealed unsafe class CpuKernels<TS, TV>(string widthName) : CpuKernelSet
                 for (var c = t0; c < t1; c++)
                 {
                     var row = table + ((long)(rows == null ? c : rows[c]) * dim);
-                    var ahead = c + tileRows;
+                    var ahead = c + PrefetchDistance;
                     if (q0 == 0 && ahead < cEnd)
                     {
-                        // Fetch the next tile while this one is computed: gathered rows defeat the hardware
+                        // Fetch rows ahead while this one is computed: gathered rows defeat the hardware
                         // prefetcher, and a long per-row computation leaves too few misses in flight otherwise.
                         Prefetch(table + ((long)(rows == null ? ahead : rows[ahead]) * dim), dim);
                     }
