@@ -371,6 +371,27 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
         }
     }
 
+    /// <summary>
+    /// Frees the device copy of <paramref name="table"/> (device copies otherwise live as long as the backend);
+    /// a later call with the table uploads it again. Returns false when the table had no device copy.
+    /// </summary>
+    public bool Release(IEmbeddingTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        lock (_gate)
+        {
+            Enter();
+            if (!_tables.Remove(table, out var deviceTable))
+            {
+                return false;
+            }
+
+            _cu.Check(_cu.StreamSynchronize(_stream), "cuStreamSynchronize");
+            deviceTable.Storage.Free();
+            return true;
+        }
+    }
+
     public void Dispose()
     {
         lock (_gate)
