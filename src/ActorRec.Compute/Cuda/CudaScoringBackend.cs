@@ -475,6 +475,13 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
         args[4] = &dr;
         args[5] = &candidates;
         args[6] = &ds;
+        if (batch == 1)
+        {
+            // One query: a warp per candidate row reads it coalesced; the 32-query tile would idle 31/32 of its work.
+            Launch(_scoreGathered, (uint)(((long)candidates + 7) / 8), 1, 256, 1, args, "score_gathered");
+            return;
+        }
+
         Launch(_scoreShared, (uint)((candidates + 31) / 32), (uint)((batch + 31) / 32), 32, 8, args, "score_shared");
     }
 
