@@ -1,0 +1,273 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using ActorRec.Recommender.Domain;
+using ActorRec.Recommender.Learning;
+
+namespace ActorRec.Recommender.Users;
+
+/// <summary>
+/// The live state of one user, as held by the persistent UserActor. <see cref="Apply"/> is a pure state transition
+/// (its only inputs are the event, the video facts and the negatives; time is the event's timestamp, never the
+/// clock), used both for live events and for journal replay.
+/// <para>
+/// Memory is the budget that decides the layout (target ≤ 2 KB per resident user at dimension 64, measured by
+/// <see cref="UserStateFootprint"/>): the long-term embedding stays float (it takes small SGD steps that Half would
+/// round away), the session vector is Half (it is a decayed sum of unit vectors, 3 significant digits are plenty);
+/// videos, topics and creators are 64-bit stable keys, never strings; fatigue is one 24-slot table of 32-bit keys;
+/// the seen-set is a two-generation Bloom filter (see <see cref="SeenFilter"/>); follows, muted topics and blocked
+/// videos are allocated on first use.
+/// </para>
+/// </summary>
+[DebuggerDisplay("User {UserId}: {EventCount} events")]
+public sealed class UserState
+{
+    private const float NegativeSessionWeight = 0.5f;
+    private const float MaxSessionStep = 2f;
+
+    private readonly FeedSettings _settings;
+    private readonly float[] _embedding;
+    private readonly Half[] _session;
+    private readonly KeyRing _recent;
+    private readonly DecayedCounters _fatigue;
+    private readonly SeenFilter _seen;
+    private readonly KeyRing _appliedIds;
+    private KeySet? _follows;
+    private KeySet? _muted;
+    private KeySet? _blocked;
+    private KeyRing? _notInterestedTopics;
+    private long _sessionAtTicks;
+    private sbyte _hour = -1;
+
+    public UserState(string userId, FeedSettings settings)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userId);
+        ArgumentNullException.ThrowIfNull(settings);
+        UserId = userId;
+        _settings = settings;
+        var dim = settings.EmbeddingDim;
+        var u = settings.User;
+        _embedding = new float[dim];
+        _session = new Half[dim];
+        _recent = new KeyRing(u.RecentCapacity);
+        _fatigue = new DecayedCounters(u.FatigueSlots);
+        _seen = new SeenFilter(u.SeenBitsPerGeneration, u.SeenHashes, u.SeenWindow);
+        _appliedIds = new KeyRing(u.IdempotencyWindow);
+        InitialEmbedding(userId, _embedding);
+    }
+
+    public string UserId { get; }
+
+    /// <summary>Distinct events applied (duplicates by id are not counted).</summary>
+    public long EventCount { get; private set; }
+
+    public DateTimeOffset? LastEventAt { get; private set; }
+
+    public string? Region { get; private set; }
+
+    public string? Device { get; private set; }
+
+    /// <summary>UTC hour of the last event, or null before the first.</summary>
+    public int? Hour => _hour < 0 ? null : _hour;
+
+    public ReadOnlySpan<float> Embedding => _embedding;
+
+    public int RecentCount => _recent.Count;
+
+    public int FollowCount => _follows?.Count ?? 0;
+
+    public ReadOnlySpan<ulong> FollowedCreators => _follows is null ? [] : _follows.Keys;
+
+    public int MutedTopicCount => _muted?.Count ?? 0;
+
+    public int BlockedVideoCount => _blocked?.Count ?? 0;
+
+    public SeenFilter Seen => _seen;
+
+    /// <summary>Key of the <paramref name="age"/>-th most recently engaged video (0 = newest).</summary>
+    public ulong RecentVideo(int age) => _recent.Recent(age);
+
+    public bool HasApplied(string eventId) => _appliedIds.Contains(StableHash.Key("event:", eventId));
+
+    public bool HasSeen(ulong videoKey) => _seen.MightContain(videoKey);
+
+    public bool IsBlocked(ulong videoKey) => _blocked?.Contains(videoKey) ?? false;
+
+    public bool IsMuted(ulong topicKey) => _muted?.Contains(topicKey) ?? false;
+
+    public bool IsFollowing(ulong creatorKey) => _follows?.Contains(creatorKey) ?? false;
+
+    public float TopicFatigue(ulong topicKey, DateTimeOffset now) =>
+        _fatigue.Get(StableHash.Key32(topicKey), now, _settings.User.FatigueHalfLife);
+
+    public float CreatorFatigue(ulong creatorKey, DateTimeOffset now) =>
+        _fatigue.Get(StableHash.Key32(creatorKey), now, _settings.User.FatigueHalfLife);
+
+    /// <summary>Copies the long-term embedding into <paramref name="destination"/>.</summary>
+    public void CopyEmbedding(Span<float> destination) => _embedding.CopyTo(destination);
+
+    /// <summary>The session vector decayed to <paramref name="now"/>.</summary>
+    public void CopySession(DateTimeOffset now, Span<float> destination)
+    {
+        TensorPrimitives.ConvertToSingle(_session, destination);
+        TensorPrimitives.Multiply(destination, SessionDecay(now), destination);
+    }
+
+    /// <summary>
+    /// The retrieval and ranking query: (1 − β)·long-term + β·session(now), where β = <paramref name="sessionBlend"/>;
+    /// the long-term embedding alone while the session is empty.
+    /// </summary>
+    public void BuildQuery(DateTimeOffset now, float sessionBlend, Span<float> destination)
+    {
+        if (destination.Length != _embedding.Length)
+        {
+            throw new ArgumentException($"destination has {destination.Length} elements; the dimension is {_embedding.Length}", nameof(destination));
+        }
+
+        Span<float> session = _embedding.Length <= 1024 ? stackalloc float[_embedding.Length] : new float[_embedding.Length];
+        CopySession(now, session);
+        if (TensorPrimitives.Norm(session) == 0f)
+        {
+            _embedding.CopyTo(destination);
+            return;
+        }
+
+        TensorPrimitives.Multiply(_embedding, 1f - sessionBlend, destination);
+        TensorPrimitives.MultiplyAdd(session, sessionBlend, destination, destination);
+    }
+
+    /// <summary>
+    /// Applies one event. Returns false (and changes nothing) when an event with the same id is in the idempotency
+    /// window. <paramref name="negatives"/> are k sampled video embeddings back to back (see <see cref="LearningRule"/>).
+    /// </summary>
+    public bool Apply(InteractionEvent e, VideoFacts video, ReadOnlySpan<float> negatives)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(video);
+        if (!string.Equals(e.UserId, UserId, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"event {e.Id} is for user {e.UserId}, not {UserId}", nameof(e));
+        }
+
+        if (!string.Equals(e.VideoId, video.VideoId, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"event {e.Id} is about video {e.VideoId}, but the facts are of {video.VideoId}", nameof(video));
+        }
+
+        var idKey = e.IdKey;
+        if (_appliedIds.Contains(idKey))
+        {
+            return false;
+        }
+
+        _appliedIds.Add(idKey);
+        EventCount++;
+        LastEventAt = e.Timestamp;
+        if (e.Region is not null)
+        {
+            Region = e.Region;
+        }
+
+        if (e.Device is not null)
+        {
+            Device = e.Device;
+        }
+
+        _hour = (sbyte)e.Timestamp.UtcDateTime.Hour;
+
+        var signal = EngagementSignal.From(e, video.DurationMs, _settings.Learning);
+        LearningRule.UpdateUser(_embedding, video.Embedding, negatives, signal, _settings.Learning);
+        UpdateSession(video.Embedding, signal, e.Timestamp);
+
+        var videoKey = video.VideoKey;
+        _seen.Add(videoKey);
+        if (e.Type is InteractionType.View or InteractionType.Skip)
+        {
+            var half = _settings.User.FatigueHalfLife;
+            _fatigue.Add(StableHash.Key32(video.TopicKey), 1f, e.Timestamp, half);
+            _fatigue.Add(StableHash.Key32(video.CreatorKey), 1f, e.Timestamp, half);
+        }
+
+        if (signal.IsPositive && !_recent.Contains(videoKey))
+        {
+            _recent.Add(videoKey);
+        }
+
+        var max = _settings.User.MaxListEntries;
+        switch (e.Type)
+        {
+            case InteractionType.Follow:
+                (_follows ??= new KeySet()).Add(video.CreatorKey, max);
+                break;
+            case InteractionType.NotInterested:
+                (_blocked ??= new KeySet()).Add(videoKey, max);
+                NoteNotInterested(video.TopicKey, max);
+                break;
+            default:
+                break;
+        }
+
+        return true;
+    }
+
+    private void NoteNotInterested(ulong topicKey, int max)
+    {
+        if (topicKey == DomainKeys.Topic(string.Empty))
+        {
+            return;
+        }
+
+        var ring = _notInterestedTopics ??= new KeyRing(8);
+        ring.Add(topicKey);
+        var n = 0;
+        for (var i = 0; i < ring.Count; i++)
+        {
+            n += ring.Recent(i) == topicKey ? 1 : 0;
+        }
+
+        if (n >= _settings.User.MuteTopicAfter)
+        {
+            (_muted ??= new KeySet()).Add(topicKey, max);
+        }
+    }
+
+    private void UpdateSession(ReadOnlySpan<float> video, in EngagementSignal signal, DateTimeOffset at)
+    {
+        var dim = _embedding.Length;
+        Span<float> s = dim <= 1024 ? stackalloc float[dim] : new float[dim];
+        TensorPrimitives.ConvertToSingle(_session, s);
+        if (at.UtcTicks > _sessionAtTicks)
+        {
+            TensorPrimitives.Multiply(s, SessionDecay(at), s);
+            _sessionAtTicks = at.UtcTicks;
+        }
+
+        var norm = TensorPrimitives.Norm(video);
+        if (norm > 0f && float.IsFinite(norm))
+        {
+            var step = Math.Min(signal.Weight, MaxSessionStep) / MaxSessionStep;
+            var signed = signal.IsPositive ? step : -NegativeSessionWeight * step;
+            TensorPrimitives.MultiplyAdd(video, signed / norm, s, s);
+        }
+
+        LearningRule.ProjectToBall(s, _settings.Learning.MaxNorm);
+        TensorPrimitives.ConvertToHalf(s, _session);
+    }
+
+    private float SessionDecay(DateTimeOffset now)
+    {
+        var dt = now.UtcTicks - _sessionAtTicks;
+        return dt <= 0 ? 1f : (float)Math.Pow(2, -(double)dt / _settings.User.SessionHalfLife.Ticks);
+    }
+
+    /// <summary>A small deterministic starting vector (norm ≈ 0.1) derived from the user id.</summary>
+    private static void InitialEmbedding(string userId, Span<float> v)
+    {
+        var state = StableHash.Key("user:", userId);
+        var scale = 0.1f / MathF.Sqrt(v.Length);
+        for (var i = 0; i < v.Length; i++)
+        {
+            state = StableHash.Mix(state + 0x9e3779b97f4a7c15UL);
+            v[i] = (state & 1) == 0 ? scale : -scale;
+        }
+    }
+}
