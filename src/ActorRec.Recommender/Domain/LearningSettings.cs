@@ -40,13 +40,13 @@ public sealed record LearningSettings
 
     public int MaxReplaysCounted { get; init; } = 3;
 
-    public float LikeWeight { get; init; } = 1.5f;
+    public float LikeWeight { get; init; } = 2f;
 
-    public float CommentWeight { get; init; } = 2f;
+    public float CommentWeight { get; init; } = 2.5f;
 
-    public float ShareWeight { get; init; } = 2.5f;
+    public float ShareWeight { get; init; } = 3f;
 
-    public float FollowWeight { get; init; } = 3f;
+    public float FollowWeight { get; init; } = 4f;
 
     /// <summary>Negative weight of a view below <see cref="MinPositiveWatchRatio"/>.</summary>
     public float ShortViewWeight { get; init; } = 0.3f;

@@ -55,13 +55,13 @@ public sealed record RankingSettings
     public float SessionBlend { get; init; } = 0.35f;
 
     /// <summary>Weight of p(engage) = sigmoid(scale · query·video).</summary>
-    public float EngageWeight { get; init; } = 0.7f;
+    public float EngageWeight { get; init; } = 0.75f;
 
-    /// <summary>Multiplier of the dot product inside the engagement sigmoid.</summary>
+    /// <summary>Multiplier of the dot product (unit query · video) inside the engagement sigmoid.</summary>
     public float EngageScale { get; init; } = 4f;
 
     /// <summary>Weight of the video's smoothed completion rate.</summary>
-    public float CompletionWeight { get; init; } = 0.2f;
+    public float CompletionWeight { get; init; } = 0.15f;
 
     /// <summary>Weight of normalised engagement velocity.</summary>
     public float VelocityWeight { get; init; } = 0.1f;
@@ -103,14 +103,14 @@ public sealed record RerankSettings
 
     public int MaxPerTopicInWindow { get; init; } = 2;
 
-    /// <summary>Score multiplier loss per unit of decayed topic fatigue.</summary>
-    public float TopicFatigueWeight { get; init; } = 0.04f;
+    /// <summary>Rate per unit of decayed topic fatigue (penalty = max · (1 − e^−(topic·f_t + creator·f_c))).</summary>
+    public float TopicFatigueWeight { get; init; } = 0.02f;
 
-    /// <summary>Score multiplier loss per unit of decayed creator fatigue.</summary>
-    public float CreatorFatigueWeight { get; init; } = 0.08f;
+    /// <summary>Rate per unit of decayed creator fatigue.</summary>
+    public float CreatorFatigueWeight { get; init; } = 0.1f;
 
     /// <summary>Largest fraction of a score fatigue may remove.</summary>
-    public float MaxFatiguePenalty { get; init; } = 0.5f;
+    public float MaxFatiguePenalty { get; init; } = 0.25f;
 
     /// <summary>Every Nth position is an exploration slot (0 turns exploration off).</summary>
     public int ExplorationEvery { get; init; } = 5;

@@ -18,8 +18,8 @@ namespace ActorRec.Recommender.Learning;
 /// </para>
 /// <para>
 /// Label weights (defaults, settings <c>actorrec.feed.learning</c>): a view is positive with weight
-/// 0.5·min(ratio, 1) + 1.0 if completed (ratio ≥ 0.95 or a replay) + 0.5 per replay (≤ 3); like 1.5, comment 2,
-/// share 2.5, follow 3; negatives: a view under 10 % watched 0.3, skip 1, not-interested 3; every weight is capped at
+/// 0.5·min(ratio, 1) + 1.0 if completed (ratio ≥ 0.95 or a replay) + 0.5 per replay (≤ 3); like 2, comment 2.5,
+/// share 3, follow 4; negatives: a view under 10 % watched 0.3, skip 1, not-interested 3; every weight is capped at
 /// max-event-weight (8).
 /// </para>
 /// <para>

@@ -18,8 +18,8 @@ public sealed record FeedResult(string UserId, IReadOnlyList<FeedItem> Items, Fi
 /// <list type="number">
 /// <item>moderation: candidates whose video is no longer approved are dropped (the catalog is re-read, since it may
 /// have changed since retrieval);</item>
-/// <item>fatigue: score × (1 − min(max-penalty, topic-weight·topic fatigue + creator-weight·creator fatigue)), then
-/// re-sort;</item>
+/// <item>fatigue: score × (1 − max-penalty·(1 − e^−(topic-weight·topic fatigue + creator-weight·creator fatigue))),
+/// a penalty that saturates at max-penalty, then re-sort;</item>
 /// <item>exploration: every exploration-every-th position (5th, 10th, … by default) is filled with a candidate from
 /// the cold-start path, chosen uniformly by a generator seeded with the set's seed (deterministic for a given user
 /// state);</item>
@@ -108,7 +108,7 @@ public sealed class FeedReranker
 
     private void ApplyFatigue(ref Candidate c, RerankSettings s)
     {
-        var penalty = Math.Min(s.MaxFatiguePenalty, (s.TopicFatigueWeight * c.TopicFatigue) + (s.CreatorFatigueWeight * c.CreatorFatigue));
+        var penalty = s.MaxFatiguePenalty * (1f - MathF.Exp(-((s.TopicFatigueWeight * c.TopicFatigue) + (s.CreatorFatigueWeight * c.CreatorFatigue))));
         if (penalty <= 0f)
         {
             return;

@@ -113,8 +113,10 @@ public sealed class UserState
     }
 
     /// <summary>
-    /// The retrieval and ranking query: (1 − β)·long-term + β·session(now), where β = <paramref name="sessionBlend"/>;
-    /// the long-term embedding alone while the session is empty.
+    /// The retrieval and ranking query, a unit vector: normalise((1 − β)·û + β·ŝ(now)), where û and ŝ are the
+    /// directions of the long-term embedding and of the decayed session vector and β = <paramref name="sessionBlend"/>;
+    /// û alone while the session is empty. Directions, not magnitudes, are blended: the session grows with every
+    /// event and would otherwise drown the long-term taste, and a unit query keeps p(engage) comparable across users.
     /// </summary>
     public void BuildQuery(DateTimeOffset now, float sessionBlend, Span<float> destination)
     {
@@ -125,14 +127,20 @@ public sealed class UserState
 
         Span<float> session = _embedding.Length <= 1024 ? stackalloc float[_embedding.Length] : new float[_embedding.Length];
         CopySession(now, session);
-        if (TensorPrimitives.Norm(session) == 0f)
+        var sessionNorm = TensorPrimitives.Norm(session);
+        var norm = TensorPrimitives.Norm(_embedding);
+        TensorPrimitives.Multiply(_embedding, norm > 0f ? 1f / norm : 0f, destination);
+        if (sessionNorm > 0f)
         {
-            _embedding.CopyTo(destination);
-            return;
+            TensorPrimitives.Multiply(destination, 1f - sessionBlend, destination);
+            TensorPrimitives.MultiplyAdd(session, sessionBlend / sessionNorm, destination, destination);
         }
 
-        TensorPrimitives.Multiply(_embedding, 1f - sessionBlend, destination);
-        TensorPrimitives.MultiplyAdd(session, sessionBlend, destination, destination);
+        var q = TensorPrimitives.Norm(destination);
+        if (q > 0f)
+        {
+            TensorPrimitives.Multiply(destination, 1f / q, destination);
+        }
     }
 
     /// <summary>

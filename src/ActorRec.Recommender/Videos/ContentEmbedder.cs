@@ -9,7 +9,7 @@ namespace ActorRec.Recommender.Videos;
 /// Each feature string (<c>tag:cats</c>, <c>tok:funny</c>, <c>sound:s1</c>, <c>creator:c1</c>) is hashed to one of
 /// 2^20 buckets; a bucket's vector is a fixed pseudo-random ±1/√dim (Rademacher) row generated from the bucket
 /// number, i.e. a signed random projection of the one-hot hashed feature down to <c>dim</c>. The video vector is
-/// the weighted sum of its features' rows (hashtags weight hashtag-weight, the primary one doubled; caption tokens
+/// the weighted sum of its features' rows (hashtags weight hashtag-weight, the primary one tripled; caption tokens
 /// share caption-weight; sound and creator their own), normalised to unit length. Videos sharing hashtags, words,
 /// sounds or creators therefore start close together, and everything is deterministic across processes.
 /// A provided content vector is used instead (normalised) when it is non-zero.
@@ -44,7 +44,7 @@ public static class ContentEmbedder
 
         for (var i = 0; i < upload.Hashtags.Count; i++)
         {
-            AddFeature(v, "tag:", upload.Hashtags[i], i == 0 ? 2f * s.HashtagWeight : s.HashtagWeight);
+            AddFeature(v, "tag:", upload.Hashtags[i], i == 0 ? 3f * s.HashtagWeight : s.HashtagWeight);
         }
 
         AddCaption(v, upload.Caption, s.CaptionWeight);
