@@ -21,5 +21,5 @@ public sealed record InteractionEvent(
     public ulong IdKey => StableHash.Key("event:", Id);
 
     /// <summary>Stable 64-bit key of <see cref="VideoId"/>.</summary>
-    public ulong VideoKey => StableHash.Key("video:", VideoId);
+    public ulong VideoKey => DomainKeys.Video(VideoId);
 }

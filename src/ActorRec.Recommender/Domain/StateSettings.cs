@@ -10,10 +10,10 @@ public sealed record UserStateSettings
     public TimeSpan FatigueHalfLife { get; init; } = TimeSpan.FromMinutes(30);
 
     /// <summary>Recently engaged videos kept (ring).</summary>
-    public int RecentCapacity { get; init; } = 16;
+    public int RecentCapacity { get; init; } = 12;
 
-    /// <summary>Topic and creator fatigue entries kept (least fatigued evicted).</summary>
-    public int FatigueSlots { get; init; } = 24;
+    /// <summary>Topic, creator and not-interested counters kept (the smallest is evicted).</summary>
+    public int FatigueSlots { get; init; } = 16;
 
     /// <summary>Videos per seen-filter generation; the filter remembers between one and two generations.</summary>
     public int SeenWindow { get; init; } = 200;
@@ -24,13 +24,16 @@ public sealed record UserStateSettings
     /// <summary>Hash probes per seen-filter lookup.</summary>
     public int SeenHashes { get; init; } = 7;
 
-    /// <summary>Most recent event ids remembered for idempotency.</summary>
-    public int IdempotencyWindow { get; init; } = 32;
+    /// <summary>
+    /// Most recent event ids remembered per user for idempotency (a retried batch is recognised as long as fewer
+    /// than this many newer events of that user came in between; the journal's dedupe covers older retries).
+    /// </summary>
+    public int IdempotencyWindow { get; init; } = 24;
 
-    /// <summary>Not-interested events on one topic before the topic is muted.</summary>
+    /// <summary>Not-interested events on one topic (decayed with the fatigue half-life) before the topic is muted.</summary>
     public int MuteTopicAfter { get; init; } = 2;
 
-    /// <summary>Most follows, muted topics and blocked videos kept (oldest dropped).</summary>
+    /// <summary>Most follows, muted topics and blocked videos kept together; further ones are ignored.</summary>
     public int MaxListEntries { get; init; } = 512;
 
     internal void Validate(string p)

@@ -25,12 +25,23 @@ public sealed record VideoUpload(
     }
 }
 
-/// <summary>Keys for topics (hashtags) and creators shared by user state, catalog and re-ranking.</summary>
+/// <summary>
+/// Stable keys for videos, creators and topics shared by user state, catalog and re-ranking. The two low bits of a
+/// key name its kind (video 3, creator 1, topic 2), so one compact set can hold follows, muted topics and blocked
+/// videos together and still tell them apart.
+/// </summary>
 public static class DomainKeys
 {
-    public static ulong Video(string videoId) => StableHash.Key("video:", videoId);
+    public const ulong KindMask = 3;
+    public const ulong CreatorKind = 1;
+    public const ulong TopicKind = 2;
+    public const ulong VideoKind = 3;
 
-    public static ulong Creator(string creatorId) => StableHash.Key("creator:", creatorId);
+    public static ulong Video(string videoId) => (StableHash.Key("video:", videoId) & ~KindMask) | VideoKind;
 
-    public static ulong Topic(string normalizedHashtag) => StableHash.Key("topic:", normalizedHashtag);
+    public static ulong Creator(string creatorId) => (StableHash.Key("creator:", creatorId) & ~KindMask) | CreatorKind;
+
+    public static ulong Topic(string normalizedHashtag) => (StableHash.Key("topic:", normalizedHashtag) & ~KindMask) | TopicKind;
+
+    public static bool IsCreator(ulong key) => (key & KindMask) == CreatorKind;
 }

@@ -183,17 +183,22 @@ public sealed class CandidateRetriever
     private void RetrieveFollowing(CandidateSet set, UserState user, DateTimeOffset now)
     {
         var quota = _settings.Retrieval.FollowingQuota;
-        var follows = user.FollowedCreators;
-        if (quota == 0 || follows.Length == 0)
+        var follows = user.RelationKeys;
+        if (quota == 0 || user.FollowCount == 0)
         {
             return;
         }
 
-        var perCreator = Math.Max(1, quota / follows.Length);
+        var perCreator = Math.Max(1, quota / user.FollowCount);
         var oldest = now - _settings.Retrieval.FollowingMaxAge;
         var added = 0;
         foreach (var creator in follows)
         {
+            if (!DomainKeys.IsCreator(creator))
+            {
+                continue;
+            }
+
             var rows = _catalog.RowsOfCreator(creator);
             var taken = 0;
             for (var i = rows.Length - 1; i >= 0 && taken < perCreator && added < quota; i--)

@@ -49,7 +49,7 @@ public sealed class KeyRing
 
 /// <summary>
 /// A small sorted set of 64-bit keys (follows, muted topics, blocked videos) with binary-search lookup. It starts
-/// empty without an array; past <c>maxEntries</c> the smallest key is dropped (deterministic, documented loss).
+/// empty without an array; once it holds <c>maxEntries</c> keys, further keys are refused (the caller decides).
 /// </summary>
 public sealed class KeySet
 {
@@ -72,17 +72,9 @@ public sealed class KeySet
         }
 
         i = ~i;
-        if (_count == maxEntries)
+        if (_count >= maxEntries)
         {
-            if (i == 0)
-            {
-                return false;
-            }
-
-            // Drop the smallest key to make room.
-            Array.Copy(_keys, 1, _keys, 0, i - 1);
-            _keys[i - 1] = key;
-            return true;
+            return false;
         }
 
         if (_count == _keys.Length)

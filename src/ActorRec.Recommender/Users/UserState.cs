@@ -15,7 +15,8 @@ namespace ActorRec.Recommender.Users;
 /// round away), the session vector is Half (it is a decayed sum of unit vectors, 3 significant digits are plenty);
 /// videos, topics and creators are 64-bit stable keys, never strings; fatigue is one 24-slot table of 32-bit keys;
 /// the seen-set is a two-generation Bloom filter (see <see cref="SeenFilter"/>); follows, muted topics and blocked
-/// videos are allocated on first use.
+/// videos share one sorted key set allocated on first use (keys carry their kind, see <see cref="DomainKeys"/>);
+/// not-interested counts per topic live in the fatigue table under a derived key.
 /// </para>
 /// </summary>
 [DebuggerDisplay("User {UserId}: {EventCount} events")]
@@ -31,11 +32,12 @@ public sealed class UserState
     private readonly DecayedCounters _fatigue;
     private readonly SeenFilter _seen;
     private readonly KeyRing _appliedIds;
-    private KeySet? _follows;
-    private KeySet? _muted;
-    private KeySet? _blocked;
-    private KeyRing? _notInterestedTopics;
+    private KeySet? _relations;
     private long _sessionAtTicks;
+    private long _lastEventTicks = -1;
+    private ushort _followCount;
+    private ushort _mutedCount;
+    private ushort _blockedCount;
     private sbyte _hour = -1;
 
     public UserState(string userId, FeedSettings settings)
@@ -60,7 +62,7 @@ public sealed class UserState
     /// <summary>Distinct events applied (duplicates by id are not counted).</summary>
     public long EventCount { get; private set; }
 
-    public DateTimeOffset? LastEventAt { get; private set; }
+    public DateTimeOffset? LastEventAt => _lastEventTicks < 0 ? null : new DateTimeOffset(_lastEventTicks, TimeSpan.Zero);
 
     public string? Region { get; private set; }
 
@@ -73,13 +75,14 @@ public sealed class UserState
 
     public int RecentCount => _recent.Count;
 
-    public int FollowCount => _follows?.Count ?? 0;
+    public int FollowCount => _followCount;
 
-    public ReadOnlySpan<ulong> FollowedCreators => _follows is null ? [] : _follows.Keys;
+    /// <summary>Followed creators, muted topics and blocked videos together; filter with <see cref="DomainKeys.IsCreator"/>.</summary>
+    public ReadOnlySpan<ulong> RelationKeys => _relations is null ? [] : _relations.Keys;
 
-    public int MutedTopicCount => _muted?.Count ?? 0;
+    public int MutedTopicCount => _mutedCount;
 
-    public int BlockedVideoCount => _blocked?.Count ?? 0;
+    public int BlockedVideoCount => _blockedCount;
 
     public SeenFilter Seen => _seen;
 
@@ -90,11 +93,11 @@ public sealed class UserState
 
     public bool HasSeen(ulong videoKey) => _seen.MightContain(videoKey);
 
-    public bool IsBlocked(ulong videoKey) => _blocked?.Contains(videoKey) ?? false;
+    public bool IsBlocked(ulong videoKey) => _blockedCount > 0 && _relations!.Contains(videoKey);
 
-    public bool IsMuted(ulong topicKey) => _muted?.Contains(topicKey) ?? false;
+    public bool IsMuted(ulong topicKey) => _mutedCount > 0 && _relations!.Contains(topicKey);
 
-    public bool IsFollowing(ulong creatorKey) => _follows?.Contains(creatorKey) ?? false;
+    public bool IsFollowing(ulong creatorKey) => _followCount > 0 && _relations!.Contains(creatorKey);
 
     public float TopicFatigue(ulong topicKey, DateTimeOffset now) =>
         _fatigue.Get(StableHash.Key32(topicKey), now, _settings.User.FatigueHalfLife);
@@ -169,7 +172,7 @@ public sealed class UserState
 
         _appliedIds.Add(idKey);
         EventCount++;
-        LastEventAt = e.Timestamp;
+        _lastEventTicks = e.Timestamp.UtcTicks;
         if (e.Region is not null)
         {
             Region = e.Region;
@@ -204,11 +207,11 @@ public sealed class UserState
         switch (e.Type)
         {
             case InteractionType.Follow:
-                (_follows ??= new KeySet()).Add(video.CreatorKey, max);
+                AddRelation(video.CreatorKey, max);
                 break;
             case InteractionType.NotInterested:
-                (_blocked ??= new KeySet()).Add(videoKey, max);
-                NoteNotInterested(video.TopicKey, max);
+                AddRelation(videoKey, max);
+                NoteNotInterested(video.TopicKey, e.Timestamp, max);
                 break;
             default:
                 break;
@@ -217,24 +220,42 @@ public sealed class UserState
         return true;
     }
 
-    private void NoteNotInterested(ulong topicKey, int max)
+    private void AddRelation(ulong key, int max)
+    {
+        var set = _relations ??= new KeySet();
+        if (set.Count >= max)
+        {
+            return;
+        }
+
+        if (set.Add(key, max))
+        {
+            switch (key & DomainKeys.KindMask)
+            {
+                case DomainKeys.CreatorKind: _followCount++; break;
+                case DomainKeys.TopicKind: _mutedCount++; break;
+                default: _blockedCount++; break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Not-interested events per topic are counted (decayed like fatigue) under a derived key; when the count reaches
+    /// mute-topic-after − ½ (e.g. two within one fatigue half-life) the topic is muted.
+    /// </summary>
+    private void NoteNotInterested(ulong topicKey, DateTimeOffset at, int max)
     {
         if (topicKey == DomainKeys.Topic(string.Empty))
         {
             return;
         }
 
-        var ring = _notInterestedTopics ??= new KeyRing(8);
-        ring.Add(topicKey);
-        var n = 0;
-        for (var i = 0; i < ring.Count; i++)
+        var counter = StableHash.Key32(StableHash.Mix(topicKey ^ 0x6e6f742d696e7465UL));
+        var half = _settings.User.FatigueHalfLife;
+        _fatigue.Add(counter, 1f, at, half);
+        if (_fatigue.Get(counter, at, half) >= _settings.User.MuteTopicAfter - 0.5f)
         {
-            n += ring.Recent(i) == topicKey ? 1 : 0;
-        }
-
-        if (n >= _settings.User.MuteTopicAfter)
-        {
-            (_muted ??= new KeySet()).Add(topicKey, max);
+            AddRelation(topicKey, max);
         }
     }
 

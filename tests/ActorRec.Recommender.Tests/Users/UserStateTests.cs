@@ -146,7 +146,7 @@ public sealed class UserStateTests(ITestOutputHelper output)
     [Fact]
     public void Resident_user_fits_the_memory_budget()
     {
-        var (allocated, retained) = UserStateFootprint.Measure(Settings, users: 2_000, eventsPerUser: 40);
+        var (allocated, retained) = UserStateFootprint.Measure(Settings, users: 10_000, eventsPerUser: 40);
         output.WriteLine($"bytes per user: allocated at creation {allocated:0}, retained after 40 events {retained:0}");
         Assert.True(allocated <= 2048, $"allocated {allocated:0} bytes per user");
     }
