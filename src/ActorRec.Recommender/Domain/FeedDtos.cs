@@ -63,7 +63,7 @@ public sealed record UserStateDto(
     float EmbeddingNorm,
     float SessionNorm,
     IReadOnlyList<string> RecentVideos,
-    IReadOnlyList<string> Follows,
+    int Follows,
     int MutedTopics,
     int BlockedVideos,
     string? Region,
@@ -85,7 +85,10 @@ public sealed record VideoStateDto(
     float MeanWatchRatio,
     float Velocity,
     string Stage,
-    string Moderation);
+    string Moderation,
+    IReadOnlyList<string> Hashtags,
+    long DurationMs,
+    DateTimeOffset UploadedAt);
 
 public sealed record TrendingItemDto(string VideoId, float Velocity);
 

@@ -66,6 +66,22 @@ public sealed class DecayedCounters
         return 0f;
     }
 
+    /// <summary>Copies of the keys and values (slot order) for snapshots.</summary>
+    public (uint[] Keys, float[] Values) Export() => ((uint[])_keys.Clone(), (float[])_values.Clone());
+
+    /// <summary>Restores a snapshot taken with <see cref="Export"/> and <see cref="At"/>.</summary>
+    public void Restore(ReadOnlySpan<uint> keys, ReadOnlySpan<float> values, DateTimeOffset at)
+    {
+        if (keys.Length != _keys.Length || values.Length != _values.Length)
+        {
+            throw new ArgumentException($"snapshot has {keys.Length} counters; this table has {_keys.Length}");
+        }
+
+        keys.CopyTo(_keys);
+        values.CopyTo(_values);
+        _atTicks = at.UtcTicks;
+    }
+
     /// <summary>Number of non-empty counters.</summary>
     public int Count
     {

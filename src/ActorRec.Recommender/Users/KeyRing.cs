@@ -37,6 +37,18 @@ public sealed class KeyRing
         return false;
     }
 
+    /// <summary>The keys, oldest first (for snapshots; re-adding them in order rebuilds the ring).</summary>
+    public ulong[] ToArray()
+    {
+        var result = new ulong[_count];
+        for (var i = 0; i < _count; i++)
+        {
+            result[i] = Recent(_count - 1 - i);
+        }
+
+        return result;
+    }
+
     /// <summary>The <paramref name="age"/>-th most recent key (0 = newest).</summary>
     public ulong Recent(int age)
     {

@@ -6,7 +6,7 @@ using ActorRec.Recommender.Learning;
 namespace ActorRec.Recommender.Users;
 
 /// <summary>
-/// The live state of one user, as held by the persistent UserActor. <see cref="Apply"/> is a pure state transition
+/// The live state of one user, as held by the persistent UserActor. <c>Apply</c> is a pure state transition
 /// (its only inputs are the event, the video facts and the negatives; time is the event's timestamp, never the
 /// clock), used both for live events and for journal replay.
 /// <para>
@@ -144,6 +144,82 @@ public sealed class UserState
         {
             TensorPrimitives.Multiply(destination, 1f / q, destination);
         }
+    }
+
+    /// <summary>Applies a journaled interaction (live or in replay); see <see cref="UserInteraction"/>.</summary>
+    public bool Apply(UserInteraction interaction)
+    {
+        ArgumentNullException.ThrowIfNull(interaction);
+        return Apply(interaction.Event, interaction.Video, interaction.Negatives);
+    }
+
+    public UserSnapshot ToSnapshot()
+    {
+        var session = new float[_session.Length];
+        TensorPrimitives.ConvertToSingle(_session, session);
+        var (keys, values) = _fatigue.Export();
+        return new UserSnapshot(
+            UserId, EventCount, _lastEventTicks, Region, Device, _hour, _embedding.ToArray(), session, _sessionAtTicks,
+            _recent.ToArray(), keys, values, _fatigue.At.UtcTicks, _seen.Words.ToArray(), _seen.CurrentGeneration,
+            _seen.CountInCurrent, _appliedIds.ToArray(), RelationKeys.ToArray());
+    }
+
+    /// <summary>Restores a snapshot taken under the same settings (sizes are checked).</summary>
+    public static UserState FromSnapshot(UserSnapshot snapshot, FeedSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var u = new UserState(snapshot.UserId, settings);
+        if (snapshot.Embedding.Length != u._embedding.Length || snapshot.Session.Length != u._session.Length)
+        {
+            throw new ArgumentException($"snapshot dimension {snapshot.Embedding.Length} differs from the configured {u._embedding.Length}", nameof(snapshot));
+        }
+
+        snapshot.Embedding.CopyTo(u._embedding, 0);
+        TensorPrimitives.ConvertToHalf(snapshot.Session, u._session);
+        u._sessionAtTicks = snapshot.SessionAtTicks;
+        u.EventCount = snapshot.EventCount;
+        u._lastEventTicks = snapshot.LastEventTicks;
+        u.Region = snapshot.Region;
+        u.Device = snapshot.Device;
+        u._hour = (sbyte)snapshot.Hour;
+        foreach (var k in snapshot.Recent)
+        {
+            u._recent.Add(k);
+        }
+
+        u._fatigue.Restore(snapshot.CounterKeys, snapshot.CounterValues, new DateTimeOffset(snapshot.CountersAtTicks, TimeSpan.Zero));
+        u._seen.Restore(snapshot.SeenWords, snapshot.SeenGeneration, snapshot.SeenCount);
+        foreach (var k in snapshot.AppliedIds)
+        {
+            u._appliedIds.Add(k);
+        }
+
+        foreach (var k in snapshot.Relations)
+        {
+            u.AddRelation(k, int.MaxValue);
+        }
+
+        return u;
+    }
+
+    /// <summary>The wire form of <c>GET /v1/users/{userId}</c>; video ids of recent items are resolved by <paramref name="videoIdOf"/>.</summary>
+    public UserStateDto ToDto(Func<ulong, string?> videoIdOf)
+    {
+        ArgumentNullException.ThrowIfNull(videoIdOf);
+        var recent = new List<string>(_recent.Count);
+        for (var i = 0; i < _recent.Count; i++)
+        {
+            if (videoIdOf(_recent.Recent(i)) is { } id)
+            {
+                recent.Add(id);
+            }
+        }
+
+        var session = new float[_session.Length];
+        CopySession(LastEventAt ?? DateTimeOffset.UnixEpoch, session);
+        return new UserStateDto(
+            UserId, EventCount, TensorPrimitives.Norm(_embedding), TensorPrimitives.Norm(session), recent, FollowCount,
+            MutedTopicCount, BlockedVideoCount, Region, Device, Hour);
     }
 
     /// <summary>

@@ -21,6 +21,23 @@ public sealed class KeyRingSet
 
     public bool Contains(ulong key) => _set.Contains(key);
 
+    /// <summary>The keys, oldest first (for snapshots; re-adding them in order rebuilds the window).</summary>
+    public ulong[] ToArray()
+    {
+        var result = new ulong[_set.Count];
+        var n = 0;
+        for (var i = 0; i < _ring.Length; i++)
+        {
+            var k = _ring[(_next + i) % _ring.Length];
+            if (k != 0 && _set.Contains(k))
+            {
+                result[n++] = k;
+            }
+        }
+
+        return n == result.Length ? result : result[..n];
+    }
+
     /// <summary>Adds <paramref name="key"/>; false when it is already in the window.</summary>
     public bool Add(ulong key)
     {

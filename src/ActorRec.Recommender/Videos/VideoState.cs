@@ -14,7 +14,7 @@ public enum ModerationState : byte
 }
 
 /// <summary>
-/// The live state of one video, as held by the persistent VideoActor. <see cref="Apply"/> is a pure transition used
+/// The live state of one video, as held by the persistent VideoActor. <c>Apply</c> is a pure transition used
 /// live and in replay; it takes the user's embedding at the time of the event (journaled with it).
 /// <para>
 /// Cold start: a video starts in stage 0 (its test audience). When its impressions reach
@@ -129,6 +129,63 @@ public sealed class VideoState
     }
 
     public void SetModeration(ModerationState state) => Moderation = state;
+
+    /// <summary>Applies a journaled interaction (live or in replay); see <see cref="VideoInteraction"/>.</summary>
+    public bool Apply(VideoInteraction interaction)
+    {
+        ArgumentNullException.ThrowIfNull(interaction);
+        return Apply(interaction.Event, interaction.UserEmbedding);
+    }
+
+    public VideoSnapshot ToSnapshot() => new(
+        VideoId, Upload, UploadedAt, _embedding.ToArray(), EventCount, Impressions, Views, Completions, Likes, Shares,
+        Comments, Skips, Follows, NotInterested, _watchRatioSum, Velocity, _velocityAtTicks, Moderation, Stage,
+        StageStopped, _appliedIds.ToArray());
+
+    public static VideoState FromSnapshot(VideoSnapshot s, FeedSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        var v = new VideoState(s.VideoId, s.Upload, s.UploadedAt, settings);
+        if (s.Embedding.Length != v._embedding.Length)
+        {
+            throw new ArgumentException($"snapshot dimension {s.Embedding.Length} differs from the configured {v._embedding.Length}", nameof(s));
+        }
+
+        v._embedding = s.Embedding.ToArray();
+        v.EventCount = s.EventCount;
+        v.Impressions = s.Impressions;
+        v.Views = s.Views;
+        v.Completions = s.Completions;
+        v.Likes = s.Likes;
+        v.Shares = s.Shares;
+        v.Comments = s.Comments;
+        v.Skips = s.Skips;
+        v.Follows = s.Follows;
+        v.NotInterested = s.NotInterested;
+        v._watchRatioSum = s.WatchRatioSum;
+        v.Velocity = s.Velocity;
+        v._velocityAtTicks = s.VelocityAtTicks;
+        v.Moderation = s.Moderation;
+        v.Stage = s.Stage;
+        v.StageStopped = s.StageStopped;
+        foreach (var k in s.AppliedIds)
+        {
+            v._appliedIds.Add(k);
+        }
+
+        return v;
+    }
+
+    /// <summary>The wire form of <c>GET /v1/videos/{videoId}</c>.</summary>
+    public VideoStateDto ToDto() => new(
+        VideoId, CreatorId, EventCount, EmbeddingNorm, Impressions, Views, Completions, Likes, Shares, Comments, Skips,
+        MeanWatchRatio, Velocity, StageName, Moderation switch
+        {
+            ModerationState.Approved => "approved",
+            ModerationState.UnderReview => "under_review",
+            _ => "removed",
+        },
+        Upload.Hashtags, Upload.DurationMs, UploadedAt);
 
     /// <summary>
     /// Applies one interaction; returns false (changing nothing) when the event id is in the idempotency window.
