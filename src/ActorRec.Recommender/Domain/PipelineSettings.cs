@@ -25,6 +25,12 @@ public sealed record RetrievalSettings
     /// <summary>Followed creators' videos younger than this are retrieved.</summary>
     public TimeSpan FollowingMaxAge { get; init; } = TimeSpan.FromDays(14);
 
+    /// <summary>How long a video's nearest neighbours are reused by the similar path (0 turns the cache off).</summary>
+    public TimeSpan SimilarCacheTtl { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Videos whose neighbour lists are cached at most.</summary>
+    public int SimilarCacheCapacity { get; init; } = 100_000;
+
     /// <summary>How long the decayed-velocity trending lists are cached per region.</summary>
     public TimeSpan TrendingRefresh { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -39,6 +45,12 @@ public sealed record RetrievalSettings
         SettingCheck.Range($"{p}.oversample", Oversample, 1, 100);
         SettingCheck.Positive($"{p}.following-max-age", FollowingMaxAge);
         SettingCheck.Positive($"{p}.trending-refresh", TrendingRefresh);
+        if (SimilarCacheTtl < TimeSpan.Zero)
+        {
+            throw new FeedSettingsException($"{p}.similar-cache-ttl", $"must not be negative (got {SimilarCacheTtl})");
+        }
+
+        SettingCheck.Range($"{p}.similar-cache-capacity", SimilarCacheCapacity, 1, 100_000_000);
     }
 }
 

@@ -10,7 +10,8 @@ namespace ActorRec.Recommender.Retrieval;
 /// Multi-path candidate retrieval with per-path quotas and provenance:
 /// <list type="number">
 /// <item>embedding: nearest neighbours of the user's query vector in <see cref="IVideoIndex"/>;</item>
-/// <item>similar: neighbours of the most recently engaged videos (the quota split over similar-seeds seeds);</item>
+/// <item>similar: neighbours of the most recently engaged videos (the quota split over similar-seeds seeds; neighbour
+/// lists are reused for similar-cache-ttl, see <see cref="SimilarVideosCache"/>);</item>
 /// <item>trending: <see cref="ITrendingSource"/> for the request's region (or the user's last region);</item>
 /// <item>following: the newest videos (within following-max-age) of followed creators;</item>
 /// <item>new: videos in their cold-start test audience, from a seed-dependent offset so users see different ones.</item>
@@ -25,6 +26,7 @@ public sealed class CandidateRetriever
     private readonly IVideoIndex _index;
     private readonly ITrendingSource _trending;
     private readonly FeedSettings _settings;
+    private readonly SimilarVideosCache _similar;
 
     public CandidateRetriever(VideoCatalog catalog, IVideoIndex index, ITrendingSource trending, FeedSettings settings)
     {
@@ -41,6 +43,7 @@ public sealed class CandidateRetriever
         _index = index;
         _trending = trending;
         _settings = settings;
+        _similar = new SimilarVideosCache(settings.Retrieval.SimilarCacheTtl, settings.Retrieval.SimilarCacheCapacity);
     }
 
     public CandidateSet Retrieve(UserState user, string? region, DateTimeOffset now)
@@ -52,7 +55,7 @@ public sealed class CandidateRetriever
         var seed = StableHash.Combine(StableHash.Key("user:", user.UserId), (ulong)user.EventCount);
         var set = new CandidateSet(user.UserId, query, now, region ?? user.Region ?? string.Empty, seed);
 
-        var maxAsk = (int)Math.Ceiling(Math.Max(Math.Max(r.EmbeddingQuota, r.SimilarQuota), Math.Max(r.TrendingQuota, 1)) * r.Oversample) + 1;
+        var maxAsk = (int)Math.Ceiling(Math.Max(r.EmbeddingQuota, Math.Max(r.TrendingQuota, 1)) * r.Oversample) + 1;
         var rows = ArrayPool<int>.Shared.Rent(maxAsk);
         var scores = ArrayPool<float>.Shared.Rent(maxAsk);
         try
@@ -63,7 +66,7 @@ public sealed class CandidateRetriever
                 Take(set, user, rows.AsSpan(0, n), scores.AsSpan(0, n), RetrievalSource.Embedding, r.EmbeddingQuota, -1);
             }
 
-            RetrieveSimilar(set, user, rows, scores);
+            RetrieveSimilar(set, user, now);
             if (r.TrendingQuota > 0)
             {
                 var ask = Math.Min(Ask(r.TrendingQuota), rows.Length);
@@ -157,7 +160,7 @@ public sealed class CandidateRetriever
         return added;
     }
 
-    private void RetrieveSimilar(CandidateSet set, UserState user, int[] rows, float[] scores)
+    private void RetrieveSimilar(CandidateSet set, UserState user, DateTimeOffset now)
     {
         var r = _settings.Retrieval;
         var seeds = Math.Min(r.SimilarSeeds, user.RecentCount);
@@ -167,7 +170,7 @@ public sealed class CandidateRetriever
         }
 
         var perSeed = Math.Max(1, r.SimilarQuota / seeds);
-        var ask = Math.Min(Ask(perSeed) + 1, rows.Length);
+        var ask = Ask(perSeed) + 1;
         for (var age = 0; age < seeds; age++)
         {
             if (!_catalog.TryGetRow(user.RecentVideo(age), out var seedRow))
@@ -175,8 +178,8 @@ public sealed class CandidateRetriever
                 continue;
             }
 
-            var n = _index.Search(_catalog.Row(seedRow), ask, rows, scores);
-            Take(set, user, rows.AsSpan(0, n), scores.AsSpan(0, n), RetrievalSource.Similar, perSeed, seedRow);
+            var (rows, scores) = _similar.Get(_index, seedRow, _catalog.Row(seedRow), ask, now);
+            Take(set, user, rows, scores, RetrievalSource.Similar, perSeed, seedRow);
         }
     }
 
