@@ -52,6 +52,9 @@ public sealed partial class ClusterTransport
             {
                 Interlocked.Increment(ref Counters.HandshakesRefusedValue);
                 LogPeerFailedProof(link.Address, reply.NodeName);
+                connection.Write(FrameKind.Reject, new Reject { Reason = "refused: your proof of the cluster secret is wrong" });
+                await connection.FlushAsync(ct).ConfigureAwait(false);
+                await connection.CloseGracefullyAsync().ConfigureAwait(false);
                 connection.Abort();
                 return null;
             }
@@ -148,6 +151,14 @@ public sealed partial class ClusterTransport
             await connection.FlushAsync(ct).ConfigureAwait(false);
 
             var (proofKind, proof) = await connection.ReadFrameAsync(Proof.Parser, ct).ConfigureAwait(false);
+            if (proofKind == FrameKind.Reject)
+            {
+                Interlocked.Increment(ref Counters.HandshakesRefusedValue);
+                LogRefusedPeer(remote, hello.NodeName, "it could not verify our proof, so it holds another cluster secret (" + connection.RejectReason + ")");
+                connection.Abort();
+                return;
+            }
+
             if (proofKind != FrameKind.Proof || proof is null)
             {
                 throw new HandshakeException($"expected Proof, got {proofKind}");
