@@ -18,7 +18,7 @@ namespace ActorRec.Cluster.FailureDetection;
 /// make the first late heartbeat look catastrophic.</item>
 /// </list>
 /// The normal CDF uses the logistic approximation 1/(1+e^(-y(1.5976+0.070566y²))) (max error ~1.4e-4),
-/// evaluated in a form that stays finite for large y. Time comes from the injected <see cref="TimeProvider"/>.
+/// evaluated as a softplus so it stays finite (and keeps growing) for any silence, however long. Time comes from the injected <see cref="TimeProvider"/>.
 /// Thread-safe: heartbeats arrive on transport threads while the membership loop reads phi.
 /// </remarks>
 [DebuggerDisplay("PhiAccrual samples={_count} last={_lastHeartbeat}")]
@@ -104,9 +104,11 @@ public sealed class PhiAccrualFailureDetector
     {
         Debug.Assert(stdDevMs > 0, "the standard deviation has a positive floor");
         var y = (elapsedMs - meanMs) / stdDevMs;
-        var e = Math.Exp(-y * (1.5976 + (0.070566 * y * y)));
-        // P(later) = 1 - CDF = e/(1+e); written two ways to stay finite on both tails.
-        return elapsedMs > meanMs ? -Math.Log10(e / (1.0 + e)) : -Math.Log10(1.0 - (1.0 / (1.0 + e)));
+        // P(later) = 1 - CDF = 1/(1+e^z) with z = y(1.5976 + 0.070566y²), so phi = log10(1+e^z) = softplus(z)/ln 10,
+        // evaluated without overflow for any z.
+        var z = y * (1.5976 + (0.070566 * y * y));
+        var softplus = z > 0 ? z + Math.Log(1 + Math.Exp(-z)) : Math.Log(1 + Math.Exp(z));
+        return softplus / Math.Log(10);
     }
 
     private void AddInterval(double intervalMs)
