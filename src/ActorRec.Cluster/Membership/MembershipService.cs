@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Threading.Channels;
 using ActorRec.Cluster.FailureDetection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -31,7 +32,7 @@ public sealed partial class MembershipService : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _roundLock = new(1, 1);
     private readonly TaskCompletionSource _left = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private MembershipSnapshot _current = MembershipSnapshot.Empty;
     private LocalLeave _leave = LocalLeave.None;
     private Task? _hooksTask;
@@ -204,6 +205,12 @@ public sealed partial class MembershipService : IAsyncDisposable
             {
                 LogApplied(action.GetType().Name, action.Target.MemberKey, action is DeclareDown d ? d.Reason.ToString() : "");
                 _listener.OnLocalWrite(table.Version + 1);
+                if (action is MarkExiting)
+                {
+                    // Removed comes at the next poll, so peers get a chance to read Exiting first.
+                    Publish(await _table.ReadAllAsync(cancellationToken).ConfigureAwait(false));
+                    return;
+                }
             }
             else
             {
@@ -265,22 +272,24 @@ public sealed partial class MembershipService : IAsyncDisposable
         }
     }
 
-    private void Wake()
-    {
-        var wake = Interlocked.Exchange(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        wake.TrySetResult();
-    }
+    private void Wake() => _wake.Writer.TryWrite(true);
 
     private async Task LoopAsync()
     {
         var stop = _stopping.Token;
         while (!stop.IsCancellationRequested && !_finished)
         {
-            var wake = Volatile.Read(ref _wake).Task;
             try
             {
-                await Task.WhenAny(Task.Delay(_settings.PollInterval, _time, stop), wake).ConfigureAwait(false);
+                using var round = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                var delay = Task.Delay(_settings.PollInterval, _time, round.Token);
+                var woken = _wake.Reader.WaitToReadAsync(round.Token).AsTask();
+                WaitingForPoll?.Invoke();
+                await Task.WhenAny(delay, woken).ConfigureAwait(false);
+                await round.CancelAsync().ConfigureAwait(false);
                 stop.ThrowIfCancellationRequested();
+                // Consume the wake-up before the round: a wake-up during the round triggers one more.
+                _wake.Reader.TryRead(out _);
                 await RunRoundAsync(stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -289,6 +298,9 @@ public sealed partial class MembershipService : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Test hook: the loop is now waiting for the next poll (its delay timer exists).</summary>
+    internal event Action? WaitingForPoll;
 
     [LoggerMessage(EventId = 1200, Level = LogLevel.Information, Message = "Node {Node} (incarnation {Incarnation}) joined the membership table at {Address}")]
     private partial void LogJoined(string node, long incarnation, string address);
