@@ -23,7 +23,10 @@ public interface IMembershipTable
     /// <summary>Inserts a new member; Conflict when the version moved or the (name, incarnation) row exists.</summary>
     Task<WriteOutcome> TryInsertAsync(MemberRow row, long expectedVersion, CancellationToken cancellationToken = default);
 
-    /// <summary>Replaces status, suspicions, address and roles of a row whose ETag is <c>row.ETag</c>.</summary>
+    /// <summary>
+    /// Replaces status, suspicions and roles of a row whose ETag is <c>row.ETag</c>. Name, incarnation, address,
+    /// start time, proof and heartbeat are not changed by updates.
+    /// </summary>
     Task<WriteOutcome> TryUpdateAsync(MemberRow row, long expectedVersion, CancellationToken cancellationToken = default);
 
     /// <summary>Records a heartbeat of a member; false when the row does not exist.</summary>

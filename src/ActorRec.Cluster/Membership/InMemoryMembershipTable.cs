@@ -47,7 +47,7 @@ public sealed class InMemoryMembershipTable(string clusterName) : IMembershipTab
                 return Task.FromResult(WriteOutcome.Conflict);
             }
 
-            _rows[row.MemberKey] = row with { ETag = ++_nextETag, LastHeartbeat = current.LastHeartbeat, StartedAt = current.StartedAt };
+            _rows[row.MemberKey] = row with { ETag = ++_nextETag, LastHeartbeat = current.LastHeartbeat, StartedAt = current.StartedAt, Proof = current.Proof, Address = current.Address };
             _version++;
             return Task.FromResult(WriteOutcome.Applied);
         }

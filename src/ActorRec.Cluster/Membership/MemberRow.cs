@@ -21,7 +21,8 @@ public sealed record Suspicion(string By, DateTimeOffset At);
 /// <summary>
 /// One membership row. A member is identified by node name <em>and</em> incarnation, so a restarted node is a new
 /// member and its previous incarnation is declared down. <see cref="ETag"/> is the row version the store assigned
-/// on the last write; conditional writes must present the ETag they read.
+/// on the last write; conditional writes must present the ETag they read. <see cref="Proof"/> is the member's
+/// proof of the cluster secret (<see cref="MemberProof"/>): a row written by someone without the secret is declared down.
 /// </summary>
 [DebuggerDisplay("{NodeName}#{Incarnation} {Status} @ {Address}")]
 public sealed record MemberRow(
@@ -33,7 +34,8 @@ public sealed record MemberRow(
     ImmutableArray<Suspicion> Suspicions,
     ImmutableArray<string> Roles,
     DateTimeOffset StartedAt,
-    long ETag = 0)
+    long ETag = 0,
+    string Proof = "")
 {
     public string MemberKey => PeerIdentity.MemberKeyOf(NodeName, Incarnation);
 

@@ -13,6 +13,9 @@ public enum DownReason
 
     /// <summary>A newer incarnation of the same node joined: the old one is gone.</summary>
     Superseded,
+
+    /// <summary>Its row does not carry a valid proof of the cluster secret: it was not written by a cluster member.</summary>
+    Unauthenticated,
 }
 
 /// <summary>One conditional write the rules ask for. Each applies to <see cref="Target"/> as read.</summary>

@@ -11,10 +11,12 @@ namespace ActorRec.Cluster.Membership;
 /// Rules, in priority order:
 /// <list type="number">
 /// <item>Self: a missing row, a Down row, or a live newer incarnation of our own name means we are out
-/// (<see cref="SelfVerdict.Down"/>); a Removed row after a leave means we are done.</item>
+/// (<see cref="SelfVerdict.Down"/>); a Removed row after a leave means we are done. A joining node that cannot verify
+/// the proof of any Up member holds the wrong secret: it stops before promoting itself or judging anyone, so a
+/// misconfigured node cannot down a healthy cluster (the first Up members define the secret).</item>
 /// <item>Own life cycle: Joining → Up; on a leave request Up → Leaving; after the hand-off hooks Leaving → Exiting;
 /// Exiting → Removed (one poll later, so peers see Exiting first).</item>
-/// <item>Other live members: declared Down when superseded by a newer incarnation, when their table heartbeat is
+/// <item>Other live members: declared Down when their row lacks a valid proof of the cluster secret, when superseded by a newer incarnation, when their table heartbeat is
 /// older than DownAfter, or when the valid suspicions (younger than the TTL, by distinct live members, ours
 /// included) reach min(DownQuorum, live members other than the suspect). Otherwise, if our detector suspects
 /// them and our vote is missing or expired, we add it.</item>
@@ -32,7 +34,8 @@ public static class MembershipRules
         IFailureDetectorView detector,
         DateTimeOffset now,
         MembershipRulesOptions options,
-        LocalLeave leave)
+        LocalLeave leave,
+        MemberProof? proof = null)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(detector);
@@ -58,6 +61,12 @@ public static class MembershipRules
         if (NewerIncarnation(table, self) is { } newer)
         {
             return Verdict(SelfVerdict.Down, $"a newer incarnation ({newer.Incarnation}) of this node joined");
+        }
+
+        if (proof is not null && self.Status == MemberStatus.Joining && !CanVerifyAnyUpMember(table, self, proof))
+        {
+            return Verdict(SelfVerdict.Down,
+                "no Up member of the cluster carries a proof this node can verify: this node's cluster secret is wrong");
         }
 
         var actions = ImmutableArray.CreateBuilder<MembershipAction>();
@@ -91,6 +100,12 @@ public static class MembershipRules
         {
             if (!m.IsLive || ReferenceEquals(m, self))
             {
+                continue;
+            }
+
+            if (proof is not null && !proof.Verify(m))
+            {
+                actions.Add(new DeclareDown(m, DownReason.Unauthenticated));
                 continue;
             }
 
@@ -144,6 +159,27 @@ public static class MembershipRules
 
         actions.AddRange(suspicions);
         return new MembershipDecision(SelfVerdict.Alive, null, actions.ToImmutable());
+    }
+
+    /// <summary>True when there is no other Up member, or at least one carries a proof valid under our secret.</summary>
+    private static bool CanVerifyAnyUpMember(MembershipSnapshot table, MemberRow self, MemberProof proof)
+    {
+        var othersUp = 0;
+        foreach (var m in table.Members)
+        {
+            if (m.Status != MemberStatus.Up || ReferenceEquals(m, self))
+            {
+                continue;
+            }
+
+            othersUp++;
+            if (proof.Verify(m))
+            {
+                return true;
+            }
+        }
+
+        return othersUp == 0;
     }
 
     private static MembershipDecision Verdict(SelfVerdict verdict, string reason) => new(verdict, reason, []);

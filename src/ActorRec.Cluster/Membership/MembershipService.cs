@@ -29,6 +29,7 @@ public sealed partial class MembershipService : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly MembershipRulesOptions _rules;
+    private readonly MemberProof _proof;
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _roundLock = new(1, 1);
     private readonly TaskCompletionSource _left = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -65,6 +66,7 @@ public sealed partial class MembershipService : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         _rules = MembershipRulesOptions.From(settings);
+        _proof = new MemberProof(settings.ClusterName, settings.Secret);
     }
 
     public string NodeName => _settings.NodeName;
@@ -84,7 +86,8 @@ public sealed partial class MembershipService : IAsyncDisposable
     {
         await _table.InitializeAsync(cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
-        var row = new MemberRow(NodeName, Incarnation, Address, MemberStatus.Joining, now, [], [.. _settings.Roles], now);
+        var row = new MemberRow(NodeName, Incarnation, Address, MemberStatus.Joining, now, [], [.. _settings.Roles], now,
+            Proof: _proof.Compute(NodeName, Incarnation, Address));
         for (var attempt = 0; ; attempt++)
         {
             var table = await _table.ReadAllAsync(cancellationToken).ConfigureAwait(false);
@@ -180,7 +183,7 @@ public sealed partial class MembershipService : IAsyncDisposable
         for (var writes = 0; writes < MaxWritesPerRound; writes++)
         {
             Publish(table);
-            var decision = MembershipRules.Decide(table, NodeName, Incarnation, _detector, _time.GetUtcNow(), _rules, _leave);
+            var decision = MembershipRules.Decide(table, NodeName, Incarnation, _detector, _time.GetUtcNow(), _rules, _leave, _proof);
             if (decision.Self != SelfVerdict.Alive)
             {
                 await FinishAsync(decision).ConfigureAwait(false);

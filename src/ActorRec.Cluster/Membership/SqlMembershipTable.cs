@@ -12,7 +12,7 @@ namespace ActorRec.Cluster.Membership;
 /// <remarks>
 /// Schema: <c>actorrec_membership_version(cluster, version)</c>, one row per cluster, and
 /// <c>actorrec_members(cluster, node, incarnation, address, status, last_heartbeat_ms, suspicions, roles,
-/// started_at_ms, etag)</c>. A change runs in one transaction: first
+/// started_at_ms, etag, proof)</c>. A change runs in one transaction: first
 /// <c>UPDATE version SET version = version + 1 WHERE version = @expected</c> (zero rows = someone wrote first),
 /// then the row insert or the <c>UPDATE ... WHERE etag = @etag</c>; either one touching no row rolls the whole
 /// transaction back. In PostgreSQL the version row's lock serializes competing writers, and a writer that waited
@@ -22,7 +22,7 @@ namespace ActorRec.Cluster.Membership;
 /// </remarks>
 public sealed class SqlMembershipTable(SqlDialect dialect, string clusterName) : IMembershipTable
 {
-    private const string Columns = "m.node, m.incarnation, m.address, m.status, m.last_heartbeat_ms, m.suspicions, m.roles, m.started_at_ms, m.etag";
+    private const string Columns = "m.node, m.incarnation, m.address, m.status, m.last_heartbeat_ms, m.suspicions, m.roles, m.started_at_ms, m.etag, m.proof";
 
     public string ClusterName { get; } = clusterName;
 
@@ -48,6 +48,7 @@ public sealed class SqlMembershipTable(SqlDialect dialect, string clusterName) :
                 roles TEXT NOT NULL,
                 started_at_ms BIGINT NOT NULL,
                 etag BIGINT NOT NULL,
+                proof TEXT NOT NULL,
                 PRIMARY KEY (cluster, node, incarnation));
             """, cancellationToken).ConfigureAwait(false);
         await Sql.ExecuteAsync(c, t,
@@ -85,20 +86,20 @@ public sealed class SqlMembershipTable(SqlDialect dialect, string clusterName) :
     {
         ArgumentNullException.ThrowIfNull(row);
         return WriteAsync(expectedVersion, (c, t, ct) => Sql.ExecuteAsync(c, t,
-            "INSERT INTO actorrec_members (cluster, node, incarnation, address, status, last_heartbeat_ms, suspicions, roles, started_at_ms, etag) " +
-            "VALUES (@c, @n, @i, @a, @s, @h, @sus, @r, @st, @e) ON CONFLICT DO NOTHING",
+            "INSERT INTO actorrec_members (cluster, node, incarnation, address, status, last_heartbeat_ms, suspicions, roles, started_at_ms, etag, proof) " +
+            "VALUES (@c, @n, @i, @a, @s, @h, @sus, @r, @st, @e, @p) ON CONFLICT DO NOTHING",
             ct, ("@c", ClusterName), ("@n", row.NodeName), ("@i", row.Incarnation), ("@a", row.Address), ("@s", (int)row.Status),
             ("@h", Sql.ToMillis(row.LastHeartbeat)), ("@sus", Encode(row.Suspicions)), ("@r", Encode(row.Roles)),
-            ("@st", Sql.ToMillis(row.StartedAt)), ("@e", expectedVersion + 1)), cancellationToken);
+            ("@st", Sql.ToMillis(row.StartedAt)), ("@e", expectedVersion + 1), ("@p", row.Proof)), cancellationToken);
     }
 
     public Task<WriteOutcome> TryUpdateAsync(MemberRow row, long expectedVersion, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(row);
         return WriteAsync(expectedVersion, (c, t, ct) => Sql.ExecuteAsync(c, t,
-            "UPDATE actorrec_members SET address = @a, status = @s, suspicions = @sus, roles = @r, etag = @ne " +
+            "UPDATE actorrec_members SET status = @s, suspicions = @sus, roles = @r, etag = @ne " +
             "WHERE cluster = @c AND node = @n AND incarnation = @i AND etag = @e",
-            ct, ("@c", ClusterName), ("@n", row.NodeName), ("@i", row.Incarnation), ("@a", row.Address), ("@s", (int)row.Status),
+            ct, ("@c", ClusterName), ("@n", row.NodeName), ("@i", row.Incarnation), ("@s", (int)row.Status),
             ("@sus", Encode(row.Suspicions)), ("@r", Encode(row.Roles)), ("@ne", expectedVersion + 1), ("@e", row.ETag)), cancellationToken);
     }
 
@@ -151,7 +152,8 @@ public sealed class SqlMembershipTable(SqlDialect dialect, string clusterName) :
         Suspicions: [.. JsonSerializer.Deserialize(r.GetString(6), MembershipJson.Default.SuspicionArray) ?? []],
         Roles: [.. JsonSerializer.Deserialize(r.GetString(7), MembershipJson.Default.StringArray) ?? []],
         StartedAt: Sql.FromMillis(r.GetInt64(8)),
-        ETag: r.GetInt64(9));
+        ETag: r.GetInt64(9),
+        Proof: r.GetString(10));
 
     private static string Encode(ImmutableArray<Suspicion> suspicions) =>
         JsonSerializer.Serialize(suspicions.IsDefault ? [] : suspicions.ToArray(), MembershipJson.Default.SuspicionArray);

@@ -138,6 +138,18 @@ public sealed class MembershipRulesTests
             x => Assert.IsType<AddSuspicion>(x));
     }
 
+    [Fact]
+    public void A_row_without_a_valid_proof_of_the_secret_is_declared_down()
+    {
+        var proof = new MemberProof("actorrec", "the-cluster-secret-123");
+        var intruderProof = new MemberProof("actorrec", "guessed-secret-0000000");
+        var good = Row("b") with { Proof = proof.Compute("b", 1, "b:1") };
+        var forged = Row("c") with { Proof = intruderProof.Compute("c", 1, "c:1") };
+        var copied = Row("d") with { Proof = good.Proof };
+        var d = MembershipRules.Decide(Table(Row("a"), good, forged, copied, Row("e")), "a", 1, new Suspects(), Now, Options, LocalLeave.None, proof);
+        Assert.Equal(["c", "d", "e"], d.Actions.Select(a => Assert.IsType<DeclareDown>(a)).Where(x => x.Reason == DownReason.Unauthenticated).Select(x => x.Target.NodeName));
+    }
+
     private sealed class Suspects(params string[] keys) : IFailureDetectorView
     {
         public bool IsSuspected(string memberKey) => keys.Contains(memberKey);

@@ -108,6 +108,26 @@ public sealed class MembershipServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_node_without_the_secret_cannot_join_through_the_table()
+    {
+        var (a, _) = Create("a");
+        await a.JoinAsync();
+        var intruderSettings = Settings("mallory") with { Secret = "not-the-cluster-secret!" };
+        var intruder = new MembershipService(intruderSettings, _table, 1, "mallory:1", new Suspects(), new Listener("mallory"), time: _time);
+        _services.Add(intruder);
+        await intruder.JoinAsync();
+
+        // It cannot verify any member with its secret: it stops at once, without promoting itself or judging others.
+        Assert.True(intruder.IsFinished);
+        Assert.Equal(MemberStatus.Joining, (await RowOf("mallory")).Status);
+        Assert.Equal(MemberStatus.Up, (await RowOf("a")).Status);
+
+        await a.RunRoundAsync(CancellationToken.None);
+        Assert.Equal(MemberStatus.Down, (await RowOf("mallory")).Status);
+        Assert.Equal(MemberStatus.Up, (await RowOf("a")).Status);
+    }
+
+    [Fact]
     public async Task Graceful_leave_runs_the_hooks_while_leaving_then_exits_and_is_removed()
     {
         var hook = new Hook();
@@ -148,14 +168,13 @@ public sealed class MembershipServiceTests : IAsyncLifetime
     public async Task The_poll_loop_runs_on_the_injected_clock()
     {
         var (a, al) = Create("a");
-        await a.JoinAsync();
-        var (b, _) = Create("b");
-        await b.JoinAsync();
         var waiting = System.Threading.Channels.Channel.CreateUnbounded<bool>();
         a.WaitingForPoll += () => waiting.Writer.TryWrite(true);
-        var sawB = al.WaitForAsync(s => s.Find("b", 1) is not null);
-        Assert.False(sawB.IsCompleted);
+        await a.JoinAsync();
         await waiting.NextAsync(); // a's loop sleeps on the virtual clock
+        var (b, _) = Create("b");
+        await b.JoinAsync();
+        var sawB = al.WaitForAsync(s => s.Find("b", 1) is not null);
         _time.Advance(Settings("a").PollInterval - TimeSpan.FromMilliseconds(1));
         Assert.False(sawB.IsCompleted);
         _time.Advance(TimeSpan.FromMilliseconds(1));

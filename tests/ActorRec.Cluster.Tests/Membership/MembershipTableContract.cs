@@ -29,7 +29,7 @@ public abstract class MembershipTableContract
     public async Task Insert_round_trips_every_field_and_bumps_the_version()
     {
         var table = await CreateAsync(UniqueCluster());
-        var row = Row("a") with { Suspicions = [new Suspicion("b#1", T0.AddSeconds(1))], Roles = ["x", "y"] };
+        var row = Row("a") with { Suspicions = [new Suspicion("b#1", T0.AddSeconds(1))], Roles = ["x", "y"], Proof = "proof-a" };
         Assert.Equal(WriteOutcome.Applied, await table.TryInsertAsync(row, 0));
         var snapshot = await table.ReadAllAsync();
         Assert.Equal(1, snapshot.Version);
@@ -39,6 +39,12 @@ public abstract class MembershipTableContract
         Assert.Equal(row.Suspicions.ToArray(), read.Suspicions.ToArray());
         Assert.Equal(["x", "y"], read.Roles.ToArray());
         Assert.NotEqual(0, read.ETag);
+        Assert.Equal("proof-a", read.Proof);
+
+        // Updates leave the identity columns alone.
+        Assert.Equal(WriteOutcome.Applied, await table.TryUpdateAsync(read with { Status = MemberStatus.Up, Proof = "forged", Address = "elsewhere:1" }, 1));
+        var updated = (await table.ReadAllAsync()).Members[0];
+        Assert.Equal((MemberStatus.Up, "proof-a", row.Address), (updated.Status, updated.Proof, updated.Address));
     }
 
     [Fact]
