@@ -133,6 +133,15 @@ public sealed partial class ClusterNode : ITransportHandler, IMembershipListener
         }
 
         _heartbeats?.SetTargets(targets);
+        foreach (var m in snapshot.Members)
+        {
+            if (!m.IsLive && !targets.Contains(m.Address) && m.Address != Self.Address)
+            {
+                // Nobody live listens there any more: drop its queue, redials and connection.
+                _ = Transport.ForgetAsync(m.Address);
+            }
+        }
+
         _onChanged?.Invoke(snapshot);
     }
 

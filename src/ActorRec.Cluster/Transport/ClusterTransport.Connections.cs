@@ -314,5 +314,11 @@ public sealed partial class ClusterTransport
             LogMalformedFrame(ex, peer.NodeName, kind.ToString());
             return true;
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A handler bug must not take the connection (and every later message from this peer) down with it.
+            LogHandlerFailed(ex, kind.ToString(), peer.NodeName);
+            return true;
+        }
     }
 }

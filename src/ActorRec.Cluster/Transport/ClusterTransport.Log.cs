@@ -56,6 +56,12 @@ public sealed partial class ClusterTransport
     [LoggerMessage(EventId = 1116, Level = LogLevel.Debug, Message = "Crossing connection to {Address} lost the tie-break; closing it")]
     private partial void LogDuplicateConnection(string address);
 
+    [LoggerMessage(EventId = 1118, Level = LogLevel.Error, Message = "The transport handler failed on a {Kind} frame from node {Node}; frame dropped")]
+    private partial void LogHandlerFailed(Exception exception, string kind, string node);
+
+    [LoggerMessage(EventId = 1119, Level = LogLevel.Information, Message = "Forgot peer {Address}: {Dropped} queued frames discarded")]
+    private partial void LogForgotten(string address, int dropped);
+
     [LoggerMessage(EventId = 1117, Level = LogLevel.Warning, Message = "Accepting a cluster connection failed")]
     private partial void LogAcceptFailed(Exception exception);
 }

@@ -112,6 +112,23 @@ public sealed partial class ClusterTransport : IAsyncDisposable
         return Enqueue(address, new OutboundFrame(FrameKind.Gossip, gossip, gossip.CalculateSize()));
     }
 
+    /// <summary>
+    /// Drops everything kept for a peer that left or was declared down: its queue (frames discarded), its writer loop
+    /// and its connection. A later <see cref="Send"/> to the address starts afresh.
+    /// </summary>
+    public async Task ForgetAsync(string address)
+    {
+        if (!_links.TryRemove(address, out var link))
+        {
+            return;
+        }
+
+        var dropped = link.Complete();
+        link.Active?.Abort();
+        await link.WriterTask.ConfigureAwait(false);
+        LogForgotten(address, dropped);
+    }
+
     /// <summary>Messages dropped so far for one peer because its queue was full.</summary>
     public long DroppedFor(string address) => _links.TryGetValue(address, out var link) ? link.Dropped : 0;
 

@@ -26,6 +26,7 @@ internal sealed class PeerLink
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Lock _gate = new();
     private readonly int _batchBytes;
+    private readonly CancellationTokenSource _stop;
     private FrameConnection? _active;
     private TaskCompletionSource _adopted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _writer;
@@ -36,6 +37,7 @@ internal sealed class PeerLink
         _owner = owner;
         Address = address;
         _batchBytes = batchBytes;
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(owner.StoppingToken);
         _queue = Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(capacity)
         {
             FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: we drop the newest and report it
@@ -135,7 +137,19 @@ internal sealed class PeerLink
         }
     }
 
-    public void Complete() => _queue.Writer.TryComplete();
+    /// <summary>Closes the queue; returns how many frames were still waiting (they are discarded).</summary>
+    public int Complete()
+    {
+        _queue.Writer.TryComplete();
+        _stop.Cancel();
+        var dropped = 0;
+        while (_queue.Reader.TryRead(out _))
+        {
+            dropped++;
+        }
+
+        return dropped;
+    }
 
     public Task WriterTask => Volatile.Read(ref _writer) ?? Task.CompletedTask;
 
@@ -150,7 +164,7 @@ internal sealed class PeerLink
     private async Task WriterLoopAsync()
     {
         var reader = _queue.Reader;
-        var stop = _owner.StoppingToken;
+        var stop = _stop.Token;
         var attempt = 0;
         try
         {

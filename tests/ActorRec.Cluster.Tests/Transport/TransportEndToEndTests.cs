@@ -196,6 +196,48 @@ public sealed class TransportEndToEndTests : TransportTestBase
     }
 
     [Fact]
+    public async Task Forgetting_an_unreachable_peer_discards_its_queue_and_stops_redialing()
+    {
+        var time = new ManualTimeProvider();
+        var (a, _) = Start(Settings("a"), time);
+        var address = "127.0.0.1:" + UnusedPort();
+        var scheduled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        a.ReconnectScheduled += (_, _) => scheduled.TrySetResult();
+        for (var i = 0; i < 5; i++)
+        {
+            a.Send(address, Envelope(i));
+        }
+
+        await scheduled.Task.WaitAsync(TestTimeouts.Guard);
+        await a.ForgetAsync(address).WaitAsync(TestTimeouts.Guard); // returns although the redial timer never fires
+        Assert.Equal(0, a.DroppedFor(address));
+        Assert.Equal(SendResult.Enqueued, a.Send(address, Envelope(9)));
+    }
+
+    [Fact]
+    public async Task A_throwing_handler_loses_only_that_frame()
+    {
+        var log = new ListLogger();
+        var (a, _) = Start(Settings("a"));
+        var (b, bh) = Start(Settings("b"), logger: log);
+        bh.BeforeEnvelope = e =>
+        {
+            if (IndexOf(e) == 1)
+            {
+                throw new InvalidOperationException("handler bug");
+            }
+        };
+        for (var i = 0; i < 3; i++)
+        {
+            a.Send(b.Self.Address, Envelope(i));
+        }
+
+        Assert.Equal(0, IndexOf((await bh.Envelopes.NextAsync()).Envelope));
+        Assert.Equal(2, IndexOf((await bh.Envelopes.NextAsync()).Envelope));
+        Assert.Contains("Envelope frame from node a", (await log.WaitForAsync(1118)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Sending_to_self_or_a_malformed_address_is_an_argument_error()
     {
         var (a, _) = Start(Settings("a"));
