@@ -60,6 +60,10 @@ public sealed record ClusterSettings
     public TimeSpan ReconnectMaxBackoff { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    public bool TlsEnabled { get; init; }
+    public string TlsCertificatePath { get; init; } = "";
+    public string TlsCertificatePassword { get; init; } = "";
+
     public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>"host:port" under which peers reach this node.</summary>
@@ -105,6 +109,9 @@ public sealed record ClusterSettings
             ReconnectMinBackoff = r.Duration("transport.reconnect-min-backoff", d.ReconnectMinBackoff),
             ReconnectMaxBackoff = r.Duration("transport.reconnect-max-backoff", d.ReconnectMaxBackoff),
             HandshakeTimeout = r.Duration("transport.handshake-timeout", d.HandshakeTimeout),
+            TlsEnabled = r.Bool("transport.tls.enabled", d.TlsEnabled),
+            TlsCertificatePath = r.String("transport.tls.certificate-path", d.TlsCertificatePath),
+            TlsCertificatePassword = r.String("transport.tls.certificate-password", d.TlsCertificatePassword),
             LeaseDuration = r.Duration("lease.duration", d.LeaseDuration),
         };
         return settings.Validate();
@@ -141,6 +148,8 @@ public sealed record ClusterSettings
         RequirePositive(ReconnectMinBackoff, "transport.reconnect-min-backoff");
         Require(ReconnectMaxBackoff >= ReconnectMinBackoff, "transport.reconnect-max-backoff", "must be at least transport.reconnect-min-backoff");
         RequirePositive(HandshakeTimeout, "transport.handshake-timeout");
+        Require(!TlsEnabled || File.Exists(TlsCertificatePath), "transport.tls.certificate-path",
+            $"must name an existing PKCS#12 (.pfx) file when transport.tls.enabled is on ('{TlsCertificatePath}' does not exist)");
         RequirePositive(LeaseDuration, "lease.duration");
         return this;
     }

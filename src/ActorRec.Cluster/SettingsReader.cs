@@ -15,6 +15,16 @@ internal sealed class SettingsReader(Func<string, string?> lookup, string sectio
             ? int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw Bad(key, raw, "an integer")
             : fallback;
 
+    public bool Bool(string key, bool fallback) =>
+        Raw(key) is { } raw
+            ? raw.ToLowerInvariant() switch
+            {
+                "true" or "on" or "yes" => true,
+                "false" or "off" or "no" => false,
+                _ => throw Bad(key, raw, "a boolean (true/false, on/off, yes/no)"),
+            }
+            : fallback;
+
     public double Double(string key, double fallback) =>
         Raw(key) is { } raw
             ? double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw Bad(key, raw, "a number")

@@ -10,7 +10,7 @@ public sealed partial class ClusterSettingsTests
     public void Reference_conf_documents_every_key_with_the_record_defaults()
     {
         var keys = ReferenceKeys();
-        Assert.Equal(28, keys.Count);
+        Assert.Equal(31, keys.Count);
         var values = keys.ToDictionary(k => k.Key, k => k.Value);
         values["actorrec.cluster.secret"] = Secret;
         var fromConf = ClusterSettings.Create(k => values.GetValueOrDefault(k), _ => null);
@@ -21,7 +21,8 @@ public sealed partial class ClusterSettingsTests
         // Every key in the conf is read by Create: a bad value for any of them names that key.
         foreach (var key in keys.Keys.Where(k => !k.EndsWith("name", StringComparison.Ordinal) && !k.EndsWith("secret", StringComparison.Ordinal)
                      && !k.EndsWith("roles", StringComparison.Ordinal) && !k.EndsWith("hostname", StringComparison.Ordinal)
-                     && !k.EndsWith("bind-host", StringComparison.Ordinal) && !k.EndsWith("connection-string", StringComparison.Ordinal)))
+                     && !k.EndsWith("bind-host", StringComparison.Ordinal) && !k.EndsWith("connection-string", StringComparison.Ordinal)
+                     && !k.EndsWith("certificate-path", StringComparison.Ordinal) && !k.EndsWith("certificate-password", StringComparison.Ordinal)))
         {
             var bad = new Dictionary<string, string>(values) { [key] = "bogus!" };
             var ex = Assert.Throws<ClusterSettingsException>(() => ClusterSettings.Create(k => bad.GetValueOrDefault(k), _ => null));

@@ -18,7 +18,13 @@ public sealed partial class ClusterTransport
         try
         {
             await socket.ConnectAsync(host, port, ct).ConfigureAwait(false);
-            connection = new FrameConnection(socket, new NetworkStream(socket, ownsSocket: true), _settings, dialedByUs: true);
+            Stream stream = new NetworkStream(socket, ownsSocket: true);
+            if (Tls is not null)
+            {
+                stream = await Tls.AuthenticateAsClientAsync(stream, ct).ConfigureAwait(false);
+            }
+
+            connection = new FrameConnection(socket, stream, _settings, dialedByUs: true);
             var nonce = HandshakeProtocol.NewNonce();
             connection.Write(FrameKind.Hello, new Hello
             {
@@ -79,7 +85,8 @@ public sealed partial class ClusterTransport
             return link.Active;
         }
         catch (Exception ex) when (ex is SocketException or IOException or HandshakeException or InvalidProtocolBufferException
-                                       or OperationCanceledException or ObjectDisposedException)
+                                       or OperationCanceledException or ObjectDisposedException
+                                       or System.Security.Authentication.AuthenticationException)
         {
             if (connection is not null)
             {
@@ -112,10 +119,31 @@ public sealed partial class ClusterTransport
     {
         socket.NoDelay = true;
         var remote = socket.RemoteEndPoint?.ToString() ?? "?";
-        var connection = new FrameConnection(socket, new NetworkStream(socket, ownsSocket: true), _settings, dialedByUs: false);
         using var timeout = new CancellationTokenSource(_settings.HandshakeTimeout, Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, timeout.Token);
         var ct = linked.Token;
+        Stream stream = new NetworkStream(socket, ownsSocket: true);
+        if (Tls is not null)
+        {
+            try
+            {
+                stream = await Tls.AuthenticateAsServerAsync(stream, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is System.Security.Authentication.AuthenticationException or IOException or OperationCanceledException
+                                           or SocketException or ObjectDisposedException)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+                if (!_stopping.IsCancellationRequested)
+                {
+                    Interlocked.Increment(ref Counters.HandshakesRefusedValue);
+                    LogInboundHandshakeFailed(remote, "TLS: " + ex.Message);
+                }
+
+                return;
+            }
+        }
+
+        var connection = new FrameConnection(socket, stream, _settings, dialedByUs: false);
         try
         {
             var (kind, hello) = await connection.ReadFrameAsync(Hello.Parser, ct).ConfigureAwait(false);

@@ -43,6 +43,7 @@ public sealed partial class ClusterTransport : IAsyncDisposable
         _secret = Encoding.UTF8.GetBytes(settings.Secret);
         Incarnation = incarnation;
         Self = new PeerIdentity(settings.NodeName, incarnation, settings.Address);
+        Tls = TlsOptions.From(_settings);
         Backoff = new ReconnectBackoff(settings.ReconnectMinBackoff, settings.ReconnectMaxBackoff, new Random());
     }
 
@@ -56,6 +57,8 @@ public sealed partial class ClusterTransport : IAsyncDisposable
     internal TimeProvider Time { get; }
 
     internal ReconnectBackoff Backoff { get; }
+
+    internal TlsOptions? Tls { get; }
 
     internal bool IsStopping => _stopping.IsCancellationRequested;
 
