@@ -35,7 +35,7 @@ public sealed partial class MembershipService : IAsyncDisposable
     private readonly TaskCompletionSource _left = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private MembershipSnapshot _current = MembershipSnapshot.Empty;
-    private LocalLeave _leave = LocalLeave.None;
+    private volatile LocalLeave _leave = LocalLeave.None;
     private Task? _hooksTask;
     private Task _loop = Task.CompletedTask;
     private volatile bool _finished;

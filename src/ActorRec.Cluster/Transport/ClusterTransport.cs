@@ -236,7 +236,19 @@ public sealed partial class ClusterTransport : IAsyncDisposable
                 continue;
             }
 
-            _ = Task.Run(() => AcceptPeerAsync(socket));
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await AcceptPeerAsync(socket).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // Anything the handshake did not anticipate: log it and drop this connection, keep accepting.
+                    socket.Dispose();
+                    LogAcceptFailed(ex);
+                }
+            });
         }
     }
 
