@@ -43,6 +43,7 @@ public sealed record ClusterSettings
     public TimeSpan DownAfter { get; init; } = TimeSpan.FromSeconds(7);
     public int DownQuorum { get; init; } = 2;
     public TimeSpan SuspicionTimeToLive { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan DeadRowRetention { get; init; } = TimeSpan.FromHours(1);
 
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
     public double PhiThreshold { get; init; } = 8.0;
@@ -95,6 +96,7 @@ public sealed record ClusterSettings
             DownAfter = r.Duration("membership.down-after", d.DownAfter),
             DownQuorum = r.Int("membership.down-quorum", d.DownQuorum),
             SuspicionTimeToLive = r.Duration("membership.suspicion-ttl", d.SuspicionTimeToLive),
+            DeadRowRetention = r.Duration("membership.dead-row-retention", d.DeadRowRetention),
             HeartbeatInterval = r.Duration("failure-detector.heartbeat-interval", d.HeartbeatInterval),
             PhiThreshold = r.Double("failure-detector.threshold", d.PhiThreshold),
             MinStdDeviation = r.Duration("failure-detector.min-std-deviation", d.MinStdDeviation),
@@ -133,6 +135,7 @@ public sealed record ClusterSettings
         Require(DownAfter > PollInterval, "membership.down-after", "must be longer than membership.poll-interval");
         Require(DownQuorum >= 1, "membership.down-quorum", "must be at least 1");
         RequirePositive(SuspicionTimeToLive, "membership.suspicion-ttl");
+        Require(DeadRowRetention > DownAfter, "membership.dead-row-retention", "must be longer than membership.down-after");
         RequirePositive(HeartbeatInterval, "failure-detector.heartbeat-interval");
         Require(PhiThreshold > 0 && double.IsFinite(PhiThreshold), "failure-detector.threshold", "must be a positive number");
         RequirePositive(MinStdDeviation, "failure-detector.min-std-deviation");

@@ -10,7 +10,7 @@ public sealed partial class ClusterSettingsTests
     public void Reference_conf_documents_every_key_with_the_record_defaults()
     {
         var keys = ReferenceKeys();
-        Assert.Equal(31, keys.Count);
+        Assert.Equal(32, keys.Count);
         var values = keys.ToDictionary(k => k.Key, k => k.Value);
         values["actorrec.cluster.secret"] = Secret;
         var fromConf = ClusterSettings.Create(k => values.GetValueOrDefault(k), _ => null);

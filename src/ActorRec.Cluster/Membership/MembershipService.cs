@@ -199,6 +199,7 @@ public sealed partial class MembershipService : IAsyncDisposable
             StartHooksIfLeaving(table);
             if (decision.Actions.IsEmpty)
             {
+                await DeleteOldDeadRowsAsync(table, cancellationToken).ConfigureAwait(false);
                 return;
             }
 
@@ -221,6 +222,23 @@ public sealed partial class MembershipService : IAsyncDisposable
             }
 
             table = await _table.ReadAllAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DeleteOldDeadRowsAsync(MembershipSnapshot table, CancellationToken cancellationToken)
+    {
+        var cutoff = _time.GetUtcNow() - _settings.DeadRowRetention;
+        foreach (var m in table.Members)
+        {
+            if (!m.IsLive && m.LastHeartbeat < cutoff)
+            {
+                if (await _table.DeleteDeadAsync(cutoff, table.Version, cancellationToken).ConfigureAwait(false) is > 0)
+                {
+                    _listener.OnLocalWrite(table.Version + 1);
+                }
+
+                return;
+            }
         }
     }
 

@@ -68,6 +68,27 @@ public sealed class MembershipServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Rows_of_dead_members_are_deleted_after_the_retention()
+    {
+        var (a, _) = Create("a");
+        var (b, _) = Create("b");
+        await a.JoinAsync();
+        await b.JoinAsync();
+        await b.DisposeAsync();
+        _time.Advance(TimeSpan.FromSeconds(10));
+        await a.RunRoundAsync(CancellationToken.None);
+        Assert.Equal(MemberStatus.Down, (await RowOf("b")).Status);
+
+        _time.Advance(Settings("a").DeadRowRetention - TimeSpan.FromSeconds(15)); // b last heartbeat 5 s before the limit
+        await a.RunRoundAsync(CancellationToken.None);
+        Assert.NotNull(await RowOf("b"));
+        _time.Advance(TimeSpan.FromSeconds(10));
+        await a.RunRoundAsync(CancellationToken.None);
+        Assert.Null((await _table.ReadAllAsync()).Find("b", 1));
+        Assert.Equal(MemberStatus.Up, (await RowOf("a")).Status);
+    }
+
+    [Fact]
     public async Task A_member_suspected_by_a_quorum_is_declared_down_although_it_still_heartbeats_the_table()
     {
         var suspectC = new Suspects("c#1");
