@@ -330,9 +330,9 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
                 return;
             }
             var actor = _actor!;
-            if (!actor.AroundReceive(message))
+            if (!actor.InvokeAroundReceive(message))
             {
-                actor.Unhandled(message);
+                actor.InvokeUnhandled(message);
             }
             if (_extras?.ReceiveTimeout is not null && message is not INotInfluenceReceiveTimeout)
             {
@@ -349,9 +349,9 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
     {
         _currentMessage = message;
         var actor = _actor!;
-        if (!actor.AroundReceive(message))
+        if (!actor.InvokeAroundReceive(message))
         {
-            actor.Unhandled(message);
+            actor.InvokeUnhandled(message);
         }
     }
 
