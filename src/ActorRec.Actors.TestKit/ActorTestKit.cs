@@ -27,9 +27,13 @@ public sealed class ActorTestKit : IAsyncDisposable, IDisposable
 
     public IActorRef ActorOf(Props props, string? name = null) => System.ActorOf(props, name);
 
-    /// <summary>Advances virtual time (firing due timers) and waits until every actor is idle.</summary>
+    /// <summary>
+    /// Waits until every actor is idle, advances virtual time (firing due timers) and waits until every actor is idle
+    /// again. Use <see cref="VirtualTimeProvider.Advance"/> directly to move time while actors are busy.
+    /// </summary>
     public void Advance(TimeSpan delta)
     {
+        AwaitIdle();
         Time.Advance(delta);
         AwaitIdle();
     }

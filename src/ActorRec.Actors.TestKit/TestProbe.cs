@@ -117,7 +117,8 @@ public sealed class TestProbe : IActorRef, ICellRef
 
     /// <summary>
     /// Asserts that no message arrives within <paramref name="duration"/>. On a <see cref="VirtualTimeProvider"/> it
-    /// advances virtual time by the duration and waits until all actors are idle; on real time it waits the duration.
+    /// first waits until all actors are idle (so that timers they are about to start exist), advances virtual time by
+    /// the duration and waits until all actors are idle again; on real time it waits the duration.
     /// </summary>
     public void ExpectNoMsg(TimeSpan duration)
     {
@@ -128,6 +129,7 @@ public sealed class TestProbe : IActorRef, ICellRef
             {
                 throw new InvalidOperationException("ExpectNoMsg on virtual time needs a system created by ActorTestKit (it tracks actor activity).");
             }
+            ActorTestKit.AwaitIdle(System, DefaultTimeout);
             time.Advance(duration);
             ActorTestKit.AwaitIdle(System, DefaultTimeout);
             if (!_received.TryTake(out envelope))
