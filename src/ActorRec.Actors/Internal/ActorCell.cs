@@ -84,6 +84,8 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
 
     internal object? CurrentMessage => _currentMessage;
 
+    internal bool HasPendingSystemMessages => Volatile.Read(ref _systemMessages) is not null;
+
     internal bool IsTerminated => (Volatile.Read(ref _state) & StateTerminated) != 0;
 
     internal CellExtras Extras => _extras ?? InitExtras();
