@@ -155,7 +155,7 @@ public sealed class PostgresJournal : JournalBase
     protected override async Task<List<string>> ReadPersistenceIdsAsync(string? after, int max, CancellationToken cancellationToken)
     {
         await using NpgsqlCommand cmd = _dataSource.CreateCommand(
-            "SELECT DISTINCT persistence_id FROM journal WHERE persistence_id COLLATE \"C\" > $1 ORDER BY persistence_id COLLATE \"C\" LIMIT $2");
+            "SELECT DISTINCT persistence_id COLLATE \"C\" FROM journal WHERE persistence_id COLLATE \"C\" > $1 ORDER BY 1 LIMIT $2");
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = after ?? string.Empty });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = max });
         var ids = new List<string>();
