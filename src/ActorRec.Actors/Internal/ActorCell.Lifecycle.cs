@@ -13,7 +13,7 @@ internal sealed partial class ActorCell
         {
             _actor = _props.NewActor();
             Interlocked.And(ref _state, ~StateNotCreated);
-            _actor.PreStart();
+            _actor.InvokePreStart();
         }
         catch (Exception ex)
         {
@@ -95,7 +95,7 @@ internal sealed partial class ActorCell
         {
             return;
         }
-        var strategy = _actor?.SupervisorStrategy() ?? SupervisorStrategy.Default;
+        var strategy = _actor?.InvokeSupervisorStrategy() ?? SupervisorStrategy.Default;
         Directive directive;
         try
         {
@@ -120,7 +120,7 @@ internal sealed partial class ActorCell
                 if (!childStats.RequestRestartPermission(strategy, _system.TimeProvider, out var restartNumber))
                 {
                     ActorLog.RestartLimitReached(_system.Logger, child.Path, strategy.MaxNrOfRetries);
-                    child.SendSystem(new TerminateMessage());
+                    child.RequestStop();
                     break;
                 }
                 var recreate = new RecreateMessage(child, cause);
@@ -151,7 +151,7 @@ internal sealed partial class ActorCell
                 {
                     ActorLog.EscalatedToGuardian(_system.Logger, cause, child.Path);
                 }
-                child.SendSystem(new TerminateMessage());
+                child.RequestStop();
                 break;
         }
     }
@@ -173,25 +173,51 @@ internal sealed partial class ActorCell
         {
             try
             {
-                failed.PreRestart(cause, failedMessage);
+                failed.InvokePreRestart(cause, failedMessage);
             }
             catch (Exception ex)
             {
-                ActorLog.HookFailed(_system.Logger, ex, nameof(ActorBase.PreRestart), _path);
+                ActorLog.HookFailed(_system.Logger, ex, "PreRestart", _path);
             }
         }
         // Stashed messages of the old instance go back to the front of the mailbox.
         _extras?.DefaultStash?.UnstashAll();
         _actor = null;
+        // Children that PreRestart stopped must be gone before the new instance starts, so that it can create
+        // children with the same names; until then the actor stays suspended.
+        if (HasStoppingChildren())
+        {
+            Extras.PendingRestartCause = cause;
+            Interlocked.Or(ref _state, StateRestartPending);
+            return;
+        }
+        CompleteRestart(cause);
+    }
+
+    private bool HasStoppingChildren()
+    {
+        foreach (var child in ChildrenSnapshot())
+        {
+            if (child.IsStopRequested)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void CompleteRestart(Exception cause)
+    {
         t_creating = this;
         try
         {
             _actor = _props.NewActor();
-            Interlocked.And(ref _state, ~StateSuspended);
-            _actor.PostRestart(cause);
+            Interlocked.And(ref _state, ~(StateSuspended | StateRestartPending));
+            _actor.InvokePostRestart(cause);
         }
         catch (Exception ex)
         {
+            Interlocked.And(ref _state, ~StateRestartPending);
             HandleInvokeFailure(new ActorInitializationException($"Restarting {_path} ({_props.ActorType.Name}) failed: {ex.Message}", ex));
         }
         finally
@@ -217,7 +243,7 @@ internal sealed partial class ActorCell
                 Interlocked.Or(ref _state, StateHardTerminating);
                 foreach (var child in ChildrenSnapshot())
                 {
-                    child.SendSystem(new TerminateMessage());
+                    child.RequestStop();
                 }
             }
             return;
@@ -244,7 +270,7 @@ internal sealed partial class ActorCell
             }
             else
             {
-                child.SendSystem(new TerminateMessage());
+                child.RequestStop();
             }
         }
     }
@@ -256,11 +282,11 @@ internal sealed partial class ActorCell
         {
             try
             {
-                actor.PostStop();
+                actor.InvokePostStop();
             }
             catch (Exception ex)
             {
-                ActorLog.HookFailed(_system.Logger, ex, nameof(ActorBase.PostStop), _path);
+                ActorLog.HookFailed(_system.Logger, ex, "PostStop", _path);
             }
         }
         DrainToDeadLetters();
@@ -286,6 +312,10 @@ internal sealed partial class ActorCell
         }
         _actor = null;
         _currentMessage = null;
+        if (_system.EventStream.HasSubscribers)
+        {
+            _system.EventStream.Unsubscribe(this);
+        }
         _parent?.SendSystem(new DeathWatchNotification(this));
         _system.OnCellTerminated(this);
     }
@@ -303,6 +333,12 @@ internal sealed partial class ActorCell
         if ((_state & StateTerminating) != 0 && ChildCount() == 0)
         {
             FinishTerminate();
+        }
+        else if ((_state & StateRestartPending) != 0 && !HasStoppingChildren())
+        {
+            var cause = _extras!.PendingRestartCause!;
+            _extras.PendingRestartCause = null;
+            CompleteRestart(cause);
         }
     }
 

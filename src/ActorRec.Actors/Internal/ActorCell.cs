@@ -24,7 +24,10 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
     internal const int StateTerminating = 8;
     internal const int StateTerminated = 16;
     internal const int StateHardTerminating = 32;
-    private const int UserBlocked = StateNotCreated | StateSuspended | StateAwaitingAsync | StateTerminating | StateTerminated;
+    internal const int StateStopRequested = 64;
+    internal const int StateRestartPending = 128;
+    private const int MaxBatchesPerTurn = 16;
+    private const int UserBlocked = StateNotCreated | StateSuspended | StateAwaitingAsync | StateTerminating | StateTerminated | StateRestartPending;
 
     [ThreadStatic]
     private static ActorCell? t_current;
@@ -83,6 +86,17 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
     public Props Props => _props;
 
     internal object? CurrentMessage => _currentMessage;
+
+    /// <summary>Asks this actor to stop (after its current message); remembered so a restarting parent can wait for it.</summary>
+    internal void RequestStop()
+    {
+        Interlocked.Or(ref _state, StateStopRequested);
+        SendSystem(new TerminateMessage());
+    }
+
+    internal bool IsStopRequested => (Volatile.Read(ref _state) & StateStopRequested) != 0;
+
+    internal bool HasPendingSystemMessages => Volatile.Read(ref _systemMessages) is not null;
 
     internal bool IsTerminated => (Volatile.Read(ref _state) & StateTerminated) != 0;
 
@@ -178,13 +192,15 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
     /// <summary>Schedules the first run, which constructs the actor.</summary>
     internal void Start() => ScheduleIfIdle();
 
-    private void Dispatch()
+    private void Dispatch() => Dispatch(_system.PreferLocalQueue);
+
+    private void Dispatch(bool preferLocal)
     {
         if (_system.TrackActivity)
         {
             Interlocked.Increment(ref _system.ActiveCells);
         }
-        ThreadPool.UnsafeQueueUserWorkItem(this, _system.PreferLocalQueue);
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal);
     }
 
     // ---------------------------------------------------------------- consumer side
@@ -225,7 +241,8 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
         Interlocked.Exchange(ref _scheduled, 0);
         if (HasPendingWork() && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
         {
-            Dispatch();
+            // A busy actor that used up its throughput goes to the back of the global queue: fairness.
+            Dispatch(preferLocal: false);
         }
         if (_system.TrackActivity)
         {
@@ -257,7 +274,7 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
 
     private void ProcessSystemMessages()
     {
-        while ((_state & StateAwaitingAsync) == 0)
+        while ((_state & StateAwaitingAsync) == 0 && Volatile.Read(ref _systemMessages) is not null)
         {
             var list = Interlocked.Exchange(ref _systemMessages, null);
             if (list is null)
@@ -283,35 +300,47 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
         }
     }
 
+    /// <summary>
+    /// Processes batches of up to <c>throughput</c> messages. After each full batch the actor yields its thread when
+    /// other work is waiting in the thread pool; when nothing else waits, rescheduling would only cost a queue round
+    /// trip and a thread wake-up, so it goes on with another batch (at most <see cref="MaxBatchesPerTurn"/>).
+    /// </summary>
     private void ProcessUserMessages()
     {
         var throughput = _system.Throughput;
-        for (var i = 0; i < throughput; i++)
+        for (var batch = 0; batch < MaxBatchesPerTurn; batch++)
         {
-            object message;
-            IActorRef? sender;
-            var extras = _extras;
-            if (extras?.Unstashed is { Count: > 0 } unstashed)
+            for (var i = 0; i < throughput; i++)
             {
-                (message, sender) = unstashed.Dequeue();
-            }
-            else if (_queue.TryDequeue(out message, out sender))
-            {
-                if (_bounded is not null)
+                object message;
+                IActorRef? sender;
+                var extras = _extras;
+                if (extras?.Unstashed is { Count: > 0 } unstashed)
                 {
-                    Interlocked.Decrement(ref _count);
+                    (message, sender) = unstashed.Dequeue();
+                }
+                else if (_queue.TryDequeue(out message, out sender))
+                {
+                    if (_bounded is not null)
+                    {
+                        Interlocked.Decrement(ref _count);
+                    }
+                }
+                else
+                {
+                    return;
+                }
+                Invoke(message, sender);
+                if (Volatile.Read(ref _systemMessages) is not null)
+                {
+                    ProcessSystemMessages();
+                }
+                if ((_state & UserBlocked) != 0)
+                {
+                    return;
                 }
             }
-            else
-            {
-                return;
-            }
-            Invoke(message, sender);
-            if (Volatile.Read(ref _systemMessages) is not null)
-            {
-                ProcessSystemMessages();
-            }
-            if ((_state & UserBlocked) != 0)
+            if (ThreadPool.PendingWorkItemCount != 0)
             {
                 return;
             }
@@ -320,8 +349,16 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
 
     private void Invoke(object message, IActorRef? sender)
     {
-        _sender = sender;
-        _currentMessage = message;
+        // Written only when changed: a stream of the same message object from the same sender (common in
+        // request/reply and benchmarks) then causes no stores to the cell, whose line producers read on every Tell.
+        if (!ReferenceEquals(_sender, sender))
+        {
+            _sender = sender;
+        }
+        if (!ReferenceEquals(_currentMessage, message))
+        {
+            _currentMessage = message;
+        }
         try
         {
             if (message is AutoReceivedMessage auto)
@@ -330,9 +367,9 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
                 return;
             }
             var actor = _actor!;
-            if (!actor.AroundReceive(message))
+            if (!actor.InvokeAroundReceive(message))
             {
-                actor.Unhandled(message);
+                actor.InvokeUnhandled(message);
             }
             if (_extras?.ReceiveTimeout is not null && message is not INotInfluenceReceiveTimeout)
             {
@@ -349,9 +386,9 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
     {
         _currentMessage = message;
         var actor = _actor!;
-        if (!actor.AroundReceive(message))
+        if (!actor.InvokeAroundReceive(message))
         {
-            actor.Unhandled(message);
+            actor.InvokeUnhandled(message);
         }
     }
 
@@ -385,6 +422,9 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
                 break;
             case GracefulStop:
                 BeginTerminate(graceful: true);
+                break;
+            case Identify identify:
+                _sender?.Tell(new ActorIdentity(identify.MessageId, this), this);
                 break;
             case Kill:
                 throw new ActorKilledException($"{_path} received Kill.");
