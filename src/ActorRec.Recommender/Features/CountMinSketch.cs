@@ -95,4 +95,17 @@ public static class Hashing
         x ^= x >> 31;
         return x;
     }
+
+    /// <summary>FNV-1a 64 over the UTF-16 code units of <paramref name="text"/>: stable across processes and runs.</summary>
+    public static ulong Fnv1a64(ReadOnlySpan<char> text)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var c in text)
+        {
+            hash = (hash ^ (byte)c) * 1099511628211UL;
+            hash = (hash ^ (byte)(c >> 8)) * 1099511628211UL;
+        }
+
+        return hash;
+    }
 }
