@@ -498,6 +498,8 @@ public sealed unsafe class HnswIndex
                 }
             }
 
+            // While those loads are in flight, also start loading the link slot of the next likely expansion.
+            PrefetchLinks(scratch.PeekCandidate);
             var checkTombstones = Volatile.Read(ref _tombstones) > 0 || excludeIndex >= 0;
             for (var i = 0; i < freshCount; i++)
             {
@@ -511,6 +513,21 @@ public sealed unsafe class HnswIndex
                         scratch.PushResult(next, score, ef);
                     }
                 }
+            }
+        }
+    }
+
+    private void PrefetchLinks(int index)
+    {
+        if (Sse.IsSupported && index >= 0)
+        {
+            var chunks = Volatile.Read(ref _linkChunks);
+            var chunk = index >> ChunkShift;
+            if (chunk < chunks.Length)
+            {
+                var p = (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref chunks[chunk][(index & ChunkMask) * _stride0]);
+                Sse.Prefetch0(p);
+                Sse.Prefetch0(p + 64);
             }
         }
     }

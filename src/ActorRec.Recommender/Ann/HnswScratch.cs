@@ -3,7 +3,8 @@ using System.Diagnostics;
 namespace ActorRec.Recommender.Ann;
 
 /// <summary>
-/// Per-thread search state of <see cref="HnswIndex"/>: visited stamps (a generation counter instead of clearing),
+/// Per-thread search state of <see cref="HnswIndex"/>: a visited bitset (one bit per node, so it stays in L1/L2
+/// even at 100k+ nodes; clearing it costs nodes/64 words per search),
 /// a max-heap of candidates to expand and a bounded min-heap of the best results. One instance per thread, so
 /// concurrent searches share nothing and a search allocates only its answer.
 /// </summary>
@@ -12,12 +13,12 @@ internal sealed class HnswScratch
     [ThreadStatic]
     private static HnswScratch? t_instance;
 
-    private int[] _visited = new int[1024];
-    private int _stamp;
+    private ulong[] _visited = new ulong[64];
     private (int Index, float Score)[] _candidates = new (int, float)[256];
     private int _candidateCount;
     private (int Index, float Score)[] _results = new (int, float)[256];
     private int _resultCount;
+    private int _visitedWords;
     private float[] _query = new float[64];
     private readonly List<(int Index, float Score)> _drained = new(256);
 
@@ -40,18 +41,17 @@ internal sealed class HnswScratch
 
     public void Begin(int nodeCount)
     {
-        if (_visited.Length < nodeCount)
+        var words = (nodeCount + 63) >> 6;
+        if (_visited.Length < words)
         {
-            _visited = new int[Math.Max(nodeCount, _visited.Length * 2)];
-            _stamp = 0;
+            _visited = new ulong[Math.Max(words, _visited.Length * 2)];
+        }
+        else
+        {
+            Array.Clear(_visited, 0, words);
         }
 
-        if (++_stamp == int.MaxValue)
-        {
-            Array.Clear(_visited);
-            _stamp = 1;
-        }
-
+        _visitedWords = words;
         _candidateCount = 0;
         _resultCount = 0;
     }
@@ -59,19 +59,33 @@ internal sealed class HnswScratch
     /// <summary>Marks a node visited; false when it already was in this search.</summary>
     public bool MarkVisited(int index)
     {
-        if (index >= _visited.Length)
+        var word = index >> 6;
+        if (word >= _visitedWords)
         {
-            Array.Resize(ref _visited, Math.Max(index + 1, _visited.Length * 2));
+            // A node inserted after this search began: grow and clear the new words.
+            var grown = Math.Max(word + 1, _visitedWords * 2);
+            if (_visited.Length < grown)
+            {
+                Array.Resize(ref _visited, grown);
+            }
+
+            Array.Clear(_visited, _visitedWords, grown - _visitedWords);
+            _visitedWords = grown;
         }
 
-        if (_visited[index] == _stamp)
+        var bit = 1UL << (index & 63);
+        ref var slot = ref _visited[word];
+        if ((slot & bit) != 0)
         {
             return false;
         }
 
-        _visited[index] = _stamp;
+        slot |= bit;
         return true;
     }
+
+    /// <summary>The node the next <see cref="TryPopCandidate"/> returns, or -1.</summary>
+    public int PeekCandidate => _candidateCount > 0 ? _candidates[0].Index : -1;
 
     public void PushCandidate(int index, float score)
     {
