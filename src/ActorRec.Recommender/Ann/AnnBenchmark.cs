@@ -39,7 +39,7 @@ public sealed record AnnBenchmarkResult(
 public static class AnnBenchmark
 {
     /// <summary>Builds an index over <paramref name="n"/> clustered vectors and measures it.</summary>
-    public static AnnBenchmarkResult Run(int n = 100_000, int dim = 64, int queries = 500, int k = 100, int ef = 160, HnswSettings? settings = null, int seed = 7)
+    public static AnnBenchmarkResult Run(int n = 100_000, int dim = 64, int queries = 300, int k = 100, int ef = 100, HnswSettings? settings = null, int seed = 7)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(n, k);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(queries);
