@@ -71,7 +71,7 @@ public static class ActorRecHost
 
         var app = builder.Build();
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseStatusCodePages(StatusCodeProblems.WriteAsync);
         app.UseMiddleware<BodySizeLimitMiddleware>();
 
         app.MapGet("/", (ServerSettings s) => Results.Json(new NodeInfo("ActorRec", s.NodeName, Version)));
