@@ -1,4 +1,4 @@
-using ActorRec.Server.Configuration;
+using ActorRec.Hocon.Settings;
 using ActorRec.Server.Health;
 using ActorRec.Server.Logging;
 using ActorRec.Server.Problems;

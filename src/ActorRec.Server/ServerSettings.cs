@@ -1,15 +1,17 @@
 using System.Net;
-using ActorRec.Server.Configuration;
+using ActorRec.Hocon;
+using ActorRec.Hocon.Settings;
 
 namespace ActorRec.Server;
 
 /// <summary>
-/// Typed settings of the HTTP host, read once at start-up from <c>actorrec.server</c> (see reference.conf).
-/// Instances are valid by construction: <see cref="Create"/> checks every value and names the offending key.
+/// Typed settings of the node's HTTP host, read once at start-up from <c>actorrec.node-name</c>,
+/// <c>actorrec.data-dir</c>, <c>actorrec.http.*</c> and <c>actorrec.shutdown-timeout</c> (see reference.conf).
+/// Instances are valid by construction: every factory checks each value and names the offending key.
 /// </summary>
 public sealed record ServerSettings
 {
-    private const string Prefix = "actorrec.server.";
+    private const string Prefix = "actorrec.";
 
     private ServerSettings(
         string nodeName,
@@ -29,7 +31,7 @@ public sealed record ServerSettings
 
     /// <summary>The defaults that reference.conf ships.</summary>
     public static ServerSettings Default { get; } =
-        new("node-1", "127.0.0.1", 5080, "actorrec-data", 1024 * 1024, TimeSpan.FromSeconds(30));
+        new("actorrec-1", "127.0.0.1", 5080, "actorrec-data", 1024 * 1024, TimeSpan.FromSeconds(30));
 
     /// <summary>This node's name in logs, health responses and (later) cluster membership.</summary>
     public string NodeName { get; init; }
@@ -51,6 +53,19 @@ public sealed record ServerSettings
 
     /// <summary>The address <see cref="HttpHost"/> resolves to.</summary>
     public IPAddress ListenAddress => ParseHost(HttpHost);
+
+    /// <summary>Reads and validates the settings from a resolved config that includes this module's reference.conf.</summary>
+    public static ServerSettings Create(Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return Create(
+            config.GetRequiredString(Prefix + "node-name"),
+            config.GetRequiredString(Prefix + "http.host"),
+            config.GetIntInRange(Prefix + "http.port", 0, 65535),
+            config.GetRequiredString(Prefix + "data-dir"),
+            config.GetPositiveBytes(Prefix + "http.max-body-bytes"),
+            config.GetPositiveDuration(Prefix + "shutdown-timeout"));
+    }
 
     /// <summary>Validates and builds the settings; a bad value throws <see cref="SettingsException"/> naming its key.</summary>
     public static ServerSettings Create(
@@ -85,7 +100,7 @@ public sealed record ServerSettings
 
         if (maxBodyBytes <= 0)
         {
-            throw new SettingsException(Prefix + "max-body-bytes", $"must be positive, got {maxBodyBytes}");
+            throw new SettingsException(Prefix + "http.max-body-bytes", $"must be positive, got {maxBodyBytes}");
         }
 
         if (shutdownTimeout <= TimeSpan.Zero)
@@ -96,11 +111,11 @@ public sealed record ServerSettings
         return new ServerSettings(nodeName, httpHost, httpPort, dataDir, maxBodyBytes, shutdownTimeout);
     }
 
-    /// <summary>Returns a copy with the port replaced (the <c>--port</c> option), validated like <see cref="Create"/>.</summary>
+    /// <summary>Returns a copy with the port replaced (the <c>--port</c> option), validated like the other factories.</summary>
     public ServerSettings WithPort(int port) =>
         Create(NodeName, HttpHost, port, DataDir, MaxBodyBytes, ShutdownTimeout);
 
-    /// <summary>Returns a copy with the data directory replaced (the <c>--data-dir</c> option), validated like <see cref="Create"/>.</summary>
+    /// <summary>Returns a copy with the data directory replaced (the <c>--data-dir</c> option), validated like the other factories.</summary>
     public ServerSettings WithDataDir(string dataDir) =>
         Create(NodeName, HttpHost, HttpPort, dataDir, MaxBodyBytes, ShutdownTimeout);
 

@@ -1,4 +1,4 @@
-using ActorRec.Server.Configuration;
+using ActorRec.Hocon.Settings;
 
 namespace ActorRec.Server.Tests;
 
@@ -15,20 +15,20 @@ public sealed class ServerSettingsTests
     }
 
     [Theory]
-    [InlineData("", "127.0.0.1", 80, "d", 1L, 1, "actorrec.server.node-name")]
-    [InlineData("has space", "127.0.0.1", 80, "d", 1L, 1, "actorrec.server.node-name")]
-    [InlineData("n", "example.org", 80, "d", 1L, 1, "actorrec.server.http.host")]
-    [InlineData("n", "127.0.0.1", 70000, "d", 1L, 1, "actorrec.server.http.port")]
-    [InlineData("n", "127.0.0.1", -1, "d", 1L, 1, "actorrec.server.http.port")]
-    [InlineData("n", "127.0.0.1", 80, " ", 1L, 1, "actorrec.server.data-dir")]
-    [InlineData("n", "127.0.0.1", 80, "d", 0L, 1, "actorrec.server.max-body-bytes")]
-    [InlineData("n", "127.0.0.1", 80, "d", 1L, 0, "actorrec.server.shutdown-timeout")]
+    [InlineData("", "127.0.0.1", 80, "d", 1L, 1, "actorrec.node-name")]
+    [InlineData("has space", "127.0.0.1", 80, "d", 1L, 1, "actorrec.node-name")]
+    [InlineData("n", "example.org", 80, "d", 1L, 1, "actorrec.http.host")]
+    [InlineData("n", "127.0.0.1", 70000, "d", 1L, 1, "actorrec.http.port")]
+    [InlineData("n", "127.0.0.1", -1, "d", 1L, 1, "actorrec.http.port")]
+    [InlineData("n", "127.0.0.1", 80, " ", 1L, 1, "actorrec.data-dir")]
+    [InlineData("n", "127.0.0.1", 80, "d", 0L, 1, "actorrec.http.max-body-bytes")]
+    [InlineData("n", "127.0.0.1", 80, "d", 1L, 0, "actorrec.shutdown-timeout")]
     public void Bad_values_name_their_key(string node, string host, int port, string dataDir, long maxBody, int shutdownSeconds, string key)
     {
         var error = Assert.Throws<SettingsException>(() =>
             ServerSettings.Create(node, host, port, dataDir, maxBody, TimeSpan.FromSeconds(shutdownSeconds)));
-        Assert.Equal(key, error.Key);
-        Assert.StartsWith(key + ": ", error.Message, StringComparison.Ordinal);
+        Assert.Equal(key, error.Path);
+        Assert.Contains($"'{key}'", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -46,6 +46,6 @@ public sealed class ServerSettingsTests
     {
         Assert.Equal(6000, ServerSettings.Default.WithPort(6000).HttpPort);
         Assert.Equal("x", ServerSettings.Default.WithDataDir("x").DataDir);
-        Assert.Equal("actorrec.server.http.port", Assert.Throws<SettingsException>(() => ServerSettings.Default.WithPort(99999)).Key);
+        Assert.Equal("actorrec.http.port", Assert.Throws<SettingsException>(() => ServerSettings.Default.WithPort(99999)).Path);
     }
 }

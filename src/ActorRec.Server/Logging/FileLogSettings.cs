@@ -1,4 +1,4 @@
-using ActorRec.Server.Configuration;
+using ActorRec.Hocon.Settings;
 using Serilog;
 
 namespace ActorRec.Server.Logging;

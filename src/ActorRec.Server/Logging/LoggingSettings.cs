@@ -1,4 +1,5 @@
-using ActorRec.Server.Configuration;
+using ActorRec.Hocon;
+using ActorRec.Hocon.Settings;
 using Serilog.Events;
 
 namespace ActorRec.Server.Logging;
@@ -57,6 +58,30 @@ public sealed record LoggingSettings
     /// <summary>Capacity of the async queue; events beyond it are dropped rather than blocking.</summary>
     public int AsyncBufferSize { get; init; }
 
+    /// <summary>Reads and validates <c>actorrec.logging</c> from a resolved config that includes this module's reference.conf.</summary>
+    public static LoggingSettings Create(Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var overrides = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (config.HasPath(Prefix + "overrides"))
+        {
+            foreach (var (source, value) in config.GetObject(Prefix + "overrides"))
+            {
+                overrides[source] = value is HoconString text
+                    ? text.Value
+                    : throw new SettingsException($"{Prefix}overrides.\"{source}\"", "must be a level name such as warning", value.Origin);
+            }
+        }
+
+        return Create(
+            config.GetRequiredString(Prefix + "level"),
+            overrides,
+            config.GetRequiredString(Prefix + "format"),
+            ReadFile(config),
+            ReadBoolean(config, Prefix + "async"),
+            config.GetPositiveInt(Prefix + "async-buffer-size"));
+    }
+
     /// <summary>Validates and builds the settings; errors name the offending key under <c>actorrec.logging</c>.</summary>
     public static LoggingSettings Create(
         string level,
@@ -83,7 +108,7 @@ public sealed record LoggingSettings
 
         if (asyncBufferSize <= 0)
         {
-            throw new SettingsException(Prefix + "async.buffer-size", $"must be positive, got {asyncBufferSize}");
+            throw new SettingsException(Prefix + "async-buffer-size", $"must be positive, got {asyncBufferSize}");
         }
 
         return new LoggingSettings(
@@ -93,5 +118,46 @@ public sealed record LoggingSettings
             file,
             async,
             asyncBufferSize);
+    }
+
+    /// <summary><c>file</c> is null (no file), a path (JSON lines, rolled daily, 7 files kept) or an object.</summary>
+    private static FileLogSettings? ReadFile(Config config)
+    {
+        const string path = Prefix + "file";
+        if (!config.HasPath(path))
+        {
+            return null;
+        }
+
+        switch (config.GetValue(path))
+        {
+            case HoconString file:
+                return FileLogSettings.Create(file.Value, "day", null, 7, "json");
+            case HoconObject:
+                return FileLogSettings.Create(
+                    config.GetRequiredString(path + ".path"),
+                    config.HasPath(path + ".rolling") ? config.GetRequiredString(path + ".rolling") : "day",
+                    config.HasPath(path + ".size-limit") ? ReadBytes(config, path + ".size-limit") : null,
+                    config.HasPath(path + ".retained-files") ? config.GetNonNegativeInt(path + ".retained-files") : 7,
+                    config.HasPath(path + ".format") ? config.GetRequiredString(path + ".format") : "json");
+            case var other:
+                throw new SettingsException(path, "must be null, a file path, or an object with path, rolling, size-limit, retained-files and format", other.Origin);
+        }
+    }
+
+    private static bool ReadBoolean(Config config, string path) => Read(path, () => config.GetBoolean(path));
+
+    private static long ReadBytes(Config config, string path) => Read(path, () => config.GetBytes(path));
+
+    private static T Read<T>(string path, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (HoconException error)
+        {
+            throw new SettingsException(path, error.Reason, error.Origin, error);
+        }
     }
 }

@@ -9,8 +9,8 @@ namespace ActorRec.Server.Problems;
 /// </summary>
 public static class ApiProblems
 {
-    /// <summary>Base of the <c>type</c> URIs; the fragment names the kind of problem.</summary>
-    public const string TypeBase = "https://github.com/actorrec/actorrec/blob/main/README.md#problem-";
+    /// <summary>Base of the <c>type</c> URIs (a URN: nothing to fetch); the last segment names the kind of problem.</summary>
+    public const string TypeBase = "urn:actorrec:problem:";
 
     /// <summary>A field has a wrong value or type: 400.</summary>
     public static IResult InvalidField(string field, string detail) =>
@@ -29,7 +29,7 @@ public static class ApiProblems
     public static IResult NotFound(string field, string detail) =>
         Create(StatusCodes.Status404NotFound, "not-found", "Not found", detail, field);
 
-    /// <summary>Builds a problem result of any status; <paramref name="kind"/> becomes the fragment of the type URI.</summary>
+    /// <summary>Builds a problem result of any status; <paramref name="kind"/> becomes the last segment of the type URI.</summary>
     public static IResult Create(int status, string kind, string title, string detail, string? field)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(kind);

@@ -1,4 +1,4 @@
-using ActorRec.Server.Configuration;
+using ActorRec.Hocon.Settings;
 using ActorRec.Server.Logging;
 using Serilog;
 using Serilog.Events;
@@ -26,7 +26,7 @@ public sealed class LoggingSettingsTests
     public void Unknown_level_names_its_key()
     {
         var error = Assert.Throws<SettingsException>(() => LoggingSettings.Create("loud", NoOverrides, "console", null, false, 10));
-        Assert.Equal("actorrec.logging.level", error.Key);
+        Assert.Equal("actorrec.logging.level", error.Path);
         Assert.Contains("'loud'", error.Message, StringComparison.Ordinal);
     }
 
@@ -35,21 +35,21 @@ public sealed class LoggingSettingsTests
     {
         var overrides = new Dictionary<string, string> { ["Microsoft.AspNetCore"] = "noisy" };
         var error = Assert.Throws<SettingsException>(() => LoggingSettings.Create("info", overrides, "console", null, false, 10));
-        Assert.Equal("actorrec.logging.overrides.\"Microsoft.AspNetCore\"", error.Key);
+        Assert.Equal("actorrec.logging.overrides.\"Microsoft.AspNetCore\"", error.Path);
     }
 
     [Fact]
     public void Unknown_format_names_its_key()
     {
         var error = Assert.Throws<SettingsException>(() => LoggingSettings.Create("info", NoOverrides, "xml", null, false, 10));
-        Assert.Equal("actorrec.logging.format", error.Key);
+        Assert.Equal("actorrec.logging.format", error.Path);
     }
 
     [Fact]
     public void Non_positive_async_buffer_names_its_key()
     {
         var error = Assert.Throws<SettingsException>(() => LoggingSettings.Create("info", NoOverrides, "json", null, true, 0));
-        Assert.Equal("actorrec.logging.async.buffer-size", error.Key);
+        Assert.Equal("actorrec.logging.async-buffer-size", error.Path);
     }
 
     [Theory]
@@ -61,7 +61,7 @@ public sealed class LoggingSettingsTests
     public void Bad_file_settings_name_their_key(string path, string rolling, long size, int retained, string format, string key)
     {
         var error = Assert.Throws<SettingsException>(() => FileLogSettings.Create(path, rolling, size, retained, format));
-        Assert.Equal(key, error.Key);
+        Assert.Equal(key, error.Path);
     }
 
     [Fact]
