@@ -20,6 +20,7 @@ public static class CliApp
         root.Add(ServeCommand.Create(context));
         root.Add(ConfigCommands.Create(context));
         root.Add(BenchCommands.Create(context));
+        root.Add(JournalCommands.Create(context));
         foreach (var option in root.Options)
         {
             if (option is VersionOption version)

@@ -1,4 +1,6 @@
 using ActorRec.Hocon;
+using ActorRec.Persistence.Serialization;
+using ActorRec.Persistence.Tooling;
 
 namespace ActorRec.Cli;
 
@@ -34,7 +36,16 @@ public sealed class CliContext
     /// <summary>Called by <c>serve</c> with the address it listens on, once the server is up.</summary>
     public Action<Uri>? OnListening { get; init; }
 
+    /// <summary>
+    /// The domain's event schemas and entity replayers for <c>actorrec journal</c> (decoding <c>show</c>/<c>export</c>,
+    /// rebuilding state in <c>replay</c>). Domain modules register theirs here; tests register their own.
+    /// </summary>
+    public Func<JournalDomain> JournalDomain { get; init; } = static () => new JournalDomain(new(), new());
+
     /// <summary>The process's own context.</summary>
     public static CliContext FromProcess() =>
         new(Console.Out, Console.Error, Directory.GetCurrentDirectory(), ConfigFactory.ProcessEnvironment());
 }
+
+/// <summary>What the journal tooling needs to know about the domain: event serializers and entity replayers.</summary>
+public sealed record JournalDomain(EventSerializerRegistry Serializers, EntityReplayRegistry Replayers);

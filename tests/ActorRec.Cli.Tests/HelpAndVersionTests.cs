@@ -7,6 +7,13 @@ public sealed class HelpAndVersionTests
     [InlineData("bench", "micro")]
     [InlineData("config", "resolve")]
     [InlineData("config resolve", "--json")]
+    [InlineData("bench compute", "--backend")]
+    [InlineData("journal", "verify")]
+    [InlineData("journal list", "--postgres")]
+    [InlineData("journal show", "PERSISTENCE-ID")]
+    [InlineData("journal replay", "--to-time")]
+    [InlineData("journal verify", "--decode")]
+    [InlineData("journal export", "--output")]
     [InlineData("bench micro", "benchmarkdotnet-args")]
     public async Task Every_verb_has_help(string verb, string mentions)
     {
@@ -24,7 +31,7 @@ public sealed class HelpAndVersionTests
         using var dir = new TempDir();
         var result = await CliRunner.RunAsync(dir.Path, "--help");
         Assert.Equal(ExitCodes.Ok, result.ExitCode);
-        foreach (var verb in new[] { "serve", "config", "bench" })
+        foreach (var verb in new[] { "serve", "config", "bench", "journal" })
         {
             Assert.Contains(verb, result.Output, StringComparison.Ordinal);
         }
