@@ -41,7 +41,7 @@ public abstract class ActorBase
     /// Called for every user message; the default passes it to the current behaviour. Override to intercept messages
     /// (for example to stash them while waiting for I/O) and call <see cref="ReceiveCurrent"/> to deliver.
     /// </summary>
-    protected internal virtual bool AroundReceive(object message) => ReceiveCurrent(message);
+    protected virtual bool AroundReceive(object message) => ReceiveCurrent(message);
 
     /// <summary>Passes a message to the current behaviour (top of the behaviour stack).</summary>
     protected bool ReceiveCurrent(object message)
@@ -51,18 +51,18 @@ public abstract class ActorBase
     }
 
     /// <summary>Called for a message no behaviour handled; publishes <see cref="UnhandledMessage"/> and logs at debug.</summary>
-    protected internal virtual void Unhandled(object message) => _cell.PublishUnhandled(message);
+    protected virtual void Unhandled(object message) => _cell.PublishUnhandled(message);
 
-    protected internal virtual void PreStart()
+    protected virtual void PreStart()
     {
     }
 
-    protected internal virtual void PostStop()
+    protected virtual void PostStop()
     {
     }
 
     /// <summary>Called on the failed instance before a restart; the default stops all children and calls PostStop.</summary>
-    protected internal virtual void PreRestart(Exception reason, object? message)
+    protected virtual void PreRestart(Exception reason, object? message)
     {
         foreach (var child in _cell.GetChildren())
         {
@@ -72,10 +72,25 @@ public abstract class ActorBase
     }
 
     /// <summary>Called on the new instance after a restart; the default calls PreStart.</summary>
-    protected internal virtual void PostRestart(Exception reason) => PreStart();
+    protected virtual void PostRestart(Exception reason) => PreStart();
 
     /// <summary>How failures of this actor's children are handled; default: <see cref="SupervisorStrategy.Default"/>.</summary>
-    protected internal virtual SupervisorStrategy SupervisorStrategy() => Actors.SupervisorStrategy.Default;
+    protected virtual SupervisorStrategy SupervisorStrategy() => Actors.SupervisorStrategy.Default;
+
+    // Entry points for the runtime: the hooks stay 'protected' for subclasses in any assembly.
+    internal bool InvokeAroundReceive(object message) => AroundReceive(message);
+
+    internal void InvokeUnhandled(object message) => Unhandled(message);
+
+    internal void InvokePreStart() => PreStart();
+
+    internal void InvokePostStop() => PostStop();
+
+    internal void InvokePreRestart(Exception reason, object? message) => PreRestart(reason, message);
+
+    internal void InvokePostRestart(Exception reason) => PostRestart(reason);
+
+    internal SupervisorStrategy InvokeSupervisorStrategy() => SupervisorStrategy();
 
     internal void BecomeInternal(Receive receive, bool discardOld)
     {

@@ -30,8 +30,9 @@ public sealed class ActorSystem : IAsyncDisposable
     /// <summary>Number of scheduled or running actors; maintained only when <see cref="TrackActivity"/> is on (tests).</summary>
     internal int ActiveCells;
 
-    private ActorSystem(string name, ActorSystemSettings settings, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    private ActorSystem(string name, ActorSystemSettings settings, TimeProvider timeProvider, ILoggerFactory loggerFactory, bool trackActivity)
     {
+        TrackActivity = trackActivity;
         Name = name;
         Settings = settings;
         Throughput = settings.Throughput;
@@ -78,10 +79,17 @@ public sealed class ActorSystem : IAsyncDisposable
     internal ActorPath TempPath { get; }
 
     /// <summary>When on, <see cref="ActiveCells"/> counts scheduled actors so a test kit can wait for quiescence.</summary>
-    internal volatile bool TrackActivity;
+    internal bool TrackActivity { get; }
 
     /// <summary>A new system; <paramref name="name"/> may hold letters, digits, '-' and '_'.</summary>
-    public static ActorSystem Create(string name, ActorSystemSettings? settings = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+    public static ActorSystem Create(string name, ActorSystemSettings? settings = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null) =>
+        Create(name, settings, timeProvider, loggerFactory, trackActivity: false);
+
+    /// <summary>A system that counts scheduled actors, so that a test kit can wait until all are idle.</summary>
+    internal static ActorSystem CreateTracked(string name, ActorSystemSettings? settings, TimeProvider? timeProvider, ILoggerFactory? loggerFactory) =>
+        Create(name, settings, timeProvider, loggerFactory, trackActivity: true);
+
+    private static ActorSystem Create(string name, ActorSystemSettings? settings, TimeProvider? timeProvider, ILoggerFactory? loggerFactory, bool trackActivity)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         foreach (var c in name)
@@ -91,7 +99,7 @@ public sealed class ActorSystem : IAsyncDisposable
                 throw new ArgumentException($"Actor system name '{name}' may contain only ASCII letters, digits, '-' and '_'.", nameof(name));
             }
         }
-        return new ActorSystem(name, settings ?? ActorSystemSettings.Default, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance);
+        return new ActorSystem(name, settings ?? ActorSystemSettings.Default, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance, trackActivity);
     }
 
     /// <summary>Creates a top-level actor under /user; name null generates a unique one.</summary>

@@ -27,8 +27,12 @@ public sealed record ActorSystemSettings
     /// <summary>How long graceful shutdown waits for actors to drain before stopping them (actorrec.actors.shutdown-timeout).</summary>
     public TimeSpan ShutdownTimeout { get; private init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Whether an actor is queued on the scheduling thread's local pool queue (actorrec.actors.prefer-local-queue).</summary>
-    public bool PreferLocalQueue { get; private init; }
+    /// <summary>
+    /// Whether an actor woken by a message from a pool thread is queued on that thread's local queue (runs soon on the
+    /// same core, others may steal it) rather than the global queue (actorrec.actors.prefer-local-queue). An actor
+    /// that used up its throughput always goes to the global queue.
+    /// </summary>
+    public bool PreferLocalQueue { get; private init; } = true;
 
     /// <summary>The defaults of reference.conf.</summary>
     public static ActorSystemSettings Default { get; } = new();
@@ -42,7 +46,7 @@ public sealed record ActorSystemSettings
         int deadLetterLogRate = 10,
         TimeSpan? askTimeout = null,
         TimeSpan? shutdownTimeout = null,
-        bool preferLocalQueue = false)
+        bool preferLocalQueue = true)
     {
         if (throughput < 1 || throughput > 100_000)
         {

@@ -63,3 +63,14 @@ public sealed record DeadLetter(object Message, IActorRef? Sender, IActorRef Rec
 
 /// <summary>Published on the event stream when an actor did not handle a message.</summary>
 public sealed record UnhandledMessage(object Message, IActorRef? Sender, IActorRef Recipient);
+
+/// <summary>Every actor answers with <see cref="ActorIdentity"/> (handled by the runtime, not by the actor).</summary>
+public sealed class Identify(object? messageId) : AutoReceivedMessage
+{
+    public object? MessageId { get; } = messageId;
+
+    public override string ToString() => $"Identify({MessageId})";
+}
+
+/// <summary>The answer to <see cref="Identify"/>.</summary>
+public sealed record ActorIdentity(object? MessageId, IActorRef Subject);

@@ -13,7 +13,7 @@ internal sealed partial class ActorCell
         {
             _actor = _props.NewActor();
             Interlocked.And(ref _state, ~StateNotCreated);
-            _actor.PreStart();
+            _actor.InvokePreStart();
         }
         catch (Exception ex)
         {
@@ -95,7 +95,7 @@ internal sealed partial class ActorCell
         {
             return;
         }
-        var strategy = _actor?.SupervisorStrategy() ?? SupervisorStrategy.Default;
+        var strategy = _actor?.InvokeSupervisorStrategy() ?? SupervisorStrategy.Default;
         Directive directive;
         try
         {
@@ -173,11 +173,11 @@ internal sealed partial class ActorCell
         {
             try
             {
-                failed.PreRestart(cause, failedMessage);
+                failed.InvokePreRestart(cause, failedMessage);
             }
             catch (Exception ex)
             {
-                ActorLog.HookFailed(_system.Logger, ex, nameof(ActorBase.PreRestart), _path);
+                ActorLog.HookFailed(_system.Logger, ex, "PreRestart", _path);
             }
         }
         // Stashed messages of the old instance go back to the front of the mailbox.
@@ -188,7 +188,7 @@ internal sealed partial class ActorCell
         {
             _actor = _props.NewActor();
             Interlocked.And(ref _state, ~StateSuspended);
-            _actor.PostRestart(cause);
+            _actor.InvokePostRestart(cause);
         }
         catch (Exception ex)
         {
@@ -256,11 +256,11 @@ internal sealed partial class ActorCell
         {
             try
             {
-                actor.PostStop();
+                actor.InvokePostStop();
             }
             catch (Exception ex)
             {
-                ActorLog.HookFailed(_system.Logger, ex, nameof(ActorBase.PostStop), _path);
+                ActorLog.HookFailed(_system.Logger, ex, "PostStop", _path);
             }
         }
         DrainToDeadLetters();

@@ -178,13 +178,15 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
     /// <summary>Schedules the first run, which constructs the actor.</summary>
     internal void Start() => ScheduleIfIdle();
 
-    private void Dispatch()
+    private void Dispatch() => Dispatch(_system.PreferLocalQueue);
+
+    private void Dispatch(bool preferLocal)
     {
         if (_system.TrackActivity)
         {
             Interlocked.Increment(ref _system.ActiveCells);
         }
-        ThreadPool.UnsafeQueueUserWorkItem(this, _system.PreferLocalQueue);
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal);
     }
 
     // ---------------------------------------------------------------- consumer side
@@ -225,7 +227,8 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
         Interlocked.Exchange(ref _scheduled, 0);
         if (HasPendingWork() && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
         {
-            Dispatch();
+            // A busy actor that used up its throughput goes to the back of the global queue: fairness.
+            Dispatch(preferLocal: false);
         }
         if (_system.TrackActivity)
         {
@@ -257,7 +260,7 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
 
     private void ProcessSystemMessages()
     {
-        while ((_state & StateAwaitingAsync) == 0)
+        while ((_state & StateAwaitingAsync) == 0 && Volatile.Read(ref _systemMessages) is not null)
         {
             var list = Interlocked.Exchange(ref _systemMessages, null);
             if (list is null)
@@ -320,8 +323,16 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
 
     private void Invoke(object message, IActorRef? sender)
     {
-        _sender = sender;
-        _currentMessage = message;
+        // Written only when changed: a stream of the same message object from the same sender (common in
+        // request/reply and benchmarks) then causes no stores to the cell, whose line producers read on every Tell.
+        if (!ReferenceEquals(_sender, sender))
+        {
+            _sender = sender;
+        }
+        if (!ReferenceEquals(_currentMessage, message))
+        {
+            _currentMessage = message;
+        }
         try
         {
             if (message is AutoReceivedMessage auto)
@@ -330,9 +341,9 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
                 return;
             }
             var actor = _actor!;
-            if (!actor.AroundReceive(message))
+            if (!actor.InvokeAroundReceive(message))
             {
-                actor.Unhandled(message);
+                actor.InvokeUnhandled(message);
             }
             if (_extras?.ReceiveTimeout is not null && message is not INotInfluenceReceiveTimeout)
             {
@@ -349,9 +360,9 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
     {
         _currentMessage = message;
         var actor = _actor!;
-        if (!actor.AroundReceive(message))
+        if (!actor.InvokeAroundReceive(message))
         {
-            actor.Unhandled(message);
+            actor.InvokeUnhandled(message);
         }
     }
 
@@ -385,6 +396,9 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
                 break;
             case GracefulStop:
                 BeginTerminate(graceful: true);
+                break;
+            case Identify identify:
+                _sender?.Tell(new ActorIdentity(identify.MessageId, this), this);
                 break;
             case Kill:
                 throw new ActorKilledException($"{_path} received Kill.");
