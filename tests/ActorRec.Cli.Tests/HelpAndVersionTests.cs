@@ -8,6 +8,7 @@ public sealed class HelpAndVersionTests
     [InlineData("config", "resolve")]
     [InlineData("config resolve", "--json")]
     [InlineData("bench compute", "--backend")]
+    [InlineData("bench actors", "--scale")]
     [InlineData("journal", "verify")]
     [InlineData("journal list", "--postgres")]
     [InlineData("journal show", "PERSISTENCE-ID")]

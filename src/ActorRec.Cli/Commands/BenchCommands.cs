@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Reflection;
+using ActorRec.Benchmarks.Actors;
 using ActorRec.Benchmarks.Compute;
 using BenchmarkDotNet.Running;
 
@@ -14,6 +15,7 @@ internal static class BenchCommands
     public static Command Create(CliContext context)
     {
         var bench = new Command("bench", "Run benchmarks: macro harnesses per area, or BenchmarkDotNet micro-benchmarks.");
+        bench.Add(CreateActors(context));
         bench.Add(CreateCompute(context));
         bench.Add(CreateMicro(context));
         bench.SetAction(parseResult =>
@@ -22,6 +24,54 @@ internal static class BenchCommands
             return ExitCodes.Usage;
         });
         return bench;
+    }
+
+    /// <summary><c>bench actors [--json] [--runs N] [--scale X]</c>: the four runtime benchmarks of ACTOR-BENCHMARKS.md.</summary>
+    private static Command CreateActors(CliContext context)
+    {
+        var json = JsonOption();
+        var runs = new Option<int>("--runs")
+        {
+            Description = "Timed runs per benchmark after one warm-up; the median is reported.",
+            DefaultValueFactory = _ => 3,
+        };
+        var scale = new Option<double>("--scale")
+        {
+            Description = "Multiplies every message and actor count (1 = the published definitions; e.g. 0.1 for a quick look).",
+            DefaultValueFactory = _ => 1.0,
+        };
+        var actors = new Command("actors", "Actor runtime: ping-pong, one-way tell, fan-out to 100k actors, ask latency; beside Akka.NET's figures.");
+        actors.Add(json);
+        actors.Add(runs);
+        actors.Add(scale);
+        actors.SetAction(parseResult =>
+        {
+            var timedRuns = parseResult.GetValue(runs);
+            var factor = parseResult.GetValue(scale);
+            if (timedRuns < 1)
+            {
+                throw new UsageException($"--runs must be at least 1, got {timedRuns}");
+            }
+
+            if (!(factor > 0 && factor <= 10))
+            {
+                throw new UsageException($"--scale must be in (0, 10], got {factor.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+            }
+
+            var asJson = parseResult.GetValue(json);
+            var result = ActorBenchmarks.RunAll(new ActorBenchmarkOptions(timedRuns, factor, asJson ? context.Error : context.Output));
+            if (asJson)
+            {
+                context.Output.WriteLine(result.ToJson());
+            }
+            else
+            {
+                ActorBenchTable.Write(result, context.Output, context.IsConsole && !Console.IsOutputRedirected);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return actors;
     }
 
     /// <summary><c>bench compute [--backend cpu|cuda] [--json] [--quick]</c>: scoring throughput against measured copy bandwidth.</summary>
