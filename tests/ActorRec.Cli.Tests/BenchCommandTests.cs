@@ -67,6 +67,18 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public async Task Bench_micro_passes_arguments_to_benchmarkdotnet()
+    {
+        using var dir = new TempDir();
+        var list = await CliRunner.RunAsync(dir.Path, "bench", "micro", "--", "--list", "flat");
+        Assert.Equal(ExitCodes.Ok, list.ExitCode);
+
+        var none = await CliRunner.RunAsync(dir.Path, "bench", "micro", "--", "--filter", "*NoSuchBenchmark*");
+        Assert.Equal(ExitCodes.Usage, none.ExitCode);
+        Assert.Contains("no benchmark matched", none.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unknown_backend_is_a_usage_error()
     {
         using var dir = new TempDir();

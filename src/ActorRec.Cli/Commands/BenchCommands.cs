@@ -101,6 +101,20 @@ internal static class BenchCommands
         return compute;
     }
 
+    /// <summary>BenchmarkDotNet arguments that print information instead of running anything.</summary>
+    private static bool IsInformational(string[] args)
+    {
+        foreach (var arg in args)
+        {
+            if (arg is "--list" or "--help" or "-h" or "--info" or "--version")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static Option<bool> JsonOption() =>
         new("--json") { Description = "Print one JSON object (the documented numeric keys) instead of a table." };
 
@@ -124,6 +138,12 @@ internal static class BenchCommands
 
             var assembly = Assembly.Load("ActorRec.Benchmarks");
             var summaries = BenchmarkSwitcher.FromAssembly(assembly).Run(args).ToList();
+            if (summaries.Count == 0 && !IsInformational(args))
+            {
+                context.Error.WriteLine("actorrec: no benchmark matched; list them with: actorrec bench micro -- --list flat");
+                return ExitCodes.Usage;
+            }
+
             foreach (var summary in summaries)
             {
                 if (summary.HasCriticalValidationErrors)
