@@ -23,17 +23,13 @@ internal static class Concatenation
             return pieces[0] is HoconString { IsUnquotedWhitespace: true } ws ? new HoconString(ws.Value, ws.Origin) : pieces[0];
         }
 
-        HoconValue? structured = null;
+        var structured = false;
         foreach (var piece in pieces)
         {
-            if (piece is HoconObject or HoconArray)
-            {
-                structured = piece;
-                break;
-            }
+            structured |= piece is HoconObject or HoconArray;
         }
 
-        if (structured is null)
+        if (!structured)
         {
             var sb = new StringBuilder();
             foreach (var piece in pieces)
@@ -45,6 +41,7 @@ internal static class Concatenation
         }
 
         HoconValue? result = null;
+        HoconValue? previous = null;
         foreach (var piece in pieces)
         {
             if (piece is HoconString { IsUnquotedWhitespace: true })
@@ -52,17 +49,29 @@ internal static class Concatenation
                 continue;
             }
 
+            if (previous is not null && Kind(previous) != Kind(piece))
+            {
+                throw Mismatch(previous, piece, origin);
+            }
+
             result = result switch
             {
-                null when piece is HoconObject or HoconArray => piece,
                 HoconObject under when piece is HoconObject over => ValueMerger.MergeObjects(under, over, inPlace: false),
                 HoconArray first when piece is HoconArray second => new HoconArray([.. first, .. second], first.Origin),
-                _ => throw Mismatch(result ?? structured, piece, origin),
+                _ => piece,
             };
+            previous = piece;
         }
 
         return result;
     }
+
+    private static int Kind(HoconValue v) => v switch
+    {
+        HoconObject => 0,
+        HoconArray => 1,
+        _ => 2,
+    };
 
     private static HoconException Mismatch(HoconValue left, HoconValue right, HoconOrigin? origin) =>
         new($"cannot concatenate {Describe(left)} with {Describe(right)}: a concatenation must be all objects, all arrays, or all strings/numbers/booleans/null",

@@ -12,11 +12,22 @@ namespace ActorRec.Hocon;
 [DebuggerDisplay("Config {Root.Count} keys, resolved={IsResolved}")]
 public sealed partial class Config
 {
+    private readonly string? _origin;
+
     public Config(HoconObject root)
+        : this(root, null)
+    {
+    }
+
+    private Config(HoconObject root, string? origin)
     {
         ArgumentNullException.ThrowIfNull(root);
         Root = root;
+        _origin = origin;
     }
+
+    /// <summary>The path this config was taken from with <see cref="GetConfig"/> (errors name full paths), or null for a root.</summary>
+    public string? PathFromRoot => _origin;
 
     public static Config Empty { get; } = new(HoconObject.Empty);
 
@@ -29,7 +40,7 @@ public sealed partial class Config
     public Config WithFallback(Config other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        return new Config(ValueMerger.MergeObjects(other.Root, Root, inPlace: false));
+        return new Config(ValueMerger.MergeObjects(other.Root, Root, inPlace: false), _origin);
     }
 
     /// <summary>Resolves substitutions with no environment (no variable fallback).</summary>
@@ -41,7 +52,7 @@ public sealed partial class Config
     /// real process environment.
     /// </summary>
     public Config Resolve(IReadOnlyDictionary<string, string>? environment) =>
-        IsResolved ? this : new Config(Resolver.Resolve(Root, environment));
+        IsResolved ? this : new Config(Resolver.Resolve(Root, environment), _origin);
 
     /// <summary>True when the path exists and is not null.</summary>
     public bool HasPath(string path) => TryFind(path, out var value) && value is not HoconNull;
@@ -59,33 +70,36 @@ public sealed partial class Config
         return found;
     }
 
-    public string GetString(string path) => Conversions.ToString(Find(path), path);
+    public string GetString(string path) => Conversions.ToString(Find(path), Full(path));
 
-    public int GetInt(string path) => Conversions.ToInt(Find(path), path);
+    public int GetInt(string path) => Conversions.ToInt(Find(path), Full(path));
 
-    public long GetLong(string path) => Conversions.ToLong(Find(path), path);
+    public long GetLong(string path) => Conversions.ToLong(Find(path), Full(path));
 
-    public double GetDouble(string path) => Conversions.ToDouble(Find(path), path);
+    public double GetDouble(string path) => Conversions.ToDouble(Find(path), Full(path));
 
-    public bool GetBoolean(string path) => Conversions.ToBoolean(Find(path), path);
+    /// <summary>A number as decimal, read from its original text (so 0.1 stays exactly 0.1).</summary>
+    public decimal GetDecimal(string path) => Conversions.ToDecimal(Find(path), Full(path));
+
+    public bool GetBoolean(string path) => Conversions.ToBoolean(Find(path), Full(path));
 
     /// <summary>A duration: a number (milliseconds) or a string with a unit (<c>10s</c>, <c>250 ms</c>, <c>1d</c>).</summary>
     public TimeSpan GetDuration(string path) => TimeSpan.FromTicks(GetDurationNanoseconds(path) / 100);
 
     /// <summary>A duration in whole nanoseconds (exact, where a <see cref="TimeSpan"/> keeps 100 ns ticks).</summary>
-    public long GetDurationNanoseconds(string path) => Conversions.ToDurationNanos(Find(path), path);
+    public long GetDurationNanoseconds(string path) => Conversions.ToDurationNanos(Find(path), Full(path));
 
     /// <summary>A size in bytes: a number or a string with a unit (<c>512MiB</c>, <c>10kB</c>).</summary>
-    public long GetBytes(string path) => Conversions.ToBytes(Find(path), path);
+    public long GetBytes(string path) => Conversions.ToBytes(Find(path), Full(path));
 
     /// <summary>The object at a path as a config of its own.</summary>
-    public Config GetConfig(string path) => new(GetObject(path));
+    public Config GetConfig(string path) => new(GetObject(path), Full(path));
 
     public HoconObject GetObject(string path) =>
-        Find(path) as HoconObject ?? throw Conversions.WrongType(Find(path), path, "object");
+        Find(path) as HoconObject ?? throw Conversions.WrongType(Find(path), Full(path), "object");
 
     public HoconArray GetList(string path) =>
-        Find(path) as HoconArray ?? throw Conversions.WrongType(Find(path), path, "list");
+        Find(path) as HoconArray ?? throw Conversions.WrongType(Find(path), Full(path), "list");
 
     public IReadOnlyList<string> GetStringList(string path) => MapList(path, Conversions.ToString);
 
@@ -105,7 +119,7 @@ public sealed partial class Config
     public IReadOnlyList<long> GetBytesList(string path) => MapList(path, Conversions.ToBytes);
 
     public IReadOnlyList<Config> GetConfigList(string path) =>
-        MapList(path, (v, p) => new Config(v as HoconObject ?? throw Conversions.WrongType(v, p, "object")));
+        MapList(path, (v, p) => new Config(v as HoconObject ?? throw Conversions.WrongType(v, p, "object"), p));
 
     /// <summary>Renders the whole config (see <see cref="HoconRenderer"/>).</summary>
     public string Render(bool json = false, bool indent = true) => Root.Render(json, indent);
@@ -118,7 +132,7 @@ public sealed partial class Config
         var result = new T[list.Count];
         for (var i = 0; i < list.Count; i++)
         {
-            result[i] = convert(list[i], string.Create(CultureInfo.InvariantCulture, $"{path}[{i}]"));
+            result[i] = convert(list[i], string.Create(CultureInfo.InvariantCulture, $"{Full(path)}[{i}]"));
         }
 
         return result;
@@ -129,7 +143,7 @@ public sealed partial class Config
         ArgumentNullException.ThrowIfNull(path);
         if (!TryFind(path, out var value))
         {
-            throw new HoconException($"missing config key '{path}'", null, path);
+            throw new HoconException($"missing config key '{Full(path)}'", null, Full(path));
         }
 
         return value;
@@ -146,7 +160,7 @@ public sealed partial class Config
             {
                 if (!current.IsResolved)
                 {
-                    throw NotResolved(path, current);
+                    throw NotResolved(Full(path), current);
                 }
 
                 value = current;
@@ -164,12 +178,14 @@ public sealed partial class Config
 
         if (!current.IsResolved && current is not HoconObject and not HoconArray)
         {
-            throw NotResolved(path, current);
+            throw NotResolved(Full(path), current);
         }
 
         value = current;
         return true;
     }
+
+    private string Full(string path) => _origin is null ? path : _origin + "." + path;
 
     private static HoconException NotResolved(string path, HoconValue value) =>
         new($"'{path}' holds an unresolved substitution: call Resolve() before reading it", value.Origin, path);

@@ -55,6 +55,9 @@ internal static class Conversions
 
     public static double ToDouble(HoconValue value, string path) => AsNumber(value, path, "number").Double;
 
+    public static decimal ToDecimal(HoconValue value, string path) =>
+        AsNumber(value, path, "decimal number").ToDecimal() ?? throw WrongType(value, path, "decimal number", "out of the decimal range");
+
     public static bool ToBoolean(HoconValue value, string path)
     {
         switch (value)

@@ -94,6 +94,19 @@ internal sealed partial class HoconParser
 
     private HoconArray ParseArray(Token open, IReadOnlyList<string> fieldPath)
     {
+        Enter(open);
+        try
+        {
+            return ParseItems(open, fieldPath);
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    private HoconArray ParseItems(Token open, IReadOnlyList<string> fieldPath)
+    {
         var items = new List<HoconValue>();
         var previous = open;
         while (true)
@@ -142,7 +155,9 @@ internal sealed partial class HoconParser
     private void ParseInclude(HoconObject obj, IReadOnlyList<string> objectPath)
     {
         var keyword = Take();
-        SkipWhitespace();
+
+        // The name may follow on a later line (lightbend's test03.conf does this).
+        SkipWhitespaceAndNewlines();
         var required = false;
         var kind = IncludeKind.Heuristic;
         var depth = 0;

@@ -16,6 +16,10 @@ internal sealed partial class HoconParser
     private readonly string _file;
     private readonly IReadOnlyList<string> _prefix;
     private int _index;
+    private int _depth;
+
+    /// <summary>Objects and arrays may nest this deep; deeper input is rejected instead of exhausting the stack.</summary>
+    internal const int MaxNesting = 512;
 
     private HoconParser(string text, string file, IReadOnlyList<string> prefix, IncludeContext includes)
     {
@@ -82,6 +86,27 @@ internal sealed partial class HoconParser
     /// <summary>Reads fields until '}' (braced) or end of file (root without braces).</summary>
     private HoconObject ParseObjectBody(Token open, bool braced, IReadOnlyList<string> objectPath)
     {
+        Enter(open);
+        try
+        {
+            return ParseFields(open, braced, objectPath);
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    private void Enter(Token open)
+    {
+        if (++_depth > MaxNesting)
+        {
+            throw Error($"objects and arrays nest more than {MaxNesting} deep", open);
+        }
+    }
+
+    private HoconObject ParseFields(Token open, bool braced, IReadOnlyList<string> objectPath)
+    {
         var obj = new HoconObject(open.Origin);
         while (true)
         {
@@ -143,7 +168,7 @@ internal sealed partial class HoconParser
         }
 
         var i = 1;
-        while (PeekAt(i).Kind == TokenKind.Whitespace)
+        while (PeekAt(i).Kind is TokenKind.Whitespace or TokenKind.Newline)
         {
             i++;
         }

@@ -156,6 +156,10 @@ public sealed class HoconNumber : HoconValue
 
     internal override string ConcatText => Text;
 
+    /// <summary>The value as a decimal, parsed from the original text (exact up to 28 significant digits); null when out of decimal range.</summary>
+    public decimal? ToDecimal() =>
+        decimal.TryParse(Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : null;
+
     public static HoconNumber FromLong(long value, HoconOrigin? origin = null) =>
         new(value.ToString(CultureInfo.InvariantCulture), value, value, origin);
 

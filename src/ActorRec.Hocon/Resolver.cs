@@ -238,9 +238,9 @@ internal sealed class Resolver
 
             return value;
         }
-        catch (CycleException e) when (s.Optional)
+        catch (CycleException) when (s.Optional)
         {
-            _ = e;
+            // An optional substitution that runs into a cycle is undefined, as in the reference implementation.
             return null;
         }
         catch (CycleException e)

@@ -124,8 +124,12 @@ public sealed class SyntaxTests
     public void Json_syntax_is_strict()
     {
         Assert.Throws<HoconException>(() => ConfigFactory.ParseString("{ a = 1 }", new HoconParseOptions { Syntax = HoconSyntax.Json }));
-        var config = ConfigFactory.ParseString("""{"a": {"b": 12345678901234}}""", new HoconParseOptions { Syntax = HoconSyntax.Json });
+        var config = ConfigFactory.ParseString("{\"a\": {\n  \"b\": 12345678901234, \"c\": \"x\"}}", new HoconParseOptions { Syntax = HoconSyntax.Json, OriginName = "a.json" });
         Assert.Equal(12345678901234L, config.Resolve().GetLong("a.b"));
+        var e = Assert.Throws<HoconException>(() => config.Resolve().GetInt("a.c"));
+        Assert.StartsWith("a.json:2:29: 'a.c': expected int", e.Message, StringComparison.Ordinal);
+        var bad = Assert.Throws<HoconException>(() => ConfigFactory.ParseString("{\"a\": 1,}", new HoconParseOptions { Syntax = HoconSyntax.Json, OriginName = "b.json" }));
+        Assert.StartsWith("b.json:1:", bad.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -133,5 +137,46 @@ public sealed class SyntaxTests
     {
         var config = ConfigFactory.ParseString("# c\na.b=1\na.c : two\\\n  lines\n", new HoconParseOptions { Syntax = HoconSyntax.Properties }).Resolve();
         Assert.Equal("""{"a":{"b":"1","c":"twolines"}}""", config.Render(json: true, indent: false));
+    }
+
+    [Fact]
+    public void Windows_line_endings_and_unicode_spaces_are_whitespace()
+    {
+        Assert.Equal("""{"a":"x y","b":[1,2]}""", Hocon.Json("a = x y\r\nb = [\r\n  1\r\n  2\r\n]\u00a0\r\n"));
+    }
+
+    [Fact]
+    public void Empty_and_comment_only_documents_are_empty_objects()
+    {
+        Assert.Equal("{}", Hocon.Json(""));
+        Assert.Equal("{}", Hocon.Json("# nothing\n// here\n"));
+        Assert.Equal("{}", Hocon.Json("{ }"));
+    }
+
+    [Fact]
+    public void A_field_named_include_is_still_a_field()
+    {
+        Assert.Equal("""{"include":1,"includes":[2]}""", Hocon.Json("include = 1\nincludes = [2]"));
+    }
+
+    [Fact]
+    public void A_key_followed_by_a_brace_needs_no_separator_and_numbers_become_text_keys()
+    {
+        Assert.Equal("""{"server":{"10":{"5":true}}}""", Hocon.Json("server { 10.5 = true }"));
+    }
+
+    [Fact]
+    public void Many_keys_parse_and_resolve()
+    {
+        var sb = new System.Text.StringBuilder();
+        for (var i = 0; i < 5000; i++)
+        {
+            sb.Append("section.k").Append(i).Append(" = ").Append(i).Append('\n');
+            sb.Append("copy.k").Append(i).Append(" = ${section.k").Append(i).Append("}\n");
+        }
+
+        var config = Hocon.Resolve(sb.ToString());
+        Assert.Equal(4999, config.GetInt("copy.k4999"));
+        Assert.Equal(5000, config.GetConfig("copy").Root.Count);
     }
 }

@@ -9,7 +9,7 @@ namespace ActorRec.Hocon.Settings;
 public static class SettingsReaders
 {
     public static string GetRequiredString(this Config config, string path) =>
-        Read(config, path, c => c.GetString(path) is { Length: > 0 } s ? s : throw new SettingsException(path, "must not be empty", Origin(c, path)));
+        Read(config, path, c => c.GetString(path) is { Length: > 0 } s ? s : throw new SettingsException(Full(config, path), "must not be empty", Origin(c, path)));
 
     /// <summary>A string, or null when the key is null or absent.</summary>
     public static string? GetOptionalString(this Config config, string path) =>
@@ -40,19 +40,19 @@ public static class SettingsReaders
     public static TimeSpan GetPositiveDuration(this Config config, string path)
     {
         var value = Read(config, path, c => c.GetDuration(path));
-        return value > TimeSpan.Zero ? value : throw new SettingsException(path, $"must be a positive duration, got {value}", Origin(config, path));
+        return value > TimeSpan.Zero ? value : throw new SettingsException(Full(config, path), $"must be a positive duration, got {value}", Origin(config, path));
     }
 
     public static TimeSpan GetNonNegativeDuration(this Config config, string path)
     {
         var value = Read(config, path, c => c.GetDuration(path));
-        return value >= TimeSpan.Zero ? value : throw new SettingsException(path, $"must not be negative, got {value}", Origin(config, path));
+        return value >= TimeSpan.Zero ? value : throw new SettingsException(Full(config, path), $"must not be negative, got {value}", Origin(config, path));
     }
 
     public static long GetPositiveBytes(this Config config, string path)
     {
         var value = Read(config, path, c => c.GetBytes(path));
-        return value > 0 ? value : throw new SettingsException(path, $"must be a positive size, got {value} bytes", Origin(config, path));
+        return value > 0 ? value : throw new SettingsException(Full(config, path), $"must be a positive size, got {value} bytes", Origin(config, path));
     }
 
     /// <summary>
@@ -73,7 +73,7 @@ public static class SettingsReaders
         }
 
         var allowed = string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()));
-        throw new SettingsException(path, $"'{text}' is not one of: {allowed}", Origin(config, path));
+        throw new SettingsException(Full(config, path), $"'{text}' is not one of: {allowed}", Origin(config, path));
     }
 
     private static string Normalize(string s) =>
@@ -89,12 +89,15 @@ public static class SettingsReaders
         }
         catch (HoconException e)
         {
-            throw new SettingsException(path, e.Reason, e.Origin, e);
+            throw new SettingsException(Full(config, path), e.Reason, e.Origin, e);
         }
     }
 
     private static SettingsException OutOfRange(Config config, string path, string value, object min, object max) =>
-        new(path, $"must be between {min} and {max}, got {value}", Origin(config, path));
+        new(Full(config, path), $"must be between {min} and {max}, got {value}", Origin(config, path));
+
+    private static string Full(Config config, string path) =>
+        config.PathFromRoot is null ? path : config.PathFromRoot + "." + path;
 
     private static HoconOrigin? Origin(Config config, string path) =>
         config.TryGetValue(path, out var v) ? v?.Origin : null;
