@@ -95,12 +95,16 @@ public sealed class ActorTestKit : IAsyncDisposable, IDisposable
     public async ValueTask DisposeAsync()
     {
         var terminated = System.Terminate();
-        if (await Task.WhenAny(terminated, Task.Delay(DefaultTimeout)).ConfigureAwait(false) != terminated)
+        for (var attempt = 0; attempt < 5; attempt++)
         {
-            // Something did not drain: let the virtual shutdown timeout pass so the rest is stopped.
+            if (await Task.WhenAny(terminated, Task.Delay(DefaultTimeout)).ConfigureAwait(false) == terminated)
+            {
+                return;
+            }
+            // Something did not drain: let the virtual shutdown timeout pass so that shutdown moves on.
             Time.Advance(System.Settings.ShutdownTimeout);
-            await terminated.WaitAsync(DefaultTimeout).ConfigureAwait(false);
         }
+        throw new TestKitException($"The actor system {System.Name} did not terminate.");
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -32,6 +32,9 @@ internal static partial class ActorLog
     [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "Actor system {System}: actors did not drain within {Timeout}; stopping the rest")]
     public static partial void ShutdownDrainTimedOut(ILogger logger, string system, TimeSpan timeout);
 
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Error, Message = "Actor system {System}: actors under {Path} did not stop (stuck in an async handler?); shutdown continues without them")]
+    public static partial void ShutdownAbandoned(ILogger logger, string system, ActorPath path);
+
     [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Actor system {System} terminated ({DeadLetters} dead letters in total)")]
     public static partial void Terminated(ILogger logger, string system, long deadLetters);
 }

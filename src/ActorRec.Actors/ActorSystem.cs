@@ -9,9 +9,10 @@ namespace ActorRec.Actors;
 /// <c>system</c> guardian (runtime and test actors). All time comes from the injected <see cref="TimeProvider"/>.
 /// <para>
 /// Shutdown (<see cref="Terminate"/>) runs in ordered phases: (1) stop accepting: ActorOf throws; (2) drain: every
-/// user actor is stopped gracefully, after the messages already in its mailbox, children before parents; (3) after
-/// <see cref="ActorSystemSettings.ShutdownTimeout"/> the actors still running are stopped top-down at once, then the
-/// system actors; (4) flush: the dead-letter log summary is written and <see cref="WhenTerminated"/> completes.
+/// user actor is stopped gracefully, after the messages already in its mailbox, children before parents; actors still
+/// running after <see cref="ActorSystemSettings.ShutdownTimeout"/> are stopped at once, top-down (pending messages to
+/// dead letters); (3) the system actors (/system) are stopped the same way, then the root; (4) flush: the dead-letter
+/// log summary is written and <see cref="WhenTerminated"/> completes. Tell still works during shutdown.
 /// </para>
 /// </summary>
 public sealed class ActorSystem : IAsyncDisposable
@@ -22,6 +23,7 @@ public sealed class ActorSystem : IAsyncDisposable
     private readonly DeadLetterRef _deadLetters;
     private readonly TaskCompletionSource _whenTerminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _userTerminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _systemTerminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _rootTerminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nameIds;
     private int _accepting = 1;
@@ -121,7 +123,7 @@ public sealed class ActorSystem : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(actor);
         var cell = ActorCell.AsCell(actor) ?? throw new ArgumentException($"{actor} is not an actor of an actor system.", nameof(actor));
-        cell.SendSystem(new TerminateMessage());
+        cell.RequestStop();
     }
 
     /// <summary>Starts graceful shutdown (idempotent) and returns <see cref="WhenTerminated"/>.</summary>
@@ -150,6 +152,10 @@ public sealed class ActorSystem : IAsyncDisposable
         {
             _userTerminated.TrySetResult();
         }
+        else if (ReferenceEquals(cell, _systemGuardian))
+        {
+            _systemTerminated.TrySetResult();
+        }
         else if (ReferenceEquals(cell, _root))
         {
             _rootTerminated.TrySetResult();
@@ -171,22 +177,13 @@ public sealed class ActorSystem : IAsyncDisposable
             ActorLog.ShutdownPhase(Logger, Name, "1 stop accepting");
             Volatile.Write(ref _accepting, 0);
 
-            ActorLog.ShutdownPhase(Logger, Name, "2 drain");
-            _userGuardian.EnqueueInternal(GracefulStop.Instance);
-            try
-            {
-                await _userTerminated.Task.WaitAsync(Settings.ShutdownTimeout, TimeProvider).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                ActorLog.ShutdownDrainTimedOut(Logger, Name, Settings.ShutdownTimeout);
-            }
+            ActorLog.ShutdownPhase(Logger, Name, "2 drain user actors");
+            await StopGuardianAsync(_userGuardian, _userTerminated.Task).ConfigureAwait(false);
 
-            ActorLog.ShutdownPhase(Logger, Name, "3 stop actors");
-            _userGuardian.SendSystem(new TerminateMessage());
-            await _userTerminated.Task.ConfigureAwait(false);
+            ActorLog.ShutdownPhase(Logger, Name, "3 stop system actors");
+            await StopGuardianAsync(_systemGuardian, _systemTerminated.Task).ConfigureAwait(false);
             _root.SendSystem(new TerminateMessage());
-            await _rootTerminated.Task.ConfigureAwait(false);
+            await WaitAsync(_rootTerminated.Task).ConfigureAwait(false);
 
             ActorLog.ShutdownPhase(Logger, Name, "4 flush");
             _deadLetters.Flush();
@@ -195,6 +192,39 @@ public sealed class ActorSystem : IAsyncDisposable
         finally
         {
             _whenTerminated.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Stops a guardian's subtree gracefully (each actor first processes what is already in its mailbox, children
+    /// before parents); after the shutdown timeout the rest is stopped at once. An actor that cannot even stop (stuck
+    /// in an async handler) is abandoned after one more timeout so that shutdown always ends.
+    /// </summary>
+    private async Task StopGuardianAsync(ActorCell guardian, Task terminated)
+    {
+        guardian.EnqueueInternal(GracefulStop.Instance);
+        if (await WaitAsync(terminated).ConfigureAwait(false))
+        {
+            return;
+        }
+        ActorLog.ShutdownDrainTimedOut(Logger, Name, Settings.ShutdownTimeout);
+        guardian.SendSystem(new TerminateMessage());
+        if (!await WaitAsync(terminated).ConfigureAwait(false))
+        {
+            ActorLog.ShutdownAbandoned(Logger, Name, guardian.Path);
+        }
+    }
+
+    private async Task<bool> WaitAsync(Task task)
+    {
+        try
+        {
+            await task.WaitAsync(Settings.ShutdownTimeout, TimeProvider).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
         }
     }
 
