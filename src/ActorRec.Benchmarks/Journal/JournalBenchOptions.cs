@@ -16,7 +16,7 @@ public sealed record JournalBenchOptions
     public double Scale { get; init; } = 1.0;
 
     /// <summary>Events each actor persists, per phase (actors → events each) at scale 1.</summary>
-    public int EventsPerActorAt1 { get; init; } = 3_000;
+    public int EventsPerActorAt1 { get; init; } = 1_000;
 
     public int EventsPerActorAt100 { get; init; } = 600;
 
