@@ -56,10 +56,8 @@ internal static class ServeCommand
             settings = settings.WithPort(p);
         }
 
-        if (dataDir is not null)
-        {
-            settings = settings.WithDataDir(Path.GetFullPath(dataDir, context.WorkingDirectory));
-        }
+        // Relative data dirs (from the option or the config) start at the working directory.
+        settings = settings.WithDataDir(Path.GetFullPath(dataDir ?? settings.DataDir, context.WorkingDirectory));
 
         await using var serilog = SerilogSetup.CreateLogger(node.Logging, context.IsConsole ? null : context.Output);
         using var loggerFactory = SerilogSetup.CreateLoggerFactory(serilog, dispose: false);
