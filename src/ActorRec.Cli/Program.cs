@@ -2,9 +2,5 @@ namespace ActorRec.Cli;
 
 internal static class Program
 {
-    public static int Main(string[] args)
-    {
-        Console.WriteLine("actorrec: commands are being wired up.");
-        return args.Length == 0 ? 0 : 1;
-    }
+    public static Task<int> Main(string[] args) => CliApp.InvokeAsync(args, CliContext.FromProcess());
 }
