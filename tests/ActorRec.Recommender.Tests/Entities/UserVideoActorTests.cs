@@ -1,6 +1,5 @@
 using ActorRec.Persistence.Snapshots;
 using ActorRec.Recommender.Domain;
-using ActorRec.Recommender.Entities;
 
 namespace ActorRec.Recommender.Tests.Entities;
 
