@@ -123,7 +123,7 @@ public sealed class ActorSystem : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(actor);
         var cell = ActorCell.AsCell(actor) ?? throw new ArgumentException($"{actor} is not an actor of an actor system.", nameof(actor));
-        cell.SendSystem(new TerminateMessage());
+        cell.RequestStop();
     }
 
     /// <summary>Starts graceful shutdown (idempotent) and returns <see cref="WhenTerminated"/>.</summary>

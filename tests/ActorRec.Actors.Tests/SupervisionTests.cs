@@ -172,3 +172,35 @@ internal sealed class ActorTestKitShim : IDisposable
 
     public void Dispose() => Kit.Dispose();
 }
+
+public sealed class RestartWithChildrenTests
+{
+    [Fact]
+    public void Restarted_actor_can_recreate_children_with_the_same_names()
+    {
+        using var kit = Kit.New();
+        var probe = kit.CreateTestProbe();
+        var parent = kit.ActorOf(Props.Create(() => new NamedChildrenParent(probe)));
+        probe.ExpectMsg("kids ready");
+        parent.Tell(new Boom("restart"), null);
+        probe.ExpectMsg("kids ready");
+        parent.Tell("ping kids", null);
+        Assert.Equal(2, probe.ReceiveN(2).Count);
+    }
+
+    private sealed class NamedChildrenParent : ReceiveActor
+    {
+        public NamedChildrenParent(IActorRef probe)
+        {
+            var a = Context.ActorOf(Props.Create<EchoActor>(), "a");
+            var b = Context.ActorOf(Props.Create<EchoActor>(), "b");
+            Receive<Boom>(x => throw new InvalidOperationException(x.Reason));
+            Receive<string>(_ =>
+            {
+                a.Tell("hi a", probe);
+                b.Tell("hi b", probe);
+            });
+            probe.Tell("kids ready");
+        }
+    }
+}

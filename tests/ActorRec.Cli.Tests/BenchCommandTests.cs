@@ -67,6 +67,50 @@ public sealed class BenchCommandTests
     }
 
     [Fact]
+    public async Task Bench_micro_passes_arguments_to_benchmarkdotnet()
+    {
+        using var dir = new TempDir();
+        var list = await CliRunner.RunAsync(dir.Path, "bench", "micro", "--", "--list", "flat");
+        Assert.Equal(ExitCodes.Ok, list.ExitCode);
+
+        var none = await CliRunner.RunAsync(dir.Path, "bench", "micro", "--", "--filter", "*NoSuchBenchmark*");
+        Assert.Equal(ExitCodes.Usage, none.ExitCode);
+        Assert.Contains("no benchmark matched", none.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bench_journal_json_prints_the_documented_keys()
+    {
+        using var dir = new TempDir();
+        var result = await CliRunner.RunAsync(dir.Path, "bench", "journal", "--scale", "0.005", "--data-dir", "bench", "--json");
+
+        Assert.True(result.ExitCode == ExitCodes.Ok, result.Error);
+        using var json = JsonDocument.Parse(result.Output);
+        foreach (var key in new[]
+        {
+            "persist_events_per_s_1", "persist_events_per_s_100", "persist_events_per_s_10000",
+            "persist_p50_ms", "persist_p99_ms", "recovery_events_per_s",
+        })
+        {
+            Assert.True(json.RootElement.GetProperty(key).GetDouble() > 0, key);
+        }
+
+        Assert.Equal("sqlite", json.RootElement.GetProperty("store").GetString());
+    }
+
+    [Theory]
+    [InlineData("--postgres", "Host=localhost")]
+    [InlineData("--store", "oracle")]
+    [InlineData("--scale", "0")]
+    public async Task Bench_journal_rejects_bad_options(string option, string value)
+    {
+        using var dir = new TempDir();
+        var result = await CliRunner.RunAsync(dir.Path, "bench", "journal", option, value);
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.False(string.IsNullOrWhiteSpace(result.Error));
+    }
+
+    [Fact]
     public async Task An_unknown_backend_is_a_usage_error()
     {
         using var dir = new TempDir();

@@ -9,6 +9,7 @@ public sealed class HelpAndVersionTests
     [InlineData("config resolve", "--json")]
     [InlineData("bench compute", "--backend")]
     [InlineData("bench actors", "--scale")]
+    [InlineData("bench journal", "--store")]
     [InlineData("journal", "verify")]
     [InlineData("journal list", "--postgres")]
     [InlineData("journal show", "PERSISTENCE-ID")]

@@ -59,6 +59,32 @@ public sealed class ServeTests
         Assert.Contains(Path.Combine(dir.Path, "hocon", "actorrec.conf"), output.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_log_format_comes_from_config_and_environment()
+    {
+        using var dir = new TempDir();
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new StringWriter();
+        var environment = new Dictionary<string, string> { ["ACTORREC_LOG_FORMAT"] = "json", ["ACTORREC_NODE_NAME"] = "json-node" };
+        var context = new CliContext(output, new StringWriter(), dir.Path, environment) { OnListening = uri => listening.TrySetResult(uri) };
+        using var stop = new CancellationTokenSource();
+
+        var run = CliApp.InvokeAsync(["serve", "--port", "0", "--data-dir", "d"], context, stop.Token);
+        await listening.Task.WaitAsync(CliRunner.Guard);
+        stop.Cancel();
+        Assert.Equal(ExitCodes.Ok, await run.WaitAsync(CliRunner.Guard));
+
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.NotEmpty(lines);
+        foreach (var line in lines)
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(line);
+            Assert.True(json.RootElement.TryGetProperty("RenderedMessage", out _), line);
+        }
+
+        Assert.Contains(lines, line => line.Contains("Node \\\"json-node\\\" listening on", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("actorrec { http { port = [ }", ":1:")]
     [InlineData("actorrec.http.port = 123456", "actorrec.http.port")]

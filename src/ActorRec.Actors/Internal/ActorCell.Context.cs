@@ -155,7 +155,7 @@ internal sealed partial class ActorCell
     {
         ArgumentNullException.ThrowIfNull(actor);
         var cell = AsCell(actor) ?? throw new ArgumentException($"{actor} is not an actor of an actor system.", nameof(actor));
-        cell.SendSystem(new TerminateMessage());
+        cell.RequestStop();
     }
 
     public void Become(Receive receive) => CurrentActor().BecomeInternal(receive, discardOld: true);

@@ -120,7 +120,7 @@ internal sealed partial class ActorCell
                 if (!childStats.RequestRestartPermission(strategy, _system.TimeProvider, out var restartNumber))
                 {
                     ActorLog.RestartLimitReached(_system.Logger, child.Path, strategy.MaxNrOfRetries);
-                    child.SendSystem(new TerminateMessage());
+                    child.RequestStop();
                     break;
                 }
                 var recreate = new RecreateMessage(child, cause);
@@ -151,7 +151,7 @@ internal sealed partial class ActorCell
                 {
                     ActorLog.EscalatedToGuardian(_system.Logger, cause, child.Path);
                 }
-                child.SendSystem(new TerminateMessage());
+                child.RequestStop();
                 break;
         }
     }
@@ -183,15 +183,41 @@ internal sealed partial class ActorCell
         // Stashed messages of the old instance go back to the front of the mailbox.
         _extras?.DefaultStash?.UnstashAll();
         _actor = null;
+        // Children that PreRestart stopped must be gone before the new instance starts, so that it can create
+        // children with the same names; until then the actor stays suspended.
+        if (HasStoppingChildren())
+        {
+            Extras.PendingRestartCause = cause;
+            Interlocked.Or(ref _state, StateRestartPending);
+            return;
+        }
+        CompleteRestart(cause);
+    }
+
+    private bool HasStoppingChildren()
+    {
+        foreach (var child in ChildrenSnapshot())
+        {
+            if (child.IsStopRequested)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void CompleteRestart(Exception cause)
+    {
         t_creating = this;
         try
         {
             _actor = _props.NewActor();
-            Interlocked.And(ref _state, ~StateSuspended);
+            Interlocked.And(ref _state, ~(StateSuspended | StateRestartPending));
             _actor.InvokePostRestart(cause);
         }
         catch (Exception ex)
         {
+            Interlocked.And(ref _state, ~StateRestartPending);
             HandleInvokeFailure(new ActorInitializationException($"Restarting {_path} ({_props.ActorType.Name}) failed: {ex.Message}", ex));
         }
         finally
@@ -217,7 +243,7 @@ internal sealed partial class ActorCell
                 Interlocked.Or(ref _state, StateHardTerminating);
                 foreach (var child in ChildrenSnapshot())
                 {
-                    child.SendSystem(new TerminateMessage());
+                    child.RequestStop();
                 }
             }
             return;
@@ -244,7 +270,7 @@ internal sealed partial class ActorCell
             }
             else
             {
-                child.SendSystem(new TerminateMessage());
+                child.RequestStop();
             }
         }
     }
@@ -286,6 +312,10 @@ internal sealed partial class ActorCell
         }
         _actor = null;
         _currentMessage = null;
+        if (_system.EventStream.HasSubscribers)
+        {
+            _system.EventStream.Unsubscribe(this);
+        }
         _parent?.SendSystem(new DeathWatchNotification(this));
         _system.OnCellTerminated(this);
     }
@@ -303,6 +333,12 @@ internal sealed partial class ActorCell
         if ((_state & StateTerminating) != 0 && ChildCount() == 0)
         {
             FinishTerminate();
+        }
+        else if ((_state & StateRestartPending) != 0 && !HasStoppingChildren())
+        {
+            var cause = _extras!.PendingRestartCause!;
+            _extras.PendingRestartCause = null;
+            CompleteRestart(cause);
         }
     }
 

@@ -24,7 +24,9 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
     internal const int StateTerminating = 8;
     internal const int StateTerminated = 16;
     internal const int StateHardTerminating = 32;
-    private const int UserBlocked = StateNotCreated | StateSuspended | StateAwaitingAsync | StateTerminating | StateTerminated;
+    internal const int StateStopRequested = 64;
+    internal const int StateRestartPending = 128;
+    private const int UserBlocked = StateNotCreated | StateSuspended | StateAwaitingAsync | StateTerminating | StateTerminated | StateRestartPending;
 
     [ThreadStatic]
     private static ActorCell? t_current;
@@ -83,6 +85,15 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
     public Props Props => _props;
 
     internal object? CurrentMessage => _currentMessage;
+
+    /// <summary>Asks this actor to stop (after its current message); remembered so a restarting parent can wait for it.</summary>
+    internal void RequestStop()
+    {
+        Interlocked.Or(ref _state, StateStopRequested);
+        SendSystem(new TerminateMessage());
+    }
+
+    internal bool IsStopRequested => (Volatile.Read(ref _state) & StateStopRequested) != 0;
 
     internal bool HasPendingSystemMessages => Volatile.Read(ref _systemMessages) is not null;
 

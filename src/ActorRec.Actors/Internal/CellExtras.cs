@@ -18,6 +18,7 @@ internal sealed class CellExtras
     public TimerScheduler? Timers;
     public object? FailedMessage;
     public Exception? PendingAsyncFailure;
+    public Exception? PendingRestartCause;
     public ILogger? Log;
 
     public TimeSpan? ReceiveTimeout;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Reflection;
 using ActorRec.Benchmarks.Actors;
 using ActorRec.Benchmarks.Compute;
+using ActorRec.Benchmarks.Journal;
 using BenchmarkDotNet.Running;
 
 namespace ActorRec.Cli.Commands;
@@ -17,6 +18,7 @@ internal static class BenchCommands
         var bench = new Command("bench", "Run benchmarks: macro harnesses per area, or BenchmarkDotNet micro-benchmarks.");
         bench.Add(CreateActors(context));
         bench.Add(CreateCompute(context));
+        bench.Add(CreateJournal(context));
         bench.Add(CreateMicro(context));
         bench.SetAction(parseResult =>
         {
@@ -101,6 +103,84 @@ internal static class BenchCommands
         return compute;
     }
 
+    /// <summary>BenchmarkDotNet arguments that print information instead of running anything.</summary>
+    private static bool IsInformational(string[] args)
+    {
+        foreach (var arg in args)
+        {
+            if (arg is "--list" or "--help" or "-h" or "--info" or "--version")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary><c>bench journal [--store sqlite|postgres] [--postgres CONNSTR] [--data-dir DIR] [--scale X] [--json]</c>.</summary>
+    private static Command CreateJournal(CliContext context)
+    {
+        var store = new Option<string>("--store")
+        {
+            Description = "Journal to measure.",
+            DefaultValueFactory = _ => "sqlite",
+        };
+        store.AcceptOnlyFromAmong("sqlite", "postgres");
+        var postgres = new Option<string>("--postgres")
+        {
+            Description = "Connection string of a running PostgreSQL (default for --store postgres: a throwaway server from the installed binaries).",
+            HelpName = "CONNSTR",
+        };
+        var dataDir = new Option<string>("--data-dir")
+        {
+            Description = "Directory for the SQLite files (default: a temporary directory, deleted afterwards).",
+            HelpName = "DIR",
+        };
+        var scale = new Option<double>("--scale")
+        {
+            Description = "Multiplies every event count (1 = the reported figures; e.g. 0.1 for a smoke run).",
+            DefaultValueFactory = _ => 1.0,
+        };
+        var json = JsonOption();
+        var journal = new Command("journal", "Journal: persist throughput with 1, 100 and 10,000 persisting actors, persist latency, recovery throughput.");
+        journal.Add(store);
+        journal.Add(postgres);
+        journal.Add(dataDir);
+        journal.Add(scale);
+        journal.Add(json);
+        journal.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var asJson = parseResult.GetValue(json);
+            var connection = parseResult.GetValue(postgres);
+            var storeName = parseResult.GetValue(store) ?? "sqlite";
+            if (connection is not null && storeName != "postgres")
+            {
+                throw new UsageException("--postgres needs --store postgres");
+            }
+
+            var factor = parseResult.GetValue(scale);
+            if (factor is <= 0 or > 100)
+            {
+                throw new UsageException($"--scale must be in (0, 100], got {factor.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+            }
+
+            var directory = parseResult.GetValue(dataDir);
+            var progress = asJson ? context.Error : context.Output;
+            var options = new JournalBenchOptions
+            {
+                Store = storeName,
+                PostgresConnectionString = connection,
+                DataDir = directory is null ? null : Path.GetFullPath(directory, context.WorkingDirectory),
+                Scale = factor,
+                Log = line => progress.WriteLine(line),
+            };
+            var result = await JournalBenchmarks.RunAsync(options, cancellationToken).ConfigureAwait(false);
+            context.Output.WriteLine(asJson ? result.ToJson() : result.ToText());
+            return ExitCodes.Ok;
+        });
+        return journal;
+    }
+
     private static Option<bool> JsonOption() =>
         new("--json") { Description = "Print one JSON object (the documented numeric keys) instead of a table." };
 
@@ -124,6 +204,12 @@ internal static class BenchCommands
 
             var assembly = Assembly.Load("ActorRec.Benchmarks");
             var summaries = BenchmarkSwitcher.FromAssembly(assembly).Run(args).ToList();
+            if (summaries.Count == 0 && !IsInformational(args))
+            {
+                context.Error.WriteLine("actorrec: no benchmark matched; list them with: actorrec bench micro -- --list flat");
+                return ExitCodes.Usage;
+            }
+
             foreach (var summary in summaries)
             {
                 if (summary.HasCriticalValidationErrors)

@@ -1,6 +1,7 @@
 using ActorRec.Persistence.Journal;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using SQLitePCL;
 
 namespace ActorRec.Persistence.Sqlite;
 
@@ -28,9 +29,8 @@ public sealed class SqliteJournal : JournalBase
     private readonly string _connectionString;
     private readonly FileStream _lock;
     private readonly SqliteConnection _writer;
-    private readonly SqliteCommand _insert;
+    private readonly sqlite3_stmt _insert;
     private readonly SqliteCommand _last;
-    private readonly SqliteParameter[] _p;
     private readonly SqliteParameter _lastPid;
     private readonly Dictionary<string, (long Seq, long Epoch)> _lastById = new(StringComparer.Ordinal);
 
@@ -65,22 +65,14 @@ public sealed class SqliteJournal : JournalBase
               payload BLOB NOT NULL);
             CREATE UNIQUE INDEX IF NOT EXISTS journal_pid_seq ON journal (persistence_id, sequence_nr);
             """);
-        _insert = _writer.CreateCommand();
-        _insert.CommandText = """
+        int rc = raw.sqlite3_prepare_v2(_writer.Handle, """
             INSERT INTO journal (persistence_id, sequence_nr, writer_epoch, manifest, schema_version, timestamp_ms, checksum, payload)
-            VALUES ($pid, $seq, $epoch, $manifest, $version, $ts, $crc, $payload)
-            """;
-        string[] names = ["$pid", "$seq", "$epoch", "$manifest", "$version", "$ts", "$crc", "$payload"];
-        _p = new SqliteParameter[names.Length];
-        for (int i = 0; i < names.Length; i++)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            """, out _insert);
+        if (rc != raw.SQLITE_OK)
         {
-            _p[i] = _insert.Parameters.Add(names[i], SqliteType.Integer);
+            throw new InvalidOperationException($"Preparing the journal insert failed: {raw.sqlite3_errmsg(_writer.Handle).utf8_to_string()}");
         }
-
-        _p[0].SqliteType = SqliteType.Text;
-        _p[3].SqliteType = SqliteType.Text;
-        _p[7].SqliteType = SqliteType.Blob;
-        _insert.Prepare();
         _last = _writer.CreateCommand();
         _last.CommandText = "SELECT sequence_nr, writer_epoch FROM journal WHERE persistence_id = $pid ORDER BY sequence_nr DESC LIMIT 1";
         _lastPid = _last.Parameters.Add("$pid", SqliteType.Text);
@@ -95,7 +87,6 @@ public sealed class SqliteJournal : JournalBase
         Exception?[]? results = null;
         var pending = new Dictionary<string, (long Seq, long Epoch)>(StringComparer.Ordinal);
         using SqliteTransaction tx = _writer.BeginTransaction();
-        _insert.Transaction = tx;
         _last.Transaction = tx;
         try
         {
@@ -118,15 +109,7 @@ public sealed class SqliteJournal : JournalBase
                 foreach (PersistentRepr e in write.Events)
                 {
                     BeforeRowInsert(rowIndex++);
-                    _p[0].Value = e.PersistenceId;
-                    _p[1].Value = e.SequenceNr;
-                    _p[2].Value = e.WriterEpoch;
-                    _p[3].Value = e.Manifest;
-                    _p[4].Value = e.SchemaVersion;
-                    _p[5].Value = e.TimestampMs;
-                    _p[6].Value = (long)e.ComputeChecksum();
-                    _p[7].Value = e.Payload;
-                    _insert.ExecuteNonQuery();
+                    InsertRow(e);
                 }
 
                 pending[write.PersistenceId] = (write.HighestSequenceNr, write.WriterEpoch);
@@ -240,6 +223,29 @@ public sealed class SqliteJournal : JournalBase
         SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
         _lock.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Inserts one row through the raw SQLite API on the writer connection (inside the open transaction): binding and
+    /// stepping a prepared statement directly costs about a third of a provider command execution per row.
+    /// </summary>
+    private void InsertRow(PersistentRepr e)
+    {
+        sqlite3_stmt stmt = _insert;
+        raw.sqlite3_bind_text(stmt, 1, e.PersistenceId);
+        raw.sqlite3_bind_int64(stmt, 2, e.SequenceNr);
+        raw.sqlite3_bind_int64(stmt, 3, e.WriterEpoch);
+        raw.sqlite3_bind_text(stmt, 4, e.Manifest);
+        raw.sqlite3_bind_int64(stmt, 5, e.SchemaVersion);
+        raw.sqlite3_bind_int64(stmt, 6, e.TimestampMs);
+        raw.sqlite3_bind_int64(stmt, 7, e.ComputeChecksum());
+        raw.sqlite3_bind_blob(stmt, 8, e.Payload);
+        int rc = raw.sqlite3_step(stmt);
+        raw.sqlite3_reset(stmt);
+        if (rc != raw.SQLITE_DONE)
+        {
+            throw new SqliteException(raw.sqlite3_errmsg(_writer.Handle).utf8_to_string(), rc, raw.sqlite3_extended_errcode(_writer.Handle));
+        }
     }
 
     private static List<PersistentRepr> ReadRows(SqliteCommand cmd, int capacity)

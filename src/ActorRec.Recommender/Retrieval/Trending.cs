@@ -12,7 +12,7 @@ public interface ITrendingSource
 
 /// <summary>
 /// Trending by decayed engagement velocity (the catalog's per-video velocity, decayed to now). Videos of the region
-/// and videos without a region count for every region. A region's list is computed by a scan of the catalog and
+/// and videos without a region count for every region; the empty region means worldwide. A region's list is computed by a scan of the catalog and
 /// cached for trending-refresh, so a feed request does not scan; the clock is the caller's <c>now</c>.
 /// The sketch-based per-region trends of the trends module can replace it through <see cref="ITrendingSource"/>.
 /// </summary>
@@ -64,7 +64,8 @@ public sealed class DecayedVelocityTrending : ITrendingSource
         for (var r = 0; r < count; r++)
         {
             var info = _catalog.Info(r);
-            if (info.Moderation != Videos.ModerationState.Approved || (info.Region.Length > 0 && !string.Equals(info.Region, region, StringComparison.Ordinal)))
+            if (info.Moderation != Videos.ModerationState.Approved
+                || (region.Length > 0 && info.Region.Length > 0 && !string.Equals(info.Region, region, StringComparison.Ordinal)))
             {
                 continue;
             }
@@ -81,4 +82,26 @@ public sealed class DecayedVelocityTrending : ITrendingSource
     }
 
     private sealed record Entry(DateTimeOffset ComputedAt, int[] Rows, float[] Velocities);
+}
+
+/// <summary>The wire form of <c>GET /v1/trending?region=R</c>.</summary>
+public static class TrendingReport
+{
+    public static TrendingDto Build(ITrendingSource trending, VideoCatalog catalog, string region, DateTimeOffset now, int count = 20)
+    {
+        ArgumentNullException.ThrowIfNull(trending);
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(region);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var rows = new int[count];
+        var velocities = new float[count];
+        var n = trending.Top(region, now, rows, velocities);
+        var items = new TrendingItemDto[n];
+        for (var i = 0; i < n; i++)
+        {
+            items[i] = new TrendingItemDto(catalog.Info(rows[i]).VideoId, velocities[i]);
+        }
+
+        return new TrendingDto(region, items);
+    }
 }
