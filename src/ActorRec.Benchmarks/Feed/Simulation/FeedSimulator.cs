@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using ActorRec.Recommender.Domain;
@@ -17,6 +18,7 @@ public sealed class FeedSimulator
     private readonly HttpClient _http;
     private readonly Population _population;
     private readonly string _runId = Guid.NewGuid().ToString("N")[..8];
+    private readonly ConcurrentDictionary<string, SimVideo> _foreign = new(StringComparer.Ordinal);
     private long _eventCounter;
 
     public FeedSimulator(SimulationOptions options, HttpClient http)
@@ -67,7 +69,8 @@ public sealed class FeedSimulator
         while (clock.Elapsed < _options.Duration && await ticker.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
         {
             var elapsed = clock.Elapsed;
-            var index = (int)(elapsed.Ticks / _options.Interval.Ticks);
+            var last = (int)((_options.Duration.Ticks - 1) / _options.Interval.Ticks);
+            var index = Math.Min(last, (int)(elapsed.Ticks / _options.Interval.Ticks));
             while (intervals.Count <= index)
             {
                 intervals.Add(new IntervalStats(intervals.Count));
@@ -136,7 +139,9 @@ public sealed class FeedSimulator
             var now = DateTimeOffset.UtcNow;
             foreach (var item in feed.Items)
             {
-                if (!_population.VideoById.TryGetValue(item.VideoId, out var video))
+                var video = _population.VideoById.GetValueOrDefault(item.VideoId)
+                    ?? await ForeignAsync(item.VideoId, cancellationToken).ConfigureAwait(false);
+                if (video is null)
                 {
                     continue;
                 }
@@ -188,6 +193,29 @@ public sealed class FeedSimulator
         {
             done();
         }
+    }
+
+    /// <summary>
+    /// A video the simulation did not upload (the node's demo catalog): its metadata is fetched once, and its primary
+    /// hashtag maps to the latent topic of the same name (none: no user cares for it).
+    /// </summary>
+    private async Task<SimVideo?> ForeignAsync(string videoId, CancellationToken cancellationToken)
+    {
+        if (_foreign.TryGetValue(videoId, out var known))
+        {
+            return known;
+        }
+
+        var url = new Uri(_options.Url, $"/v1/videos/{Uri.EscapeDataString(videoId)}");
+        var dto = await _http.GetFromJsonAsync(url, FeedJsonContext.Default.VideoStateDto, cancellationToken).ConfigureAwait(false);
+        if (dto is null)
+        {
+            return null;
+        }
+
+        var topic = dto.Hashtags.Count > 0 ? _population.TopicOf(dto.Hashtags[0]) : -1;
+        var video = new SimVideo(videoId, topic, 0.8, new VideoUploadDto(dto.CreatorId, dto.DurationMs, dto.Hashtags));
+        return _foreign.GetOrAdd(videoId, video);
     }
 
     private void Add(List<InteractionEventDto> events, string type, SimUser user, SimVideo video, DateTimeOffset now, long watchMs)

@@ -3,7 +3,7 @@ using ActorRec.Recommender.Domain;
 
 namespace ActorRec.Benchmarks.Feed.Simulation;
 
-/// <summary>A simulated video: its latent topic and quality are ground truth the server never sees.</summary>
+/// <summary>A simulated video: its latent topic (-1: none of the simulated topics) and quality are ground truth the server never sees.</summary>
 public sealed record SimVideo(string VideoId, int Topic, double Quality, VideoUploadDto Upload);
 
 /// <summary>A simulated user: a taste over the latent topics (weights sum to 1).</summary>
@@ -18,7 +18,7 @@ public sealed record SimUser(string UserId, double[] Interest, string Region, st
             max = Math.Max(max, w);
         }
 
-        return max <= 0 ? 0 : Interest[topic] / max;
+        return max <= 0 || (uint)topic >= (uint)Interest.Length ? 0 : Interest[topic] / max;
     }
 }
 
@@ -37,12 +37,14 @@ public readonly record struct Reaction(string Type, long WatchMs, double WatchRa
 public sealed class Population
 {
     private static readonly string[] Devices = ["ios", "android", "web"];
+    private readonly int _topics;
 
     public Population(SimulationOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var rng = new Random(unchecked((int)StableHash.Mix(options.Seed)));
         var topics = options.Topics;
+        _topics = topics;
         var videos = new SimVideo[options.Videos];
         var creatorsPerTopic = Math.Max(1, options.Videos / topics / 5);
         for (var i = 0; i < videos.Length; i++)
@@ -86,6 +88,20 @@ public sealed class Population
     public IReadOnlyList<SimUser> Users { get; }
 
     public Dictionary<string, SimVideo> VideoById { get; }
+
+    /// <summary>The latent topic whose hashtag is <paramref name="hashtag"/>, or -1.</summary>
+    public int TopicOf(string hashtag)
+    {
+        for (var t = 0; t < _topics; t++)
+        {
+            if (string.Equals(DemoCatalog.TopicName(t), hashtag, StringComparison.Ordinal))
+            {
+                return t;
+            }
+        }
+
+        return -1;
+    }
 
     /// <summary>How <paramref name="user"/> reacts to <paramref name="video"/> (see the class summary).</summary>
     public static Reaction React(SimUser user, SimVideo video, Random rng)
