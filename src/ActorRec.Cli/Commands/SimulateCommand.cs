@@ -118,8 +118,9 @@ internal static class SimulateCommand
 
     private static Table NewTable()
     {
-        var table = new Table().Border(TableBorder.Rounded).Title("actorrec simulate");
-        foreach (var name in new[] { "interval", "feeds/s", "p50 ms", "p99 ms", "events/s", "watch ratio", "completion", "vs first", "errors", "dropped" })
+        var table = new Table().Border(TableBorder.Rounded)
+            .Title("actorrec simulate: per interval, feeds/s, feed latency, events/s, mean watch ratio, completion rate (done) and its change vs the first interval");
+        foreach (var name in new[] { "#", "feeds/s", "p50 ms", "p99 ms", "ev/s", "watch", "done", "vs 1st", "err", "drop" })
         {
             table.AddColumn(new TableColumn(name).RightAligned());
         }
@@ -133,7 +134,7 @@ internal static class SimulateCommand
         var first = rows.Count > 0 ? rows[0].CompletionRate : 0;
         foreach (var r in rows)
         {
-            var vsFirst = first > 0 ? $"{(r.CompletionRate / first - 1) * 100:+0.0;-0.0}%" : "-";
+            var vsFirst = first > 0 ? ((r.CompletionRate / first) - 1).ToString("+0%;-0%", CultureInfo.InvariantCulture) : "-";
             table.AddRow(
                 $"{r.Index + 1}", F(r.FeedsPerSecond, "0.0"), F(r.P50Ms, "0.0"), F(r.P99Ms, "0.0"), F(r.EventsPerSecond, "0"),
                 F(r.MeanWatchRatio, "0.000"), F(r.CompletionRate * 100, "0.0") + "%", vsFirst, $"{r.Errors}", $"{r.Dropped}");
