@@ -12,7 +12,10 @@ public sealed record ActorSystemSettings
     {
     }
 
-    /// <summary>Messages an actor processes per turn on a pool thread before it yields (actorrec.actors.throughput).</summary>
+    /// <summary>
+    /// Messages an actor processes per batch on a pool thread; after a batch it yields when other work waits in the
+    /// pool, otherwise it continues (at most 16 batches per turn) (actorrec.actors.throughput).
+    /// </summary>
     public int Throughput { get; private init; } = 30;
 
     /// <summary>Mailbox of actors whose Props name none (actorrec.actors.default-mailbox.*).</summary>

@@ -16,3 +16,21 @@ public sealed class CudaNoCublasBackendContractTests : ScoringBackendContract
 {
     protected override IScoringBackend CreateBackend() => CudaScoringBackend.Create(ComputeSettings.Default with { Backend = ComputeBackendKind.Cuda, UseCublas = false });
 }
+
+/// <summary>The contract with float16 table storage on the device (scores within float16's ~1e-3 relative).</summary>
+[RequiresCuda]
+public sealed class CudaFloat16BackendContractTests : ScoringBackendContract
+{
+    protected override double TableTolerance => 2e-3;
+
+    protected override IScoringBackend CreateBackend() => CudaScoringBackend.Create(ComputeSettings.Default with { Backend = ComputeBackendKind.Cuda, StoragePrecision = StoragePrecision.Float16 });
+}
+
+/// <summary>The contract with bfloat16 table storage on the device (scores within bfloat16's ~8e-3 relative).</summary>
+[RequiresCuda]
+public sealed class CudaBFloat16BackendContractTests : ScoringBackendContract
+{
+    protected override double TableTolerance => 1.6e-2;
+
+    protected override IScoringBackend CreateBackend() => CudaScoringBackend.Create(ComputeSettings.Default with { Backend = ComputeBackendKind.Cuda, StoragePrecision = StoragePrecision.BFloat16 });
+}

@@ -26,6 +26,7 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
     internal const int StateHardTerminating = 32;
     internal const int StateStopRequested = 64;
     internal const int StateRestartPending = 128;
+    private const int MaxBatchesPerTurn = 16;
     private const int UserBlocked = StateNotCreated | StateSuspended | StateAwaitingAsync | StateTerminating | StateTerminated | StateRestartPending;
 
     [ThreadStatic]
@@ -299,35 +300,47 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
         }
     }
 
+    /// <summary>
+    /// Processes batches of up to <c>throughput</c> messages. After each full batch the actor yields its thread when
+    /// other work is waiting in the thread pool; when nothing else waits, rescheduling would only cost a queue round
+    /// trip and a thread wake-up, so it goes on with another batch (at most <see cref="MaxBatchesPerTurn"/>).
+    /// </summary>
     private void ProcessUserMessages()
     {
         var throughput = _system.Throughput;
-        for (var i = 0; i < throughput; i++)
+        for (var batch = 0; batch < MaxBatchesPerTurn; batch++)
         {
-            object message;
-            IActorRef? sender;
-            var extras = _extras;
-            if (extras?.Unstashed is { Count: > 0 } unstashed)
+            for (var i = 0; i < throughput; i++)
             {
-                (message, sender) = unstashed.Dequeue();
-            }
-            else if (_queue.TryDequeue(out message, out sender))
-            {
-                if (_bounded is not null)
+                object message;
+                IActorRef? sender;
+                var extras = _extras;
+                if (extras?.Unstashed is { Count: > 0 } unstashed)
                 {
-                    Interlocked.Decrement(ref _count);
+                    (message, sender) = unstashed.Dequeue();
+                }
+                else if (_queue.TryDequeue(out message, out sender))
+                {
+                    if (_bounded is not null)
+                    {
+                        Interlocked.Decrement(ref _count);
+                    }
+                }
+                else
+                {
+                    return;
+                }
+                Invoke(message, sender);
+                if (Volatile.Read(ref _systemMessages) is not null)
+                {
+                    ProcessSystemMessages();
+                }
+                if ((_state & UserBlocked) != 0)
+                {
+                    return;
                 }
             }
-            else
-            {
-                return;
-            }
-            Invoke(message, sender);
-            if (Volatile.Read(ref _systemMessages) is not null)
-            {
-                ProcessSystemMessages();
-            }
-            if ((_state & UserBlocked) != 0)
+            if (ThreadPool.PendingWorkItemCount != 0)
             {
                 return;
             }

@@ -1,6 +1,6 @@
 namespace ActorRec.Benchmarks.Compute;
 
-/// <summary>Options of <c>actorrec bench compute [--backend cpu|cuda] [--json] [--quick]</c>.</summary>
+/// <summary>Options of <c>actorrec bench compute [--backend cpu|cuda] [--json] [--quick] [--cpu-time]</c>.</summary>
 public sealed record ComputeBenchOptions
 {
     /// <summary>cpu or cuda (auto is resolved by the caller before running a benchmark: we measure what we name).</summary>
@@ -11,6 +11,12 @@ public sealed record ComputeBenchOptions
 
     /// <summary>A tiny grid and short timings (smoke test of the harness, not a measurement).</summary>
     public bool Quick { get; init; }
+
+    /// <summary>
+    /// CPU only: run copy and scoring on one thread and time them by that thread's CPU time, so the ratio holds on a
+    /// machine busy with other work (wall-clock multi-threaded figures are the default).
+    /// </summary>
+    public bool CpuTime { get; init; }
 
     /// <summary>Embedding dimensions measured.</summary>
     public IReadOnlyList<int> Dimensions { get; init; } = [64, 128];
@@ -46,6 +52,7 @@ public sealed record ComputeBenchOptions
         var backend = "cpu";
         var json = false;
         var quick = false;
+        var cpuTime = false;
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])
@@ -55,6 +62,9 @@ public sealed record ComputeBenchOptions
                     break;
                 case "--quick":
                     quick = true;
+                    break;
+                case "--cpu-time":
+                    cpuTime = true;
                     break;
                 case "--backend":
                     if (i + 1 >= args.Count)
@@ -70,11 +80,11 @@ public sealed record ComputeBenchOptions
 
                     break;
                 default:
-                    throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: bench compute [--backend cpu|cuda] [--json] [--quick]", nameof(args));
+                    throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: bench compute [--backend cpu|cuda] [--json] [--quick] [--cpu-time]", nameof(args));
             }
         }
 
         var options = quick ? QuickGrid(backend) : new ComputeBenchOptions { Backend = backend };
-        return options with { Json = json };
+        return options with { Json = json, CpuTime = cpuTime };
     }
 }

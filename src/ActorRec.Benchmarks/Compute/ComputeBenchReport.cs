@@ -36,6 +36,28 @@ public sealed record ComputeBenchReport(string Backend, string Device, double Co
     }
 
     /// <summary>
+    /// The memory-bound configuration: batch 1 against the most candidates of the widest dimension, where each
+    /// candidate float feeds one multiply-add and the run is limited by memory bandwidth alone.
+    /// </summary>
+    public ComputeBenchRun MemoryBound
+    {
+        get
+        {
+            var largest = Largest;
+            var best = largest;
+            foreach (var run in Runs)
+            {
+                if (run.Candidates == largest.Candidates && run.Dimension == largest.Dimension && run.Batch < best.Batch)
+                {
+                    best = run;
+                }
+            }
+
+            return best;
+        }
+    }
+
+    /// <summary>
     /// The JSON object of <c>--json</c>: headline keys <c>copy_gb_per_s</c>, <c>score_gb_per_s</c>,
     /// <c>bandwidth_fraction</c>, <c>scores_per_s</c> for <see cref="Largest"/>, and <c>runs</c> with every configuration.
     /// </summary>
@@ -52,8 +74,12 @@ public sealed record ComputeBenchReport(string Backend, string Device, double Co
             w.WriteNumber("score_gb_per_s", Round(largest.ScoreGbPerSecond));
             w.WriteNumber("bandwidth_fraction", Round(largest.BandwidthFraction));
             w.WriteNumber("scores_per_s", Math.Round(largest.ScoresPerSecond));
+            w.WriteNumber("memory_bound_fraction", Round(MemoryBound.BandwidthFraction));
             w.WriteStartObject("largest");
             WriteRunFields(w, largest);
+            w.WriteEndObject();
+            w.WriteStartObject("memory_bound");
+            WriteRunFields(w, MemoryBound);
             w.WriteEndObject();
             w.WriteStartArray("runs");
             foreach (var run in Runs)
@@ -84,6 +110,8 @@ public sealed record ComputeBenchReport(string Backend, string Device, double Co
         }
 
         var l = Largest;
+        var mb = MemoryBound;
+        sb.Append(ci, $"memory-bound (dim {mb.Dimension}, batch {mb.Batch}, {mb.Candidates} candidates): candidate reads {mb.ScoreGbPerSecond:F2} GB/s = {mb.BandwidthFraction:P0} of copy bandwidth\n");
         sb.Append(ci, $"largest (dim {l.Dimension}, batch {l.Batch}, {l.Candidates} candidates): {l.ScoresPerSecond:E3} scores/s, candidate reads {l.ScoreGbPerSecond:F2} GB/s = {l.BandwidthFraction:P0} of copy bandwidth\n");
         return sb.ToString();
     }

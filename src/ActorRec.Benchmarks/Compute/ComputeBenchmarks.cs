@@ -59,16 +59,17 @@ public static class ComputeBenchmarks
 
     private static ComputeBenchReport RunCpu(ComputeBenchOptions options, TextWriter progress)
     {
-        var settings = ComputeSettings.Default;
+        var settings = options.CpuTime ? ComputeSettings.Default with { MaxThreads = 1 } : ComputeSettings.Default;
         using var backend = new CpuScoringBackend(settings);
-        var copy = CpuCopyBandwidth.Measure(options.CopyBytes, settings.EffectiveThreads, options.Quick ? 2 : 5);
-        progress.WriteLine($"copy bandwidth: {copy:F2} GB/s ({settings.EffectiveThreads} threads, 2 x {options.CopyBytes >> 20} MiB)");
+        var copy = CpuCopyBandwidth.Measure(options.CopyBytes, settings.EffectiveThreads, options.Quick ? 2 : 5, options.CpuTime);
+        var clock = options.CpuTime ? (ThreadCpuClock.IsThreadCpuTime ? "thread CPU time" : "wall clock (no thread CPU clock here)") : "wall clock";
+        progress.WriteLine($"copy bandwidth: {copy:F2} GB/s ({settings.EffectiveThreads} threads, 2 x {options.CopyBytes >> 20} MiB, {clock})");
         var runs = RunGrid(options, progress, copy, (queries, batch, table, rows, scores) =>
         {
             backend.ScoreShared(queries, batch, table, rows, scores);
             return -1; // timed by the caller
         });
-        return new ComputeBenchReport(backend.Name, $"{Environment.ProcessorCount} logical cores, {System.Runtime.InteropServices.RuntimeInformation.OSArchitecture}", copy, runs);
+        return new ComputeBenchReport($"{backend.Name}, {clock}", $"{Environment.ProcessorCount} logical cores, {System.Runtime.InteropServices.RuntimeInformation.OSArchitecture}", copy, runs);
     }
 
     private static ComputeBenchReport RunCuda(ComputeBenchOptions options, TextWriter progress)
@@ -119,7 +120,7 @@ public static class ComputeBenchmarks
                     var seconds = score(q, batch, table, rows, s);
                     if (seconds < 0)
                     {
-                        seconds = TimeBest(options.MinTimePerRun, () => score(queries.AsSpan(0, batch * dim), batch, table, permutation.AsSpan(0, candidates), scores.AsSpan(0, batch * candidates)));
+                        seconds = TimeBest(options.MinTimePerRun, options.CpuTime, () => score(queries.AsSpan(0, batch * dim), batch, table, permutation.AsSpan(0, candidates), scores.AsSpan(0, batch * candidates)));
                     }
 
                     var candidateBytes = (double)candidates * dim * sizeof(float);
@@ -142,16 +143,26 @@ public static class ComputeBenchmarks
         return runs;
     }
 
-    private static double TimeBest(TimeSpan budget, Action call)
+    private static double TimeBest(TimeSpan budget, bool cpuTime, Action call)
     {
         var best = double.MaxValue;
         var total = Stopwatch.StartNew();
         var reps = 0;
         while (reps < 3 || total.Elapsed < budget)
         {
-            var start = Stopwatch.GetTimestamp();
-            call();
-            best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalSeconds);
+            if (cpuTime)
+            {
+                var start = ThreadCpuClock.Now();
+                call();
+                best = Math.Min(best, ThreadCpuClock.Now() - start);
+            }
+            else
+            {
+                var start = Stopwatch.GetTimestamp();
+                call();
+                best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalSeconds);
+            }
+
             reps++;
         }
 

@@ -1,5 +1,9 @@
+using System.Reflection;
+using ActorRec.Actors;
+using ActorRec.Compute;
 using ActorRec.Hocon;
 using ActorRec.Hocon.Settings;
+using ActorRec.Persistence;
 using ActorRec.Server;
 using ActorRec.Server.Logging;
 
@@ -11,10 +15,19 @@ namespace ActorRec.Cli.Configuration;
 /// </summary>
 internal sealed record NodeConfig(Config Config, ServerSettings Server, LoggingSettings Logging)
 {
+    /// <summary>The modules whose embedded reference.conf sits under the user's file (earlier ones win on overlap).</summary>
+    public static IReadOnlyList<Assembly> ReferenceAssemblies { get; } =
+    [
+        typeof(ActorRecHost).Assembly,
+        typeof(ActorSystemSettings).Assembly,
+        typeof(PersistenceSettings).Assembly,
+        typeof(ComputeSettings).Assembly,
+    ];
+
     /// <summary>Loads and validates; a bad file throws <see cref="HoconException"/>, a bad value <see cref="SettingsException"/>.</summary>
     public static NodeConfig Load(string? file, CliContext context)
     {
-        var config = ConfigLoader.Load(file, context.Environment, typeof(ActorRecHost).Assembly);
+        var config = ConfigLoader.Load(file, context.Environment, [.. ReferenceAssemblies]);
         return new NodeConfig(config, ServerSettings.Create(config), LoggingSettings.Create(config));
     }
 }

@@ -10,15 +10,13 @@ internal sealed unsafe class Cublas : IDisposable
     private const int OpN = 0;
 
     private readonly delegate* unmanaged<IntPtr, int> _destroy;
-    private readonly delegate* unmanaged<IntPtr, IntPtr, int> _setStream;
     private readonly delegate* unmanaged<IntPtr, int, int, int, int, int, float*, ulong, int, ulong, int, float*, ulong, int, int> _sgemm;
     private IntPtr _handle;
 
-    private Cublas(IntPtr handle, delegate* unmanaged<IntPtr, int> destroy, delegate* unmanaged<IntPtr, IntPtr, int> setStream, delegate* unmanaged<IntPtr, int, int, int, int, int, float*, ulong, int, ulong, int, float*, ulong, int, int> sgemm, string name)
+    private Cublas(IntPtr handle, delegate* unmanaged<IntPtr, int> destroy, delegate* unmanaged<IntPtr, int, int, int, int, int, float*, ulong, int, ulong, int, float*, ulong, int, int> sgemm, string name)
     {
         _handle = handle;
         _destroy = destroy;
-        _setStream = setStream;
         _sgemm = sgemm;
         LibraryName = name;
     }
@@ -61,7 +59,7 @@ internal sealed unsafe class Cublas : IDisposable
             return false;
         }
 
-        cublas = new Cublas(handle, destroy, setStream, sgemm, name);
+        cublas = new Cublas(handle, destroy, sgemm, name);
         return true;
     }
 

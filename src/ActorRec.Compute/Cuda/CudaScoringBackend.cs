@@ -72,64 +72,93 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
         IntPtr context;
         _cu.Check(_cu.DevicePrimaryCtxRetain(&context, device), "cuDevicePrimaryCtxRetain");
         _context = context;
-        _cu.Check(_cu.CtxSetCurrent(context), "cuCtxSetCurrent");
-        IntPtr stream;
-        _cu.Check(_cu.StreamCreate(&stream, CudaDriver.StreamNonBlocking), "cuStreamCreate");
-        _stream = stream;
-
-        if (!Nvrtc.TryLoad(out var nvrtc, out var reason))
-        {
-            throw new InvalidOperationException($"NVRTC unavailable: {reason}.");
-        }
-
-        Architecture = nvrtc!.BestArchitecture(info.Architecture);
-        var ptx = nvrtc.CompileToPtx(KernelSource.Scoring(), "scoring.cu", Architecture);
-        IntPtr module;
-        fixed (byte* image = ptx)
-        {
-            _cu.Check(_cu.ModuleLoadData(&module, image), "cuModuleLoadData");
-        }
-
-        _module = module;
-        var suffix = _precision switch { StoragePrecision.Float16 => "f16", StoragePrecision.BFloat16 => "bf16", _ => "f32" };
-        _scoreShared = Function("score_shared_" + suffix);
-        _scoreGathered = Function("score_gathered_" + suffix);
-        _scatterRows = Function("scatter_rows_" + suffix);
-        _gemmBiasAct = Function("gemm_bias_act");
-        _biasAct = Function("bias_act");
-        _copy = Function("copy_f4");
-
-        _dQueries = new DeviceBuffer(_cu, "queries");
-        _dRows = new DeviceBuffer(_cu, "rows");
-        _dScores = new DeviceBuffer(_cu, "scores");
-        _dB = new DeviceBuffer(_cu, "weights");
-        _dBias = new DeviceBuffer(_cu, "bias");
-        _hIn = new PinnedBuffer(_cu, "input staging");
-        _hOut = new PinnedBuffer(_cu, "output staging");
-        _hStage = [new PinnedBuffer(_cu, "row staging 0"), new PinnedBuffer(_cu, "row staging 1")];
-        _dStage = [new DeviceBuffer(_cu, "device row staging 0"), new DeviceBuffer(_cu, "device row staging 1")];
-        for (var i = 0; i < 2; i++)
-        {
-            IntPtr ev;
-            _cu.Check(_cu.EventCreate(&ev, 0), "cuEventCreate");
-            _stageFree[i] = ev;
-        }
-
         var gemm = "tiled kernel";
-        if (settings.UseCublas)
+        (int Major, int Minor) nvrtcVersion;
+        try
         {
-            if (Cublas.TryCreate(_stream, out var cublas, out var cublasReason))
+            _cu.Check(_cu.CtxSetCurrent(context), "cuCtxSetCurrent");
+            IntPtr stream;
+            _cu.Check(_cu.StreamCreate(&stream, CudaDriver.StreamNonBlocking), "cuStreamCreate");
+            _stream = stream;
+
+            if (!Nvrtc.TryLoad(out var nvrtc, out var reason))
             {
-                _cublas = cublas;
-                gemm = cublas!.LibraryName;
+                throw new InvalidOperationException($"NVRTC unavailable: {reason}.");
             }
-            else
+
+            Architecture = nvrtc!.BestArchitecture(info.Architecture);
+            nvrtcVersion = nvrtc.Version();
+            var ptx = nvrtc.CompileToPtx(KernelSource.Scoring(), "scoring.cu", Architecture);
+            IntPtr module;
+            fixed (byte* image = ptx)
             {
-                ComputeLog.CublasUnavailable(logger, cublasReason);
+                _cu.Check(_cu.ModuleLoadData(&module, image), "cuModuleLoadData");
+            }
+
+            _module = module;
+            var suffix = _precision switch { StoragePrecision.Float16 => "f16", StoragePrecision.BFloat16 => "bf16", _ => "f32" };
+            _scoreShared = Function("score_shared_" + suffix);
+            _scoreGathered = Function("score_gathered_" + suffix);
+            _scatterRows = Function("scatter_rows_" + suffix);
+            _gemmBiasAct = Function("gemm_bias_act");
+            _biasAct = Function("bias_act");
+            _copy = Function("copy_f4");
+
+            _dQueries = new DeviceBuffer(_cu, "queries");
+            _dRows = new DeviceBuffer(_cu, "rows");
+            _dScores = new DeviceBuffer(_cu, "scores");
+            _dB = new DeviceBuffer(_cu, "weights");
+            _dBias = new DeviceBuffer(_cu, "bias");
+            _hIn = new PinnedBuffer(_cu, "input staging");
+            _hOut = new PinnedBuffer(_cu, "output staging");
+            _hStage = [new PinnedBuffer(_cu, "row staging 0"), new PinnedBuffer(_cu, "row staging 1")];
+            _dStage = [new DeviceBuffer(_cu, "device row staging 0"), new DeviceBuffer(_cu, "device row staging 1")];
+            for (var i = 0; i < 2; i++)
+            {
+                IntPtr ev;
+                _cu.Check(_cu.EventCreate(&ev, 0), "cuEventCreate");
+                _stageFree[i] = ev;
+            }
+
+            if (settings.UseCublas)
+            {
+                if (Cublas.TryCreate(_stream, out var cublas, out var cublasReason))
+                {
+                    _cublas = cublas;
+                    gemm = cublas!.LibraryName;
+                }
+                else
+                {
+                    ComputeLog.CublasUnavailable(logger, cublasReason);
+                }
             }
         }
+        catch
+        {
+            // Start-up failed half-way: give back what was taken, so "auto" can fall back to the CPU cleanly.
+            foreach (var ev in _stageFree)
+            {
+                if (ev != IntPtr.Zero)
+                {
+                    _cu.EventDestroy(ev);
+                }
+            }
 
-        var (major, minor) = nvrtc.Version();
+            if (_module != IntPtr.Zero)
+            {
+                _cu.ModuleUnload(_module);
+            }
+
+            if (_stream != IntPtr.Zero)
+            {
+                _cu.StreamDestroy(_stream);
+            }
+
+            _cu.DevicePrimaryCtxRelease(device);
+            throw;
+        }
+
+        var (major, minor) = nvrtcVersion;
         Name = $"cuda ({info.Name}, sm_{info.Architecture}, {_precision})";
         ComputeLog.CudaReady(logger, info.ToString(), major, minor, Architecture, _precision, gemm);
     }
@@ -188,8 +217,8 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
             candidateRows.CopyTo(new Span<int>(input + qBytes, candidateRows.Length));
             var dq = _dQueries.Ensure(qBytes);
             var dr = _dRows.Ensure(rBytes);
-            _cu.Check(_cu.MemcpyHtoDAsync(dq, input, (nuint)qBytes, _stream), "cuMemcpyHtoDAsync_v2");
-            _cu.Check(_cu.MemcpyHtoDAsync(dr, input + qBytes, (nuint)rBytes, _stream), "cuMemcpyHtoDAsync_v2");
+            CopyIn(dq, input, (nuint)qBytes);
+            CopyIn(dr, input + qBytes, (nuint)rBytes);
             LaunchScoreShared(dq, batch, deviceTable, dr, candidateRows.Length);
             ReadBack(scores);
         }
@@ -215,8 +244,8 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
             var dq = _dQueries.Ensure(qBytes);
             var dr = _dRows.Ensure(rBytes);
             var ds = _dScores.Ensure(rBytes);
-            _cu.Check(_cu.MemcpyHtoDAsync(dq, input, (nuint)qBytes, _stream), "cuMemcpyHtoDAsync_v2");
-            _cu.Check(_cu.MemcpyHtoDAsync(dr, input + qBytes, (nuint)rBytes, _stream), "cuMemcpyHtoDAsync_v2");
+            CopyIn(dq, input, (nuint)qBytes);
+            CopyIn(dr, input + qBytes, (nuint)rBytes);
             var table0 = deviceTable.Storage.Pointer;
             var dim = deviceTable.Dimension;
             var pairs = (long)batch * candidatesPerQuery;
@@ -275,7 +304,7 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
             var input = _hIn.Ensure(qBytes);
             query.CopyTo(new Span<float>(input, query.Length));
             var dq = _dQueries.Ensure(qBytes);
-            _cu.Check(_cu.MemcpyHtoDAsync(dq, input, (nuint)qBytes, _stream), "cuMemcpyHtoDAsync_v2");
+            CopyIn(dq, input, (nuint)qBytes);
             LaunchScoreShared(dq, 1, deviceTable, 0, table.Rows);
             var all = ReadBackPinned(table.Rows);
             return TopKSelector.Select(all, k, rows, scores);
@@ -335,10 +364,31 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
             candidateRows.CopyTo(new Span<int>(input + qBytes, candidateRows.Length));
             var dq = _dQueries.Ensure(qBytes);
             var dr = _dRows.Ensure(rBytes);
-            _cu.Check(_cu.MemcpyHtoDAsync(dq, input, (nuint)qBytes, _stream), "cuMemcpyHtoDAsync_v2");
-            _cu.Check(_cu.MemcpyHtoDAsync(dr, input + qBytes, (nuint)rBytes, _stream), "cuMemcpyHtoDAsync_v2");
+            CopyIn(dq, input, (nuint)qBytes);
+            CopyIn(dr, input + qBytes, (nuint)rBytes);
             var candidates = candidateRows.Length;
             return TimeOnStream(iterations, () => LaunchScoreShared(dq, batch, deviceTable, dr, candidates)) / iterations;
+        }
+    }
+
+    /// <summary>
+    /// Frees the device copy of <paramref name="table"/> (device copies otherwise live as long as the backend);
+    /// a later call with the table uploads it again. Returns false when the table had no device copy.
+    /// </summary>
+    public bool Release(IEmbeddingTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        lock (_gate)
+        {
+            Enter();
+            if (!_tables.Remove(table, out var deviceTable))
+            {
+                return false;
+            }
+
+            _cu.Check(_cu.StreamSynchronize(_stream), "cuStreamSynchronize");
+            deviceTable.Storage.Free();
+            return true;
         }
     }
 
@@ -400,6 +450,15 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
         _cu.Check(_cu.CtxSetCurrent(_context), "cuCtxSetCurrent");
     }
 
+    /// <summary>Queues a host-to-device copy (a zero-byte copy is skipped, not sent to the driver).</summary>
+    private void CopyIn(ulong destination, void* source, nuint bytes)
+    {
+        if (bytes != 0)
+        {
+            _cu.Check(_cu.MemcpyHtoDAsync(destination, source, bytes, _stream), "cuMemcpyHtoDAsync_v2");
+        }
+    }
+
     private void Launch(IntPtr function, uint gridX, uint gridY, uint blockX, uint blockY, void** args, string name) =>
         _cu.Check(_cu.LaunchKernel(function, gridX, gridY, 1, blockX, blockY, 1, 0, _stream, args, null), $"cuLaunchKernel({name})");
 
@@ -416,6 +475,13 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
         args[4] = &dr;
         args[5] = &candidates;
         args[6] = &ds;
+        if (batch == 1)
+        {
+            // One query: a warp per candidate row reads it coalesced; the 32-query tile would idle 31/32 of its work.
+            Launch(_scoreGathered, (uint)(((long)candidates + 7) / 8), 1, 256, 1, args, "score_gathered");
+            return;
+        }
+
         Launch(_scoreShared, (uint)((candidates + 31) / 32), (uint)((batch + 31) / 32), 32, 8, args, "score_shared");
     }
 
@@ -452,11 +518,11 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
             var db = _dB.Ensure(Math.Max(bBytes, 4));
             var dbias = bias.IsEmpty ? 0UL : _dBias.Ensure(biasBytes);
             var dc = _dScores.Ensure((long)m * n * sizeof(float));
-            _cu.Check(_cu.MemcpyHtoDAsync(da, input, (nuint)aBytes, _stream), "cuMemcpyHtoDAsync_v2");
-            _cu.Check(_cu.MemcpyHtoDAsync(db, input + aBytes, (nuint)bBytes, _stream), "cuMemcpyHtoDAsync_v2");
+            CopyIn(da, input, (nuint)aBytes);
+            CopyIn(db, input + aBytes, (nuint)bBytes);
             if (dbias != 0)
             {
-                _cu.Check(_cu.MemcpyHtoDAsync(dbias, input + aBytes + bBytes, (nuint)biasBytes, _stream), "cuMemcpyHtoDAsync_v2");
+                CopyIn(dbias, input + aBytes + bBytes, (nuint)biasBytes);
             }
 
             var act = (int)activation;
@@ -562,8 +628,8 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
         var device = _dStage[buffer].Ensure(chunkRows * (rowBytes + sizeof(int)));
         var dataBytes = count * rowBytes;
         var idsOffset = chunkRows * rowBytes;
-        _cu.Check(_cu.MemcpyHtoDAsync(device, host, (nuint)dataBytes, _stream), "cuMemcpyHtoDAsync_v2");
-        _cu.Check(_cu.MemcpyHtoDAsync(device + (ulong)idsOffset, host + idsOffset, (nuint)(count * sizeof(int)), _stream), "cuMemcpyHtoDAsync_v2");
+        CopyIn(device, host, (nuint)dataBytes);
+        CopyIn(device + (ulong)idsOffset, host + idsOffset, (nuint)(count * sizeof(int)));
         var ids = device + (ulong)idsOffset;
         var target = table.Storage.Pointer;
         void** args = stackalloc void*[5];

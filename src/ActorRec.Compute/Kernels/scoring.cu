@@ -10,8 +10,9 @@
 //   Tiled like a GEMM: a block computes a 32-query x 32-candidate tile, staging 32-wide slices of the dimension
 //   for both operands in shared memory; each candidate slice is read from global memory once per query tile and
 //   reused by 32 queries, so large batches do not re-read candidates per query.
-// score_gathered_* scores[b, c] = dot(queries[b], table[rows[b * C + c]])
+// score_gathered_* scores[b, c] = dot(queries[b], table[rows[b * C + c]])   (rows == nullptr: row c)
 //   One warp per (query, candidate) pair; lanes stride over the dimension, then a shuffle reduction.
+//   Also used for shared scoring with a single query (the top-K scan), where the 32-query tile would idle.
 // gemm_bias_act    C = act(A * B + bias); the same 32x32 tiling. act: 0 none, 1 relu, 2 sigmoid.
 // bias_act         C = act(C + bias) in place (after a cuBLAS GEMM).
 // scatter_rows_*   table[row_ids[i]] = convert(staged[i]) for incremental uploads of changed rows.
@@ -122,7 +123,7 @@ __device__ void score_gathered(const float* __restrict__ queries, int batch, int
     }
     const long long b = pair / per_query;
     const float* q = queries + b * dim;
-    const T* row = table + (long long)rows[pair] * dim;
+    const T* row = table + (rows ? (long long)rows[pair] : pair % per_query) * dim;
     float sum = 0.f;
     for (int d = lane; d < dim; d += 32)
     {

@@ -146,17 +146,7 @@ public sealed class SqliteJournal : JournalBase
         CancellationToken cancellationToken)
     {
         await using SqliteConnection conn = SqliteFiles.OpenReader(_connectionString);
-        await using SqliteCommand cmd = conn.CreateCommand();
-        cmd.CommandText = $"""
-            SELECT {Columns} FROM journal
-            WHERE persistence_id = $pid AND sequence_nr >= $from AND sequence_nr <= $to AND deleted = 0
-            ORDER BY sequence_nr LIMIT $max
-            """;
-        cmd.Parameters.AddWithValue("$pid", persistenceId);
-        cmd.Parameters.AddWithValue("$from", fromSequenceNr);
-        cmd.Parameters.AddWithValue("$to", toSequenceNr);
-        cmd.Parameters.AddWithValue("$max", max);
-        return ReadRows(cmd, max);
+        return ReadEventsRaw(conn.Handle!, persistenceId, fromSequenceNr, toSequenceNr, max);
     }
 
     protected override async Task<long> ReadHighestSequenceNrCoreAsync(string persistenceId, CancellationToken cancellationToken)
@@ -245,6 +235,58 @@ public sealed class SqliteJournal : JournalBase
         if (rc != raw.SQLITE_DONE)
         {
             throw new SqliteException(raw.sqlite3_errmsg(_writer.Handle).utf8_to_string(), rc, raw.sqlite3_extended_errcode(_writer.Handle));
+        }
+    }
+
+    /// <summary>
+    /// The replay read path through the raw SQLite API: the persistence id is the one asked for (not re-read per row)
+    /// and the manifest string is reused while it repeats, so a row costs one payload array and one record.
+    /// </summary>
+    private static List<PersistentRepr> ReadEventsRaw(sqlite3 db, string persistenceId, long fromSequenceNr, long toSequenceNr, int max)
+    {
+        int rc = raw.sqlite3_prepare_v2(db, $"""
+            SELECT {Columns} FROM journal
+            WHERE persistence_id = ?1 AND sequence_nr >= ?2 AND sequence_nr <= ?3 AND deleted = 0
+            ORDER BY sequence_nr LIMIT ?4
+            """, out sqlite3_stmt stmt);
+        if (rc != raw.SQLITE_OK)
+        {
+            throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc);
+        }
+
+        using (stmt)
+        {
+            raw.sqlite3_bind_text(stmt, 1, persistenceId);
+            raw.sqlite3_bind_int64(stmt, 2, fromSequenceNr);
+            raw.sqlite3_bind_int64(stmt, 3, toSequenceNr);
+            raw.sqlite3_bind_int64(stmt, 4, max);
+            var rows = new List<PersistentRepr>(Math.Min(max, 1024));
+            string manifest = string.Empty;
+            byte[] manifestBytes = [];
+            while ((rc = raw.sqlite3_step(stmt)) == raw.SQLITE_ROW)
+            {
+                ReadOnlySpan<byte> m = raw.sqlite3_column_blob(stmt, 4);
+                if (!m.SequenceEqual(manifestBytes))
+                {
+                    manifestBytes = m.ToArray();
+                    manifest = System.Text.Encoding.UTF8.GetString(m);
+                }
+
+                rows.Add(new PersistentRepr(persistenceId, raw.sqlite3_column_int64(stmt, 2), manifest, raw.sqlite3_column_int(stmt, 5),
+                    raw.sqlite3_column_blob(stmt, 9).ToArray(), raw.sqlite3_column_int64(stmt, 6), raw.sqlite3_column_int64(stmt, 3))
+                {
+                    Ordering = raw.sqlite3_column_int64(stmt, 0),
+                    Deleted = raw.sqlite3_column_int64(stmt, 7) != 0,
+                    Checksum = unchecked((uint)raw.sqlite3_column_int64(stmt, 8)),
+                });
+            }
+
+            if (rc != raw.SQLITE_DONE)
+            {
+                throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc);
+            }
+
+            return rows;
         }
     }
 

@@ -60,13 +60,7 @@ public sealed class CandidateRetriever
         var scores = ArrayPool<float>.Shared.Rent(maxAsk);
         try
         {
-            if (r.EmbeddingQuota > 0)
-            {
-                var n = _index.Search(query, Ask(r.EmbeddingQuota), rows, scores);
-                Take(set, user, rows.AsSpan(0, n), scores.AsSpan(0, n), RetrievalSource.Embedding, r.EmbeddingQuota, -1);
-            }
-
-            RetrieveSimilar(set, user, now);
+            RetrieveByEmbedding(set, user, query, now, rows, scores);
             if (r.TrendingQuota > 0)
             {
                 var ask = Math.Min(Ask(r.TrendingQuota), rows.Length);
@@ -160,26 +154,88 @@ public sealed class CandidateRetriever
         return added;
     }
 
-    private void RetrieveSimilar(CandidateSet set, UserState user, DateTimeOffset now)
+    /// <summary>
+    /// The embedding and similar paths. Seeds whose neighbour lists are cached are served from the cache; the user
+    /// query and the uncached seeds go to the index together in one pass when it supports several queries at once
+    /// (the exact scan reads the whole matrix per pass, so this is what keeps a feed at one scan).
+    /// </summary>
+    private void RetrieveByEmbedding(CandidateSet set, UserState user, float[] query, DateTimeOffset now, int[] rows, float[] scores)
     {
         var r = _settings.Retrieval;
-        var seeds = Math.Min(r.SimilarSeeds, user.RecentCount);
-        if (r.SimilarQuota == 0 || seeds == 0)
+        var dim = _settings.EmbeddingDim;
+        var seedCount = r.SimilarQuota == 0 ? 0 : Math.Min(r.SimilarSeeds, user.RecentCount);
+        var perSeed = seedCount == 0 ? 0 : Math.Max(1, r.SimilarQuota / seedCount);
+        var askSimilar = Ask(perSeed) + 1;
+        var seedRows = new int[seedCount];
+        var lists = new (int[] Rows, float[] Scores)[seedCount];
+        var misses = new List<int>(seedCount);
+        for (var i = 0; i < seedCount; i++)
         {
-            return;
-        }
-
-        var perSeed = Math.Max(1, r.SimilarQuota / seeds);
-        var ask = Ask(perSeed) + 1;
-        for (var age = 0; age < seeds; age++)
-        {
-            if (!_catalog.TryGetRow(user.RecentVideo(age), out var seedRow))
+            seedRows[i] = _catalog.TryGetRow(user.RecentVideo(i), out var row) ? row : -1;
+            if (seedRows[i] < 0)
             {
                 continue;
             }
 
-            var (rows, scores) = _similar.Get(_index, seedRow, _catalog.Row(seedRow), ask, now);
-            Take(set, user, rows, scores, RetrievalSource.Similar, perSeed, seedRow);
+            if (_similar.TryGet(seedRows[i], askSimilar, now, out var cachedRows, out var cachedScores))
+            {
+                lists[i] = (cachedRows, cachedScores);
+            }
+            else
+            {
+                misses.Add(i);
+            }
+        }
+
+        var askEmbedding = r.EmbeddingQuota > 0 ? Ask(r.EmbeddingQuota) : 0;
+        if (_index is IMultiQueryVideoIndex multi && (askEmbedding > 0 || misses.Count > 0))
+        {
+            var m = 1 + misses.Count;
+            var queries = new float[m * dim];
+            var k = new int[m];
+            query.CopyTo(queries, 0);
+            k[0] = askEmbedding;
+            for (var j = 0; j < misses.Count; j++)
+            {
+                _catalog.Row(seedRows[misses[j]]).CopyTo(queries.AsSpan((j + 1) * dim, dim));
+                k[j + 1] = askSimilar;
+            }
+
+            var total = askEmbedding + (misses.Count * askSimilar);
+            var allRows = new int[total];
+            var allScores = new float[total];
+            var counts = new int[m];
+            multi.SearchMany(queries, k, allRows, allScores, counts);
+            Take(set, user, allRows.AsSpan(0, counts[0]), allScores.AsSpan(0, counts[0]), RetrievalSource.Embedding, r.EmbeddingQuota, -1);
+            var offset = askEmbedding;
+            for (var j = 0; j < misses.Count; j++)
+            {
+                var found = (allRows.AsSpan(offset, counts[j + 1]).ToArray(), allScores.AsSpan(offset, counts[j + 1]).ToArray());
+                _similar.Put(seedRows[misses[j]], askSimilar, now, found.Item1, found.Item2);
+                lists[misses[j]] = found;
+                offset += askSimilar;
+            }
+        }
+        else
+        {
+            if (askEmbedding > 0)
+            {
+                var n = _index.Search(query, askEmbedding, rows, scores);
+                Take(set, user, rows.AsSpan(0, n), scores.AsSpan(0, n), RetrievalSource.Embedding, r.EmbeddingQuota, -1);
+            }
+
+            foreach (var i in misses)
+            {
+                lists[i] = _similar.Get(_index, seedRows[i], _catalog.Row(seedRows[i]), askSimilar, now);
+            }
+        }
+
+        for (var i = 0; i < seedCount; i++)
+        {
+            if (seedRows[i] >= 0)
+            {
+                Take(set, user, lists[i].Rows, lists[i].Scores, RetrievalSource.Similar, perSeed, seedRows[i]);
+            }
         }
     }
 

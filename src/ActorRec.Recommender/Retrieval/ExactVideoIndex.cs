@@ -8,7 +8,7 @@ namespace ActorRec.Recommender.Retrieval;
 /// floats (a few ms); the ANN index replaces it beyond that. Thread-safety as in the catalog: a single writer under
 /// a lock, lock-free readers over a storage object that is replaced, not resized.
 /// </summary>
-public sealed class ExactVideoIndex : IVideoIndex
+public sealed class ExactVideoIndex : IMultiQueryVideoIndex
 {
     private readonly object _writeLock = new();
     private volatile Storage _storage;
@@ -116,6 +116,64 @@ public sealed class ExactVideoIndex : IVideoIndex
         }
 
         return top.Drain();
+    }
+
+    public void SearchMany(ReadOnlySpan<float> queries, ReadOnlySpan<int> k, Span<int> rows, Span<float> scores, Span<int> counts)
+    {
+        var m = k.Length;
+        if (queries.Length != m * Dimension || counts.Length < m)
+        {
+            throw new ArgumentException($"{m} queries need {m * Dimension} query floats (got {queries.Length}) and {m} counts (got {counts.Length})");
+        }
+
+        Span<int> offsets = m <= 64 ? stackalloc int[m + 1] : new int[m + 1];
+        for (var q = 0; q < m; q++)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(k[q]);
+            offsets[q + 1] = offsets[q] + k[q];
+            counts[q] = 0;
+        }
+
+        if (rows.Length < offsets[m] || scores.Length < offsets[m])
+        {
+            throw new ArgumentException($"result spans need {offsets[m]} slots");
+        }
+
+        var s = _storage;
+        var n = s.Rows;
+        var matrix = s.Matrix;
+        var live = s.Live;
+        var dim = Dimension;
+        for (var r = 0; r < n; r++)
+        {
+            if (!live[r])
+            {
+                continue;
+            }
+
+            var row = new ReadOnlySpan<float>(matrix, r * dim, dim);
+            for (var q = 0; q < m; q++)
+            {
+                var cap = k[q];
+                if (cap == 0)
+                {
+                    continue;
+                }
+
+                var qRows = rows.Slice(offsets[q], cap);
+                var qScores = scores.Slice(offsets[q], cap);
+                var score = TensorPrimitives.Dot(queries.Slice(q * dim, dim), row);
+                if (score > TopK.ThresholdOf(qScores, counts[q], cap))
+                {
+                    TopK.Offer(qRows, qScores, ref counts[q], r, score);
+                }
+            }
+        }
+
+        for (var q = 0; q < m; q++)
+        {
+            TopK.Drain(rows.Slice(offsets[q], k[q]), scores.Slice(offsets[q], k[q]), counts[q]);
+        }
     }
 
     private sealed class Storage

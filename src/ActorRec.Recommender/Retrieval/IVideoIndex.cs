@@ -32,3 +32,13 @@ public interface IVideoIndex
     /// </summary>
     int Search(ReadOnlySpan<float> query, int k, Span<int> rows, Span<float> scores);
 }
+
+/// <summary>
+/// An index that answers several queries in one pass over its data (the exact scan is memory-bound, so m queries
+/// cost about as much as one). Query q (dim floats at <c>queries[q·dim]</c>) gets up to <c>k[q]</c> results in
+/// <c>rows/scores[offset_q …)</c> where offset_q is the sum of the earlier k; <c>counts[q]</c> says how many.
+/// </summary>
+public interface IMultiQueryVideoIndex : IVideoIndex
+{
+    void SearchMany(ReadOnlySpan<float> queries, ReadOnlySpan<int> k, Span<int> rows, Span<float> scores, Span<int> counts);
+}

@@ -25,6 +25,39 @@ public sealed class SimilarVideosCache
 
     public int Count => _entries.Count;
 
+    /// <summary>A cached list of at least <paramref name="k"/> neighbours younger than the TTL, if any.</summary>
+    public bool TryGet(int row, int k, DateTimeOffset now, out int[] rows, out float[] scores)
+    {
+        if (_ttl > TimeSpan.Zero && _entries.TryGetValue(row, out var e) && e.Asked >= k && now >= e.At && now - e.At < _ttl)
+        {
+            rows = e.Rows;
+            scores = e.Scores;
+            return true;
+        }
+
+        rows = [];
+        scores = [];
+        return false;
+    }
+
+    /// <summary>Stores the neighbours of <paramref name="row"/> found by a search for <paramref name="asked"/>.</summary>
+    public void Put(int row, int asked, DateTimeOffset now, int[] rows, float[] scores)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(scores);
+        if (_ttl <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        if (_entries.Count >= _capacity)
+        {
+            _entries.Clear();
+        }
+
+        _entries[row] = new Entry(now, asked, rows, scores);
+    }
+
     /// <summary>
     /// Neighbours of <paramref name="row"/> (at least <paramref name="k"/> when the index has them), from the cache
     /// when an entry younger than the TTL holds enough of them, else from <paramref name="index"/>.

@@ -4,7 +4,7 @@ namespace ActorRec.Recommender.Retrieval;
 
 /// <summary>
 /// Keeps the k best (score, row) pairs seen in a stream with a binary min-heap over caller-provided spans; ties are
-/// broken towards the smaller row so results are deterministic. <see cref="Drain"/> writes them best first.
+/// broken towards the smaller row so results are deterministic. <see cref="Drain()"/> writes them best first.
 /// </summary>
 public ref struct TopK
 {
@@ -66,6 +66,25 @@ public ref struct TopK
         _count = 0;
         return n;
     }
+
+    /// <summary>Heap insert on raw spans (for callers that keep many heaps side by side).</summary>
+    public static void Offer(Span<int> rows, Span<float> scores, ref int count, int row, float score)
+    {
+        var heap = new TopK(rows, scores) { _count = count };
+        heap.Offer(row, score);
+        count = heap._count;
+    }
+
+    /// <summary>Sorts a raw-span heap of <paramref name="count"/> items best first; returns the count.</summary>
+    public static int Drain(Span<int> rows, Span<float> scores, int count)
+    {
+        var heap = new TopK(rows, scores) { _count = count };
+        return heap.Drain();
+    }
+
+    /// <summary>The smallest kept score of a raw-span heap once full; −∞ before.</summary>
+    public static float ThresholdOf(ReadOnlySpan<float> scores, int count, int capacity) =>
+        count < capacity ? float.NegativeInfinity : scores[0];
 
     // a is worse than b: lower score, or equal score and larger row.
     private static bool Worse(float sa, int ra, float sb, int rb) => sa < sb || (sa == sb && ra > rb);

@@ -35,9 +35,9 @@ internal static class TestData
     /// |expected − actual| ≤ 1e-4 × magnitude, where magnitude is Σ|terms| of the dot product (the scale its
     /// rounding error is relative to), so cancellation cannot make a correct result look wrong.
     /// </summary>
-    public static void AssertClose(float expected, float actual, double magnitude, string what)
+    public static void AssertClose(float expected, float actual, double magnitude, string what, double relative = 1e-4)
     {
-        var tolerance = (1e-4 * magnitude) + 1e-30;
+        var tolerance = (relative * magnitude) + 1e-30;
         Assert.True(Math.Abs(expected - actual) <= tolerance, $"{what}: expected {expected}, got {actual} (tolerance {tolerance:G3})");
     }
 

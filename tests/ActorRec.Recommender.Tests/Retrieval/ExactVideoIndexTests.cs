@@ -67,3 +67,37 @@ public sealed class ExactVideoIndexTests
         Assert.Equal([1, 4, 7], rows.ToArray());
     }
 }
+
+public sealed class ExactVideoIndexMultiQueryTests
+{
+    [Fact]
+    public void Search_many_equals_one_search_per_query()
+    {
+        const int dim = 8;
+        var rng = new Random(11);
+        var index = new ExactVideoIndex(dim);
+        for (var r = 0; r < 300; r++)
+        {
+            index.Upsert(r, Enumerable.Range(0, dim).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray());
+        }
+
+        index.Remove(17);
+        var queries = Enumerable.Range(0, 3 * dim).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+        int[] k = [10, 0, 25];
+        var rows = new int[35];
+        var scores = new float[35];
+        var counts = new int[3];
+        index.SearchMany(queries, k, rows, scores, counts);
+        Assert.Equal([10, 0, 25], counts);
+        var offset = 0;
+        for (var q = 0; q < 3; q++)
+        {
+            var single = new int[k[q]];
+            var singleScores = new float[k[q]];
+            var n = index.Search(queries.AsSpan(q * dim, dim), k[q], single, singleScores);
+            Assert.Equal(single[..n], rows.AsSpan(offset, counts[q]).ToArray());
+            Assert.Equal(singleScores[..n], scores.AsSpan(offset, counts[q]).ToArray());
+            offset += k[q];
+        }
+    }
+}
