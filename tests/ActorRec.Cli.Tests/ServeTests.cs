@@ -56,6 +56,7 @@ public sealed class ServeTests
 
         Assert.Equal("from-file", health!.Node);
         Assert.Equal(ExitCodes.Ok, await run.WaitAsync(CliRunner.Guard));
+        Assert.True(Directory.Exists(Path.Combine(dir.Path, "state")), "the config's relative data-dir starts at the working directory");
         Assert.Contains(Path.Combine(dir.Path, "hocon", "actorrec.conf"), output.ToString(), StringComparison.Ordinal);
     }
 

@@ -63,6 +63,7 @@ internal static class ServeCommand
             settings = settings.WithPort(p);
         }
 
+        // Relative data dirs (from the option or the config) start at the working directory.
         settings = settings.WithDataDir(Path.GetFullPath(dataDir ?? settings.DataDir, context.WorkingDirectory));
 
         await using var serilog = SerilogSetup.CreateLogger(node.Logging, context.IsConsole ? null : context.Output);

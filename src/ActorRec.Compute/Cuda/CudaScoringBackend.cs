@@ -32,8 +32,6 @@ namespace ActorRec.Compute.Cuda;
 /// <summary>The CUDA scoring backend (driver API + NVRTC by P/Invoke). Create through <see cref="ScoringBackendFactory"/>.</summary>
 public sealed unsafe class CudaScoringBackend : IScoringBackend
 {
-    private const int StageBytes = 8 << 20;
-
     private readonly Lock _gate = new();
     private readonly CudaDriver _cu;
     private readonly int _device;
@@ -44,11 +42,9 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
     private readonly Cublas? _cublas;
     private readonly IntPtr _scoreShared;
     private readonly IntPtr _scoreGathered;
-    private readonly IntPtr _scatterRows;
     private readonly IntPtr _gemmBiasAct;
     private readonly IntPtr _biasAct;
     private readonly IntPtr _copy;
-    private readonly Dictionary<IEmbeddingTable, DeviceTable> _tables = new(ReferenceEqualityComparer.Instance);
     private readonly DeviceBuffer _dQueries;
     private readonly DeviceBuffer _dRows;
     private readonly DeviceBuffer _dScores;
@@ -56,9 +52,7 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
     private readonly DeviceBuffer _dBias;
     private readonly PinnedBuffer _hIn;
     private readonly PinnedBuffer _hOut;
-    private readonly PinnedBuffer[] _hStage;
-    private readonly DeviceBuffer[] _dStage;
-    private readonly IntPtr[] _stageFree = new IntPtr[2];
+    private readonly DeviceTableSync _tableSync;
     private bool _disposed;
 
     private CudaScoringBackend(CudaDriver driver, CudaDeviceInfo info, ComputeSettings settings, ILogger logger)
@@ -99,7 +93,6 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
             var suffix = _precision switch { StoragePrecision.Float16 => "f16", StoragePrecision.BFloat16 => "bf16", _ => "f32" };
             _scoreShared = Function("score_shared_" + suffix);
             _scoreGathered = Function("score_gathered_" + suffix);
-            _scatterRows = Function("scatter_rows_" + suffix);
             _gemmBiasAct = Function("gemm_bias_act");
             _biasAct = Function("bias_act");
             _copy = Function("copy_f4");
@@ -111,14 +104,7 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
             _dBias = new DeviceBuffer(_cu, "bias");
             _hIn = new PinnedBuffer(_cu, "input staging");
             _hOut = new PinnedBuffer(_cu, "output staging");
-            _hStage = [new PinnedBuffer(_cu, "row staging 0"), new PinnedBuffer(_cu, "row staging 1")];
-            _dStage = [new DeviceBuffer(_cu, "device row staging 0"), new DeviceBuffer(_cu, "device row staging 1")];
-            for (var i = 0; i < 2; i++)
-            {
-                IntPtr ev;
-                _cu.Check(_cu.EventCreate(&ev, 0), "cuEventCreate");
-                _stageFree[i] = ev;
-            }
+            _tableSync = new DeviceTableSync(_cu, _stream, Function("scatter_rows_" + suffix), _precision);
 
             if (settings.UseCublas)
             {
@@ -136,14 +122,7 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
         catch
         {
             // Start-up failed half-way: give back what was taken, so "auto" can fall back to the CPU cleanly.
-            foreach (var ev in _stageFree)
-            {
-                if (ev != IntPtr.Zero)
-                {
-                    _cu.EventDestroy(ev);
-                }
-            }
-
+            _tableSync?.Dispose();
             if (_module != IntPtr.Zero)
             {
                 _cu.ModuleUnload(_module);
@@ -209,7 +188,7 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
         lock (_gate)
         {
             Enter();
-            var deviceTable = Sync(table);
+            var deviceTable = _tableSync.Sync(table);
             var qBytes = (long)queries.Length * sizeof(float);
             var rBytes = (long)candidateRows.Length * sizeof(int);
             var input = _hIn.Ensure(qBytes + rBytes);
@@ -235,7 +214,7 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
         lock (_gate)
         {
             Enter();
-            var deviceTable = Sync(table);
+            var deviceTable = _tableSync.Sync(table);
             var qBytes = (long)queries.Length * sizeof(float);
             var rBytes = (long)candidateRows.Length * sizeof(int);
             var input = _hIn.Ensure(qBytes + rBytes);
@@ -299,7 +278,7 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
         lock (_gate)
         {
             Enter();
-            var deviceTable = Sync(table);
+            var deviceTable = _tableSync.Sync(table);
             var qBytes = (long)query.Length * sizeof(float);
             var input = _hIn.Ensure(qBytes);
             query.CopyTo(new Span<float>(input, query.Length));
@@ -356,7 +335,7 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
         lock (_gate)
         {
             Enter();
-            var deviceTable = Sync(table);
+            var deviceTable = _tableSync.Sync(table);
             var qBytes = (long)queries.Length * sizeof(float);
             var rBytes = (long)candidateRows.Length * sizeof(int);
             var input = _hIn.Ensure(qBytes + rBytes);
@@ -381,14 +360,8 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
         lock (_gate)
         {
             Enter();
-            if (!_tables.Remove(table, out var deviceTable))
-            {
-                return false;
-            }
-
             _cu.Check(_cu.StreamSynchronize(_stream), "cuStreamSynchronize");
-            deviceTable.Storage.Free();
-            return true;
+            return _tableSync.Release(table);
         }
     }
 
@@ -404,25 +377,15 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
             _disposed = true;
             _cu.CtxSetCurrent(_context);
             _cu.StreamSynchronize(_stream);
-            foreach (var table in _tables.Values)
-            {
-                table.Storage.Free();
-            }
-
-            _tables.Clear();
-            foreach (var buffer in (ReadOnlySpan<DeviceBuffer>)[_dQueries, _dRows, _dScores, _dB, _dBias, _dStage[0], _dStage[1]])
+            _tableSync.Dispose();
+            foreach (var buffer in (ReadOnlySpan<DeviceBuffer>)[_dQueries, _dRows, _dScores, _dB, _dBias])
             {
                 buffer.Free();
             }
 
-            foreach (var buffer in (ReadOnlySpan<PinnedBuffer>)[_hIn, _hOut, _hStage[0], _hStage[1]])
+            foreach (var buffer in (ReadOnlySpan<PinnedBuffer>)[_hIn, _hOut])
             {
                 buffer.Free();
-            }
-
-            foreach (var ev in _stageFree)
-            {
-                _cu.EventDestroy(ev);
             }
 
             _cublas?.Dispose();
@@ -557,90 +520,6 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
 
             ReadBack(c);
         }
-    }
-
-    /// <summary>Brings the device copy of <paramref name="table"/> up to date (only rows written since the last sync).</summary>
-    private DeviceTable Sync(IEmbeddingTable table)
-    {
-        if (!_tables.TryGetValue(table, out var deviceTable))
-        {
-            var elementBytes = _precision == StoragePrecision.Float32 ? 4 : 2;
-            var storage = new DeviceBuffer(_cu, "embedding table");
-            storage.Ensure(Math.Max(16, (long)table.Rows * table.Dimension * elementBytes));
-            deviceTable = new DeviceTable(storage, table.Rows, table.Dimension);
-            _tables.Add(table, deviceTable);
-        }
-
-        var version = table.Version;
-        if (version == deviceTable.SyncedVersion)
-        {
-            return deviceTable;
-        }
-
-        var dim = table.Dimension;
-        var rowBytes = (long)dim * sizeof(float);
-        var chunkRows = (int)Math.Max(1, StageBytes / (rowBytes + sizeof(int)));
-        var data = table.AsSpan();
-        var buffer = 0;
-        var count = 0;
-        Span<float> stagedData = default;
-        Span<int> stagedIds = default;
-        for (var r = 0; r < table.Rows; r++)
-        {
-            if (deviceTable.SyncedVersion >= 0 && table.GetRowVersion(r) <= deviceTable.SyncedVersion)
-            {
-                continue;
-            }
-
-            if (count == 0)
-            {
-                // Wait until the GPU is done with this staging buffer's previous chunk, then fill it.
-                _cu.Check(_cu.EventSynchronize(_stageFree[buffer]), "cuEventSynchronize");
-                var host = _hStage[buffer].Ensure(chunkRows * (rowBytes + sizeof(int)));
-                stagedData = new Span<float>(host, chunkRows * dim);
-                stagedIds = new Span<int>(host + (chunkRows * rowBytes), chunkRows);
-            }
-
-            data.Slice(r * dim, dim).CopyTo(stagedData.Slice(count * dim, dim));
-            stagedIds[count] = r;
-            if (++count == chunkRows)
-            {
-                FlushStage(buffer, count, chunkRows, deviceTable);
-                buffer ^= 1;
-                count = 0;
-            }
-        }
-
-        if (count > 0)
-        {
-            FlushStage(buffer, count, chunkRows, deviceTable);
-        }
-
-        deviceTable.SyncedVersion = version;
-        return deviceTable;
-    }
-
-    private void FlushStage(int buffer, int count, int chunkRows, DeviceTable table)
-    {
-        var dim = table.Dimension;
-        var rowBytes = (long)dim * sizeof(float);
-        var host = _hStage[buffer].Pointer;
-        var device = _dStage[buffer].Ensure(chunkRows * (rowBytes + sizeof(int)));
-        var dataBytes = count * rowBytes;
-        var idsOffset = chunkRows * rowBytes;
-        CopyIn(device, host, (nuint)dataBytes);
-        CopyIn(device + (ulong)idsOffset, host + idsOffset, (nuint)(count * sizeof(int)));
-        var ids = device + (ulong)idsOffset;
-        var target = table.Storage.Pointer;
-        void** args = stackalloc void*[5];
-        args[0] = &device;
-        args[1] = &ids;
-        args[2] = &count;
-        args[3] = &dim;
-        args[4] = &target;
-        var total = (long)count * dim;
-        Launch(_scatterRows, (uint)Math.Min((total + 255) / 256, 65535), 1, 256, 1, args, "scatter_rows");
-        _cu.Check(_cu.EventRecord(_stageFree[buffer], _stream), "cuEventRecord");
     }
 
     private double TimeOnStream(int iterations, Action launch)

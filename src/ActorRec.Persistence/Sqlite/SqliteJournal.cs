@@ -49,34 +49,44 @@ public sealed class SqliteJournal : JournalBase
             throw new InvalidOperationException($"The SQLite journal '{FilePath}' is open in another process (lock file held).", ex);
         }
 
-        _connectionString = SqliteFiles.ConnectionString(FilePath);
-        _writer = SqliteFiles.Open(_connectionString, settings.SqliteSynchronousFull);
-        SqliteFiles.Execute(_writer, $"""
-            CREATE TABLE IF NOT EXISTS journal (
-              ordering INTEGER PRIMARY KEY,
-              persistence_id TEXT NOT NULL,
-              sequence_nr INTEGER NOT NULL,
-              writer_epoch INTEGER NOT NULL DEFAULT 0,
-              manifest TEXT NOT NULL,
-              schema_version INTEGER NOT NULL,
-              timestamp_ms INTEGER NOT NULL,
-              deleted INTEGER NOT NULL DEFAULT 0,
-              checksum INTEGER NOT NULL,
-              payload BLOB NOT NULL);
-            CREATE UNIQUE INDEX IF NOT EXISTS journal_pid_seq ON journal (persistence_id, sequence_nr);
-            """);
-        int rc = raw.sqlite3_prepare_v2(_writer.Handle, """
-            INSERT INTO journal (persistence_id, sequence_nr, writer_epoch, manifest, schema_version, timestamp_ms, checksum, payload)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-            """, out _insert);
-        if (rc != raw.SQLITE_OK)
+        try
         {
-            throw new InvalidOperationException($"Preparing the journal insert failed: {raw.sqlite3_errmsg(_writer.Handle).utf8_to_string()}");
+            _connectionString = SqliteFiles.ConnectionString(FilePath);
+            _writer = SqliteFiles.Open(_connectionString, settings.SqliteSynchronousFull);
+            SqliteFiles.Execute(_writer, $"""
+                CREATE TABLE IF NOT EXISTS journal (
+                  ordering INTEGER PRIMARY KEY,
+                  persistence_id TEXT NOT NULL,
+                  sequence_nr INTEGER NOT NULL,
+                  writer_epoch INTEGER NOT NULL DEFAULT 0,
+                  manifest TEXT NOT NULL,
+                  schema_version INTEGER NOT NULL,
+                  timestamp_ms INTEGER NOT NULL,
+                  deleted INTEGER NOT NULL DEFAULT 0,
+                  checksum INTEGER NOT NULL,
+                  payload BLOB NOT NULL);
+                CREATE UNIQUE INDEX IF NOT EXISTS journal_pid_seq ON journal (persistence_id, sequence_nr);
+                """);
+            int rc = raw.sqlite3_prepare_v2(_writer.Handle, """
+                INSERT INTO journal (persistence_id, sequence_nr, writer_epoch, manifest, schema_version, timestamp_ms, checksum, payload)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                """, out _insert);
+            if (rc != raw.SQLITE_OK)
+            {
+                throw new InvalidOperationException($"Preparing the journal insert failed: {raw.sqlite3_errmsg(_writer.Handle).utf8_to_string()}");
+            }
+
+            _last = _writer.CreateCommand();
+            _last.CommandText = "SELECT sequence_nr, writer_epoch FROM journal WHERE persistence_id = $pid ORDER BY sequence_nr DESC LIMIT 1";
+            _lastPid = _last.Parameters.Add("$pid", SqliteType.Text);
+            _last.Prepare();
         }
-        _last = _writer.CreateCommand();
-        _last.CommandText = "SELECT sequence_nr, writer_epoch FROM journal WHERE persistence_id = $pid ORDER BY sequence_nr DESC LIMIT 1";
-        _lastPid = _last.Parameters.Add("$pid", SqliteType.Text);
-        _last.Prepare();
+        catch
+        {
+            _writer?.Dispose();
+            _lock.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Path of the journal database file.</summary>
