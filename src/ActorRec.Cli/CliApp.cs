@@ -21,6 +21,7 @@ public static class CliApp
         root.Add(ConfigCommands.Create(context));
         root.Add(BenchCommands.Create(context));
         root.Add(JournalCommands.Create(context));
+        root.Add(SimulateCommand.Create(context));
         foreach (var option in root.Options)
         {
             if (option is VersionOption version)

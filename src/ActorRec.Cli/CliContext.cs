@@ -40,7 +40,9 @@ public sealed class CliContext
     /// The domain's event schemas and entity replayers for <c>actorrec journal</c> (decoding <c>show</c>/<c>export</c>,
     /// rebuilding state in <c>replay</c>). Domain modules register theirs here; tests register their own.
     /// </summary>
-    public Func<JournalDomain> JournalDomain { get; init; } = static () => new JournalDomain(new(), new());
+    public Func<JournalDomain> JournalDomain { get; init; } = static () => new JournalDomain(
+        ActorRec.Recommender.Entities.EntitySerializers.CreateRegistry(),
+        ActorRec.Recommender.Entities.EntityReplay.Register(new(), ActorRec.Recommender.Domain.FeedSettings.Default));
 
     /// <summary>The process's own context.</summary>
     public static CliContext FromProcess() =>

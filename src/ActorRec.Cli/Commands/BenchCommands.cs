@@ -20,6 +20,7 @@ internal static class BenchCommands
         bench.Add(CreateCompute(context));
         bench.Add(CreateJournal(context));
         bench.Add(CreateMicro(context));
+        bench.Add(FeedBenchCommand.Create(context));
         bench.SetAction(parseResult =>
         {
             CliApp.WriteHelp(parseResult.CommandResult.Command, context.Output);

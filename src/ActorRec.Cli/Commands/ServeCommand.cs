@@ -33,20 +33,27 @@ internal static class ServeCommand
             HelpName = "DIR",
         };
 
-        var serve = new Command("serve", "Start an ActorRec node: the HTTP API with /healthz and /readyz.");
+        var noDemo = new Option<bool>("--no-demo")
+        {
+            Description = $"Start with an empty catalog (by default an empty journal gets a generated demo catalog of {FeedServe.DemoVideos} videos).",
+        };
+
+        var serve = new Command("serve", "Start an ActorRec node: the feed API (/v1/...) with /healthz and /readyz.");
         serve.Add(config);
         serve.Add(port);
         serve.Add(dataDir);
+        serve.Add(noDemo);
         serve.SetAction((parseResult, cancellationToken) => RunAsync(
             context,
             parseResult.GetValue(config),
             parseResult.GetValue(port),
             parseResult.GetValue(dataDir),
+            parseResult.GetValue(noDemo),
             cancellationToken));
         return serve;
     }
 
-    private static async Task<int> RunAsync(CliContext context, string? configPath, int? port, string? dataDir, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, string? configPath, int? port, string? dataDir, bool noDemo, CancellationToken cancellationToken)
     {
         var file = ConfigLocator.Resolve(configPath, context);
         var node = NodeConfig.Load(file, context);
@@ -64,7 +71,7 @@ internal static class ServeCommand
         var log = loggerFactory.CreateLogger("ActorRec.Cli.Serve");
         CliLog.ConfigSource(log, file ?? "built-in defaults (no hocon/actorrec.conf found)");
 
-        await using var app = ActorRecHost.Build(settings, serilog);
+        await using var app = ActorRecHost.Build(settings, serilog, FeedServe.Services(settings, noDemo), FeedServe.Endpoints);
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -78,6 +85,7 @@ internal static class ServeCommand
         foreach (var url in ActorRecHost.GetListeningUris(app))
         {
             CliLog.Serving(log, url.ToString().TrimEnd('/'));
+            FeedServe.LogTryIt(log, url);
             context.OnListening?.Invoke(url);
         }
 

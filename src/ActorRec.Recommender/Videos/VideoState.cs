@@ -106,6 +106,9 @@ public sealed class VideoState
     /// <summary>Impressions at which the current stage ends (null in "all" or when stopped).</summary>
     public int? StageLimit => StageStopped || Stage >= _settings.Video.StageImpressions.Count ? null : _settings.Video.StageImpressions[Stage];
 
+    /// <summary>True when the event with this id key is in the idempotency window (applying it would change nothing).</summary>
+    public bool HasApplied(ulong eventIdKey) => _appliedIds.Contains(eventIdKey);
+
     public VideoFacts ToFacts() => new(VideoId, CreatorId, Topic, Upload.DurationMs, _embedding.ToArray());
 
     /// <summary>Velocity decayed to <paramref name="now"/>.</summary>

@@ -1,0 +1,30 @@
+using ActorRec.Server;
+using ActorRec.Server.Api;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ActorRec.Cli.Commands;
+
+/// <summary>The feed engine's part of <c>actorrec serve</c>: the node options, the routes and the "try it" log line.</summary>
+internal static partial class FeedServe
+{
+    /// <summary>Videos of the demo catalog registered on the first start (an empty journal).</summary>
+    public const int DemoVideos = 10_000;
+
+    /// <summary>The feed API over a SQLite journal in the server's data dir; the demo catalog unless <paramref name="noDemo"/>.</summary>
+    public static Action<IServiceCollection> Services(ServerSettings settings, bool noDemo) =>
+        services => services.AddFeedApi(FeedNodeOptions.ForDataDir(settings.DataDir, noDemo ? 0 : DemoVideos));
+
+    public static void Endpoints(IEndpointRouteBuilder endpoints) => endpoints.MapFeedApi();
+
+    /// <summary>Logs a curl line that works against this node.</summary>
+    public static void LogTryIt(ILogger logger, Uri url)
+    {
+        var baseUrl = url.ToString().TrimEnd('/');
+        LogCurl(logger, $"curl -s '{baseUrl}/v1/feed/u1?count=5&explain=true'", $"actorrec simulate --url {baseUrl}");
+    }
+
+    [LoggerMessage(EventId = 2100, Level = LogLevel.Information, Message = "Try it: {Curl}   or: {Simulate}")]
+    private static partial void LogCurl(ILogger logger, string curl, string simulate);
+}

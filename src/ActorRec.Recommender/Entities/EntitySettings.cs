@@ -1,0 +1,49 @@
+using ActorRec.Recommender.Domain;
+
+namespace ActorRec.Recommender.Entities;
+
+/// <summary>
+/// Settings of the entity layer (<c>actorrec.feed.entities</c>): passivation of idle user and video actors, the
+/// ranking pool and the time limit of internal asks. Build with <see cref="Create"/>, which names the bad key.
+/// </summary>
+public sealed record EntitySettings
+{
+    public const string Path = "actorrec.feed.entities";
+
+    public static EntitySettings Default { get; } = new();
+
+    /// <summary>An entity that received no message for this long is passivated (snapshot, then stop). Zero: never.</summary>
+    public TimeSpan PassivateAfter { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Ranking actors per node (feed requests are spread round robin and micro-batched in each).</summary>
+    public int RankingActors { get; init; } = 2;
+
+    /// <summary>How long the front-end waits for an entity's reply before answering 503.</summary>
+    public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public static EntitySettings Create(TimeSpan? passivateAfter = null, int? rankingActors = null, TimeSpan? askTimeout = null)
+    {
+        var s = new EntitySettings
+        {
+            PassivateAfter = passivateAfter ?? Default.PassivateAfter,
+            RankingActors = rankingActors ?? Default.RankingActors,
+            AskTimeout = askTimeout ?? Default.AskTimeout,
+        };
+        if (s.PassivateAfter < TimeSpan.Zero)
+        {
+            throw new FeedSettingsException($"{Path}.passivate-after", $"must not be negative (got {s.PassivateAfter})");
+        }
+
+        if (s.RankingActors is < 1 or > 256)
+        {
+            throw new FeedSettingsException($"{Path}.ranking-actors", $"must be between 1 and 256 (got {s.RankingActors})");
+        }
+
+        if (s.AskTimeout <= TimeSpan.Zero)
+        {
+            throw new FeedSettingsException($"{Path}.ask-timeout", $"must be positive (got {s.AskTimeout})");
+        }
+
+        return s;
+    }
+}

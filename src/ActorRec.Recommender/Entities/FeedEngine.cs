@@ -1,0 +1,377 @@
+using ActorRec.Actors;
+using ActorRec.Persistence;
+using ActorRec.Persistence.Actors;
+using ActorRec.Recommender.Catalog;
+using ActorRec.Recommender.Domain;
+using ActorRec.Recommender.Learning;
+using ActorRec.Recommender.Ranking;
+using ActorRec.Recommender.Reranking;
+using ActorRec.Recommender.Retrieval;
+using ActorRec.Recommender.Users;
+using ActorRec.Recommender.Videos;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ActorRec.Recommender.Entities;
+
+/// <summary>What <see cref="FeedEngine.IngestAsync"/> did: the events accepted (all durable), or why none were.</summary>
+public sealed record IngestResult(int Accepted, int Applied, IReadOnlyList<ValidationError> Errors)
+{
+    public bool IsValid => Errors.Count == 0;
+}
+
+/// <summary>An entity did not answer in time or failed; the request may be retried (HTTP 503).</summary>
+public sealed class EntityUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// One node of the feed engine: the actor system, the persistence runtime, the user and video regions, the ranking
+/// pool, the catalog read model and the feed pipeline, behind the operations of the public API.
+/// <para>
+/// <b>Ingest.</b> A batch is checked first (every event's video must be registered; otherwise nothing is applied and
+/// each bad event is named). Each event then gets the facts of its video and its sampled negatives from the catalog
+/// (so the user's journal holds everything its replay needs); the users' interactions are persisted and applied
+/// (all users concurrently, each user's events in order), then the videos learn from the users' embeddings as they
+/// were before each event. Only when every write is durable does the call complete. Re-sent ids are acknowledged
+/// and not applied twice, by both users and videos; a batch interrupted between the user and the video step is
+/// therefore completed by re-sending it.
+/// </para>
+/// <para><b>Feed.</b> The user actor retrieves (in its own turn), a ranking actor of the pool scores the candidates in a
+/// micro-batch with other requests and re-ranks them.</para>
+/// </summary>
+public sealed partial class FeedEngine : IAsyncDisposable
+{
+    private const int LoadParallelism = 64;
+    private readonly IActorRef[] _rankers;
+    private readonly ITrendingSource _trending;
+    private readonly ILogger _log;
+    private readonly bool _ownsSystem;
+    private long _nextRanker;
+
+    public FeedEngine(ActorSystem system, PersistenceRuntime runtime, FeedSettings settings, EntitySettings entities, ILogger? logger = null,
+        bool ownsSystem = false)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(entities);
+        System = system;
+        Runtime = runtime;
+        Settings = settings;
+        Entities = entities;
+        _log = logger ?? NullLogger.Instance;
+        _ownsSystem = ownsSystem;
+        var index = new ExactVideoIndex(settings.EmbeddingDim);
+        Catalog = new VideoCatalog(settings.EmbeddingDim, index);
+        _trending = new DecayedVelocityTrending(Catalog, settings);
+        Pipeline = new FeedPipeline(Catalog, index, _trending, new CpuCandidateScorer(), settings);
+        Users = new LocalShardRegion(system, "user", id => UserActor.Props(id, runtime, Pipeline), entities.PassivateAfter);
+        Videos = new LocalShardRegion(system, "video", id => VideoActor.Props(id, runtime, settings, Catalog), entities.PassivateAfter);
+        _rankers = new IActorRef[entities.RankingActors];
+        for (var i = 0; i < _rankers.Length; i++)
+        {
+            _rankers[i] = system.ActorOf(RankingActor.Props(Pipeline), $"ranking-{i}");
+        }
+    }
+
+    public ActorSystem System { get; }
+
+    public PersistenceRuntime Runtime { get; }
+
+    public FeedSettings Settings { get; }
+
+    public EntitySettings Entities { get; }
+
+    public VideoCatalog Catalog { get; }
+
+    public FeedPipeline Pipeline { get; }
+
+    public IShardRegion Users { get; }
+
+    public IShardRegion Videos { get; }
+
+    public IReadOnlyList<IActorRef> Rankers => _rankers;
+
+    private TimeProvider Time => System.TimeProvider;
+
+    /// <summary>
+    /// Opens a node: a new actor system and the journal named by <paramref name="persistence"/> (the engine owns and
+    /// disposes both).
+    /// </summary>
+    public static FeedEngine Open(FeedSettings settings, EntitySettings entities, PersistenceSettings persistence, ILoggerFactory? loggerFactory = null,
+        TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(persistence);
+        var factory = loggerFactory ?? NullLoggerFactory.Instance;
+        var system = ActorSystem.Create("actorrec", null, time, factory);
+        var runtime = PersistenceRuntime.Open(persistence, EntitySerializers.CreateRegistry(), time, factory.CreateLogger("ActorRec.Persistence"));
+        return new FeedEngine(system, runtime, settings, entities, factory.CreateLogger<FeedEngine>(), ownsSystem: true);
+    }
+
+    /// <summary>
+    /// Starts every video stored in the journal once, so that the catalog read model holds them all (each video
+    /// publishes itself when its recovery completes). Returns the number of videos loaded.
+    /// </summary>
+    public async Task<int> LoadCatalogAsync(CancellationToken cancellationToken = default)
+    {
+        var pending = new List<Task<object>>(LoadParallelism);
+        var loaded = 0;
+        await foreach (var pid in Runtime.Journal.CurrentPersistenceIdsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (!pid.StartsWith("video/", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            pending.Add(Videos.Ask(pid["video/".Length..], GetState.Instance, Entities.AskTimeout));
+            if (pending.Count == LoadParallelism)
+            {
+                loaded += await CountLoaded(pending).ConfigureAwait(false);
+            }
+        }
+
+        loaded += await CountLoaded(pending).ConfigureAwait(false);
+        LogCatalogLoaded(_log, loaded);
+        return loaded;
+    }
+
+    /// <summary>
+    /// Registers the demo catalog through the ordinary video path (one journaled registration per video, with its
+    /// generated history). Returns the number of videos registered.
+    /// </summary>
+    public async Task<int> SeedDemoCatalogAsync(DemoCatalogOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var videos = DemoCatalog.Generate(options);
+        var pending = new List<Task<object>>(LoadParallelism);
+        foreach (var video in videos)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var state = DemoCatalog.CreateState(video, Settings);
+            VideoHistory? history = video.Established
+                ? new VideoHistory(state.Impressions, state.Views, state.Completions, state.Likes, state.Shares, state.MeanWatchRatio, state.Velocity, state.VelocityAt)
+                : null;
+            pending.Add(Videos.Ask(video.VideoId, new UpsertVideo(video.Upload, video.UploadedAt, history), Entities.AskTimeout));
+            if (pending.Count == LoadParallelism)
+            {
+                await CountLoaded(pending).ConfigureAwait(false);
+            }
+        }
+
+        await CountLoaded(pending).ConfigureAwait(false);
+        LogDemoSeeded(_log, videos.Count);
+        return videos.Count;
+    }
+
+    /// <summary>Registers or updates a video (PUT /v1/videos/{id}); completes after the registration is durable.</summary>
+    public async Task<VideoUpserted> PutVideoAsync(string videoId, VideoUpload upload, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(videoId);
+        ArgumentNullException.ThrowIfNull(upload);
+        var reply = await AskAsync(Videos, videoId, new UpsertVideo(upload, Time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        return reply as VideoUpserted ?? throw Unexpected(reply, "video " + videoId);
+    }
+
+    /// <summary>Applies a validated batch of events (POST /v1/events); see the class remarks.</summary>
+    public async Task<IngestResult> IngestAsync(IReadOnlyList<InteractionEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var errors = new List<ValidationError>();
+        var rows = new int[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (!Catalog.TryGetRow(events[i].VideoId, out rows[i]))
+            {
+                errors.Add(new ValidationError($"events[{i}].videoId", $"unknown video \"{events[i].VideoId}\"; register it with PUT /v1/videos/{{videoId}} first"));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return new IngestResult(0, 0, errors);
+        }
+
+        var byUser = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (!byUser.TryGetValue(events[i].UserId, out var list))
+            {
+                byUser[events[i].UserId] = list = [];
+            }
+
+            list.Add(i);
+        }
+
+        var k = Settings.Learning.NegativeSamples;
+        var userTasks = new List<(List<int> Indexes, Task<object> Reply)>(byUser.Count);
+        foreach (var (userId, indexes) in byUser)
+        {
+            var interactions = new UserInteraction[indexes.Count];
+            for (var j = 0; j < indexes.Count; j++)
+            {
+                var e = events[indexes[j]];
+                var row = rows[indexes[j]];
+                interactions[j] = new UserInteraction(e, Catalog.Facts(row), NegativeSampler.Sample(Catalog, e.IdKey, row, k));
+            }
+
+            userTasks.Add((indexes, Users.Ask(userId, new ApplyUserEvents(interactions), Entities.AskTimeout)));
+        }
+
+        var before = new float[events.Count][];
+        var applied = 0;
+        foreach (var (indexes, task) in userTasks)
+        {
+            var reply = await Await(task, "users").ConfigureAwait(false);
+            var ack = reply as UserEventsApplied ?? throw Unexpected(reply, "user of event " + events[indexes[0]].Id);
+            applied += ack.Applied;
+            for (var j = 0; j < indexes.Count; j++)
+            {
+                before[indexes[j]] = ack.EmbeddingsBefore[j];
+            }
+        }
+
+        var byVideo = new Dictionary<string, List<VideoInteraction>>(StringComparer.Ordinal);
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (!byVideo.TryGetValue(events[i].VideoId, out var list))
+            {
+                byVideo[events[i].VideoId] = list = [];
+            }
+
+            list.Add(new VideoInteraction(events[i], before[i]));
+        }
+
+        var videoTasks = new List<Task<object>>(byVideo.Count);
+        foreach (var (videoId, list) in byVideo)
+        {
+            videoTasks.Add(Videos.Ask(videoId, new ApplyVideoEvents(list), Entities.AskTimeout));
+        }
+
+        foreach (var task in videoTasks)
+        {
+            var reply = await Await(task, "videos").ConfigureAwait(false);
+            if (reply is not EventsApplied)
+            {
+                throw Unexpected(reply, "video");
+            }
+        }
+
+        return new IngestResult(events.Count, applied, []);
+    }
+
+    /// <summary>The feed of a user (GET /v1/feed/{userId}); users are created on first sight.</summary>
+    public async Task<FeedResponseDto> GetFeedAsync(string userId, int count, string? region, bool explain, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userId);
+        var request = new FeedRequest(count, region, Time.GetUtcNow());
+        var reply = await AskAsync(Users, userId, new RetrieveCandidates(request), cancellationToken).ConfigureAwait(false);
+        var candidates = reply as CandidateSet ?? throw Unexpected(reply, "user " + userId);
+        var ranker = _rankers[(int)((ulong)Interlocked.Increment(ref _nextRanker) % (ulong)_rankers.Length)];
+        var ranked = await Await(ranker.Ask(new RankFeed(candidates, request), Entities.AskTimeout, cancellationToken), "ranking").ConfigureAwait(false);
+        var result = ranked as FeedResult ?? throw Unexpected(ranked, "ranking");
+        return FeedPipeline.ToDto(result, explain);
+    }
+
+    /// <summary>The live state of a user, or null when no event of that user was ever applied.</summary>
+    public async Task<UserStateDto?> GetUserAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userId);
+        var reply = await AskAsync(Users, userId, GetState.Instance, cancellationToken).ConfigureAwait(false);
+        var dto = reply as UserStateDto ?? throw Unexpected(reply, "user " + userId);
+        return dto.EventCount == 0 ? null : dto;
+    }
+
+    /// <summary>The live state of a video, or null when it was never registered.</summary>
+    public async Task<VideoStateDto?> GetVideoAsync(string videoId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(videoId);
+        if (!Catalog.TryGetRow(videoId, out _))
+        {
+            return null;
+        }
+
+        var reply = await AskAsync(Videos, videoId, GetState.Instance, cancellationToken).ConfigureAwait(false);
+        return reply switch
+        {
+            VideoStateDto dto => dto,
+            VideoUnknown => null,
+            _ => throw Unexpected(reply, "video " + videoId),
+        };
+    }
+
+    /// <summary>Videos trending in <paramref name="region"/> now, best first.</summary>
+    public TrendingDto GetTrending(string region, int count = 20)
+    {
+        ArgumentNullException.ThrowIfNull(region);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var rows = new int[count];
+        var velocities = new float[count];
+        var n = _trending.Top(region, Time.GetUtcNow(), rows, velocities);
+        var items = new TrendingItemDto[n];
+        for (var i = 0; i < n; i++)
+        {
+            items[i] = new TrendingItemDto(Catalog.Info(rows[i]).VideoId, velocities[i]);
+        }
+
+        return new TrendingDto(region, items);
+    }
+
+    /// <summary>Live entities of a region (for stats and benchmarks).</summary>
+    public async Task<RegionStats> GetRegionStatsAsync(IShardRegion region)
+    {
+        ArgumentNullException.ThrowIfNull(region);
+        var local = region as LocalShardRegion ?? throw new ArgumentException("only local regions report stats", nameof(region));
+        return await local.Ref.Ask<RegionStats>(GetRegionStats.Instance, Entities.AskTimeout).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownsSystem)
+        {
+            await System.Terminate().ConfigureAwait(false);
+            await Runtime.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<int> CountLoaded(List<Task<object>> pending)
+    {
+        var loaded = 0;
+        foreach (var task in pending)
+        {
+            if (await Await(task, "videos").ConfigureAwait(false) is VideoStateDto or VideoUpserted)
+            {
+                loaded++;
+            }
+        }
+
+        pending.Clear();
+        return loaded;
+    }
+
+    private async Task<object> AskAsync(IShardRegion region, string id, object message, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return await Await(region.Ask(id, message, Entities.AskTimeout), region.TypeName + " " + id).ConfigureAwait(false);
+    }
+
+    private static async Task<object> Await(Task<object> task, string what)
+    {
+        try
+        {
+            return await task.ConfigureAwait(false);
+        }
+        catch (AskTimeoutException ex)
+        {
+            throw new EntityUnavailableException($"{what} did not answer in time", ex);
+        }
+    }
+
+    private static EntityUnavailableException Unexpected(object reply, string what) => reply is EntityFailure failure
+        ? new EntityUnavailableException($"{what}: {failure.Reason}")
+        : new EntityUnavailableException($"{what} answered {reply.GetType().Name}");
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Catalog loaded from the journal: {Videos} videos")]
+    private static partial void LogCatalogLoaded(ILogger logger, int videos);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "Demo catalog registered: {Videos} videos")]
+    private static partial void LogDemoSeeded(ILogger logger, int videos);
+}

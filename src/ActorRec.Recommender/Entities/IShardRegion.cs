@@ -1,0 +1,74 @@
+using ActorRec.Actors;
+
+namespace ActorRec.Recommender.Entities;
+
+/// <summary>
+/// The one way domain code reaches a user or video actor: by entity id, never by actor reference. On one node
+/// <see cref="LocalShardRegion"/> creates entities on demand as children; the cluster module provides an
+/// implementation that routes the same calls to the node owning the entity's shard, so no domain code changes.
+/// </summary>
+public interface IShardRegion
+{
+    /// <summary>The entity kind ("user", "video"); also the persistence-id prefix (<c>user/ID</c>).</summary>
+    string TypeName { get; }
+
+    /// <summary>Sends <paramref name="message"/> to entity <paramref name="entityId"/>, starting it if needed.</summary>
+    void Tell(string entityId, object message, IActorRef? sender = null);
+
+    /// <summary>Sends and waits for the entity's reply (of any type; callers match on it).</summary>
+    Task<object> Ask(string entityId, object message, TimeSpan timeout);
+}
+
+/// <summary>A message for one entity of a region.</summary>
+public sealed record ShardEnvelope(string EntityId, object Message);
+
+/// <summary>Asks a region how many entities it holds now. Reply: <see cref="RegionStats"/>.</summary>
+public sealed class GetRegionStats
+{
+    private GetRegionStats()
+    {
+    }
+
+    public static GetRegionStats Instance { get; } = new();
+}
+
+/// <summary>Reply to <see cref="GetRegionStats"/>: live entities, and how many have been passivated since start.</summary>
+public sealed record RegionStats(int Entities, long Passivated);
+
+/// <summary>The single-node region: a <see cref="ShardRegionActor"/> under the system's user guardian.</summary>
+public sealed class LocalShardRegion : IShardRegion
+{
+    private readonly IActorRef _region;
+
+    /// <param name="system">The node's actor system.</param>
+    /// <param name="typeName">Entity kind, e.g. "user"; names the region actor.</param>
+    /// <param name="entityProps">Props of the entity with the given id.</param>
+    /// <param name="passivateAfter">Idle time after which an entity is passivated; zero disables passivation.</param>
+    public LocalShardRegion(ActorSystem system, string typeName, Func<string, Props> entityProps, TimeSpan passivateAfter)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentException.ThrowIfNullOrEmpty(typeName);
+        ArgumentNullException.ThrowIfNull(entityProps);
+        TypeName = typeName;
+        _region = system.ActorOf(Props.Create(() => new ShardRegionActor(entityProps, passivateAfter)), typeName);
+    }
+
+    public string TypeName { get; }
+
+    /// <summary>The region actor (for stats and tests).</summary>
+    public IActorRef Ref => _region;
+
+    public void Tell(string entityId, object message, IActorRef? sender = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(entityId);
+        ArgumentNullException.ThrowIfNull(message);
+        _region.Tell(new ShardEnvelope(entityId, message), sender);
+    }
+
+    public Task<object> Ask(string entityId, object message, TimeSpan timeout)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(entityId);
+        ArgumentNullException.ThrowIfNull(message);
+        return _region.Ask(new ShardEnvelope(entityId, message), timeout);
+    }
+}

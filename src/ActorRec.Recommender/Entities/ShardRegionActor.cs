@@ -1,0 +1,152 @@
+using ActorRec.Actors;
+using ActorRec.Persistence.Actors;
+
+namespace ActorRec.Recommender.Entities;
+
+/// <summary>
+/// Parent of the entities of one kind on this node: starts an entity on its first message (child named by the
+/// escaped id), forwards messages keeping the sender (so asks are answered by the entity), and passivates idle
+/// entities.
+/// <para>
+/// Passivation is safe against the race with new messages: an idle entity is sent <see cref="PassivateEntity"/>
+/// (it snapshots and stops, after any write in flight) and from then on messages for its id are buffered here, not
+/// sent to the stopping incarnation. When its <see cref="Terminated"/> arrives and messages are buffered, a fresh
+/// incarnation is started (it recovers from the snapshot) and receives them in order. Only then may the id be live
+/// again, so two incarnations never hold one persistence id. Idleness is checked by a periodic timer on the system's
+/// clock (virtual in tests).
+/// </para>
+/// </summary>
+internal sealed class ShardRegionActor : ActorBase
+{
+    private const string TickKey = "passivation";
+    private readonly Func<string, Props> _entityProps;
+    private readonly TimeSpan _passivateAfter;
+    private readonly Dictionary<string, Entity> _entities = new(StringComparer.Ordinal);
+    private readonly Dictionary<IActorRef, string> _idByRef = [];
+    private readonly List<string> _idle = [];
+    private long _passivated;
+
+    public ShardRegionActor(Func<string, Props> entityProps, TimeSpan passivateAfter)
+    {
+        _entityProps = entityProps;
+        _passivateAfter = passivateAfter;
+    }
+
+    protected override void PreStart()
+    {
+        if (_passivateAfter > TimeSpan.Zero)
+        {
+            var interval = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, _passivateAfter.Ticks / 4));
+            Timers.StartPeriodicTimer(TickKey, PassivationTick.Instance, interval);
+        }
+    }
+
+    protected override bool Receive(object message)
+    {
+        switch (message)
+        {
+            case ShardEnvelope envelope:
+                Deliver(envelope.EntityId, envelope.Message, Sender);
+                return true;
+            case PassivationTick:
+                PassivateIdle();
+                return true;
+            case Terminated terminated:
+                OnTerminated(terminated.ActorRef);
+                return true;
+            case GetRegionStats:
+                Sender?.Tell(new RegionStats(_entities.Count, _passivated), Self);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private void Deliver(string id, object message, IActorRef? sender)
+    {
+        var now = Context.System.TimeProvider.GetUtcNow().UtcTicks;
+        if (!_entities.TryGetValue(id, out var entity))
+        {
+            entity = Start(id);
+        }
+
+        entity.LastTouchTicks = now;
+        if (entity.Buffer is not null)
+        {
+            entity.Buffer.Add((message, sender));
+            return;
+        }
+
+        entity.Ref.Tell(message, sender);
+    }
+
+    private Entity Start(string id)
+    {
+        var child = Context.ActorOf(_entityProps(id), Uri.EscapeDataString(id));
+        Context.Watch(child);
+        var entity = new Entity(child);
+        _entities[id] = entity;
+        _idByRef[child] = id;
+        return entity;
+    }
+
+    private void PassivateIdle()
+    {
+        var now = Context.System.TimeProvider.GetUtcNow().UtcTicks;
+        _idle.Clear();
+        foreach (var (id, entity) in _entities)
+        {
+            if (entity.Buffer is null && now - entity.LastTouchTicks >= _passivateAfter.Ticks)
+            {
+                _idle.Add(id);
+            }
+        }
+
+        foreach (var id in _idle)
+        {
+            var entity = _entities[id];
+            entity.Buffer = [];
+            entity.Ref.Tell(PassivateEntity.Instance, Self);
+        }
+    }
+
+    private void OnTerminated(IActorRef child)
+    {
+        if (!_idByRef.Remove(child, out var id))
+        {
+            return;
+        }
+
+        var entity = _entities[id];
+        _entities.Remove(id);
+        if (entity.Buffer is not null)
+        {
+            _passivated++;
+        }
+
+        if (entity.Buffer is { Count: > 0 } buffered)
+        {
+            var fresh = Start(id);
+            fresh.LastTouchTicks = entity.LastTouchTicks;
+            foreach (var (message, sender) in buffered)
+            {
+                fresh.Ref.Tell(message, sender);
+            }
+        }
+    }
+
+    private sealed class Entity(IActorRef actor)
+    {
+        public IActorRef Ref { get; } = actor;
+
+        public long LastTouchTicks { get; set; }
+
+        /// <summary>Non-null while the entity is passivating: messages wait here for the next incarnation.</summary>
+        public List<(object Message, IActorRef? Sender)>? Buffer { get; set; }
+    }
+
+    private sealed class PassivationTick
+    {
+        public static readonly PassivationTick Instance = new();
+    }
+}

@@ -1,0 +1,133 @@
+using ActorRec.Actors;
+using ActorRec.Persistence.Actors;
+using ActorRec.Recommender.Reranking;
+using ActorRec.Recommender.Users;
+
+namespace ActorRec.Recommender.Entities;
+
+/// <summary>
+/// One user as a persistent actor (persistence id <c>user/ID</c>) holding its <see cref="UserState"/>. Interactions
+/// arrive with the video facts and sampled negatives already attached (<see cref="UserInteraction"/>), so what is
+/// journaled is everything the transition reads and replay reproduces the state exactly. New interactions are
+/// persisted atomically, applied in order by the same <see cref="UserState.Apply(UserInteraction)"/> recovery uses,
+/// and acknowledged after the last one; ids already applied (or repeated inside the command) are acknowledged
+/// without being journaled. Retrieval for a feed runs inside the actor's turn, so it sees a consistent state.
+/// </summary>
+public sealed class UserActor : PersistentActor
+{
+    private readonly string _userId;
+    private readonly FeedPipeline _pipeline;
+    private UserState _state;
+
+    public UserActor(string userId, PersistenceRuntime runtime, FeedPipeline pipeline)
+        : base(runtime)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userId);
+        ArgumentNullException.ThrowIfNull(pipeline);
+        _userId = userId;
+        _pipeline = pipeline;
+        _state = new UserState(userId, pipeline.Settings);
+    }
+
+    public override string PersistenceId => PersistenceIdOf(_userId);
+
+    public static string PersistenceIdOf(string userId) => "user/" + userId;
+
+    public static Props Props(string userId, PersistenceRuntime runtime, FeedPipeline pipeline) =>
+        Actors.Props.Create(() => new UserActor(userId, runtime, pipeline));
+
+    protected override bool ReceiveCommand(object message)
+    {
+        switch (message)
+        {
+            case ApplyUserEvents apply:
+                Handle(apply);
+                return true;
+            case RetrieveCandidates retrieve:
+                Sender?.Tell(_pipeline.Retrieve(_state, retrieve.Request), Self);
+                return true;
+            case GetState:
+                Sender?.Tell(_state.ToDto(VideoIdOf), Self);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    protected override void ReceiveRecover(object @event)
+    {
+        if (@event is UserInteraction interaction)
+        {
+            _state.Apply(interaction);
+        }
+    }
+
+    protected override object? GetSnapshotState() => _state.ToSnapshot();
+
+    protected override void ApplySnapshot(object state)
+    {
+        if (state is UserSnapshot snapshot)
+        {
+            _state = UserState.FromSnapshot(snapshot, _pipeline.Settings);
+        }
+    }
+
+    private void Handle(ApplyUserEvents apply)
+    {
+        var items = apply.Interactions;
+        var before = new float[items.Count][];
+        var fresh = new List<UserInteraction>(items.Count);
+        var freshIndex = new List<int>(items.Count);
+        var inCommand = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < items.Count; i++)
+        {
+            var e = items[i].Event;
+            if (!string.Equals(e.UserId, _userId, StringComparison.Ordinal))
+            {
+                Sender?.Tell(new EntityFailure($"event {e.Id} is for user {e.UserId}, not {_userId}"), Self);
+                return;
+            }
+
+            if (_state.HasApplied(e.Id) || !inCommand.Add(e.Id))
+            {
+                continue;
+            }
+
+            fresh.Add(items[i]);
+            freshIndex.Add(i);
+        }
+
+        var sender = Sender;
+        if (fresh.Count == 0)
+        {
+            FillCurrent(before);
+            sender?.Tell(new UserEventsApplied(0, items.Count, before), Self);
+            return;
+        }
+
+        var done = 0;
+        PersistAll(fresh, interaction =>
+        {
+            before[freshIndex[done]] = _state.Embedding.ToArray();
+            _state.Apply(interaction);
+            if (++done == fresh.Count)
+            {
+                FillCurrent(before);
+                sender?.Tell(new UserEventsApplied(fresh.Count, items.Count - fresh.Count, before), Self);
+            }
+        });
+    }
+
+    /// <summary>Duplicates teach the video with the user's current embedding (the video skips ids it has applied).</summary>
+    private void FillCurrent(float[]?[] before)
+    {
+        float[]? current = null;
+        for (var i = 0; i < before.Length; i++)
+        {
+            before[i] ??= current ??= _state.Embedding.ToArray();
+        }
+    }
+
+    private string? VideoIdOf(ulong key) =>
+        _pipeline.Catalog.TryGetRow(key, out var row) ? _pipeline.Catalog.Info(row).VideoId : null;
+}

@@ -1,0 +1,23 @@
+using ActorRec.Recommender.Catalog;
+using ActorRec.Recommender.Entities;
+using ActorRec.Server.Health;
+
+namespace ActorRec.Server.Api;
+
+/// <summary>
+/// Readiness gate of the feed API: loads every video of the journal into the catalog read model, then, when the
+/// journal held none and the demo is on, registers the demo catalog through the ordinary video path.
+/// </summary>
+internal sealed class FeedStartupTask(FeedEngine engine, FeedNodeOptions options) : IStartupTask
+{
+    public string Name => "feed-engine";
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var loaded = await engine.LoadCatalogAsync(cancellationToken).ConfigureAwait(false);
+        if (loaded == 0 && options.DemoVideos > 0)
+        {
+            await engine.SeedDemoCatalogAsync(new DemoCatalogOptions { Videos = options.DemoVideos }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using ActorRec.Actors.TestKit;
+using ActorRec.Persistence;
+using ActorRec.Persistence.Actors;
+using ActorRec.Persistence.InMemory;
+using ActorRec.Recommender.Domain;
+using ActorRec.Recommender.Entities;
+
+namespace ActorRec.Recommender.Tests.Entities;
+
+/// <summary>A feed engine on a TestKit actor system (virtual time) over an in-memory journal and snapshot store.</summary>
+internal sealed class EntityNode : IAsyncDisposable
+{
+    public EntityNode(int snapshotEvery = 1000, TimeSpan? passivateAfter = null, FeedSettings? settings = null)
+    {
+        Kit = new ActorTestKit();
+        var persistence = PersistenceSettings.Create("inmem", snapshotEvery: snapshotEvery);
+        Journal = new InMemoryJournal(persistence, Kit.Time);
+        Snapshots = new InMemorySnapshotStore();
+        Runtime = new PersistenceRuntime(Journal, Snapshots, EntitySerializers.CreateRegistry(), persistence, Kit.Time);
+        Engine = new FeedEngine(Kit.System, Runtime, settings ?? FeedSettings.Default,
+            EntitySettings.Create(passivateAfter ?? TimeSpan.FromMinutes(10), rankingActors: 1));
+    }
+
+    public ActorTestKit Kit { get; }
+
+    public InMemoryJournal Journal { get; }
+
+    public InMemorySnapshotStore Snapshots { get; }
+
+    public PersistenceRuntime Runtime { get; }
+
+    public FeedEngine Engine { get; }
+
+    public DateTimeOffset Now => Kit.Time.GetUtcNow();
+
+    public T Await<T>(Task<T> task) => Kit.Await(task);
+
+    public void PutVideo(string videoId, string topic, string creator = "c1", long durationMs = 15_000) =>
+        Await(Engine.PutVideoAsync(videoId, new VideoUpload(creator, durationMs, [topic], $"{topic} clip", "s1", "US")));
+
+    public IngestResult Ingest(params InteractionEvent[] events) => Await(Engine.IngestAsync(events));
+
+    public InteractionEvent View(string id, string userId, string videoId, long watchMs = 15_000) =>
+        new(id, InteractionType.View, userId, videoId, Now, watchMs, 15_000, 0, "US", "ios");
+
+    public long Highest(string persistenceId) => Await(Journal.ReadHighestSequenceNrAsync(persistenceId));
+
+    public async ValueTask DisposeAsync()
+    {
+        await Kit.DisposeAsync();
+        await Runtime.DisposeAsync();
+        await Journal.DisposeAsync();
+    }
+}

@@ -1,0 +1,91 @@
+using ActorRec.Recommender.Domain;
+using ActorRec.Recommender.Entities;
+using ActorRec.Recommender.Reranking;
+using ActorRec.Recommender.Retrieval;
+
+namespace ActorRec.Recommender.Tests.Entities;
+
+public sealed class RankingActorTests
+{
+    [Fact]
+    public async Task Requests_within_the_window_are_scored_in_one_batch_when_the_window_elapses()
+    {
+        await using var node = new EntityNode();
+        for (var i = 0; i < 20; i++)
+        {
+            node.PutVideo($"v{i}", i % 2 == 0 ? "cats" : "dogs", $"c{i}");
+        }
+
+        var probe = node.Kit.CreateTestProbe();
+        var ranker = node.Engine.Rankers[0];
+        for (var u = 0; u < 3; u++)
+        {
+            probe.Send(ranker, new RankFeed(Retrieve(node, $"u{u}"), new FeedRequest(5, "US", node.Now)));
+        }
+
+        node.Kit.AwaitIdle();
+        Assert.Equal(0, probe.PendingCount);
+
+        node.Kit.Advance(node.Engine.Settings.Ranking.BatchWindow);
+        var replies = probe.ReceiveN(3);
+
+        Assert.All(replies, r => Assert.Equal(5, Assert.IsType<FeedResult>(r).Items.Count));
+        probe.Send(ranker, GetRankingStats.Instance);
+        Assert.Equal(new RankingStats(1, 3), probe.ExpectMsg<RankingStats>());
+    }
+
+    [Fact]
+    public async Task A_full_batch_is_scored_at_once_without_waiting_for_the_window()
+    {
+        var settings = FeedSettings.Default with { Ranking = FeedSettings.Default.Ranking with { MaxBatch = 2 } };
+        await using var node = new EntityNode(settings: settings);
+        for (var i = 0; i < 10; i++)
+        {
+            node.PutVideo($"v{i}", "cats", $"c{i}");
+        }
+
+        var probe = node.Kit.CreateTestProbe();
+        var ranker = node.Engine.Rankers[0];
+        probe.Send(ranker, new RankFeed(Retrieve(node, "a"), new FeedRequest(3, "US", node.Now)));
+        probe.Send(ranker, new RankFeed(Retrieve(node, "b"), new FeedRequest(3, "US", node.Now)));
+
+        var replies = probe.ReceiveN(2);
+        Assert.Equal("a", Assert.IsType<FeedResult>(replies[0]).UserId);
+        Assert.Equal("b", Assert.IsType<FeedResult>(replies[1]).UserId);
+        probe.Send(ranker, GetRankingStats.Instance);
+        Assert.Equal(new RankingStats(1, 2), probe.ExpectMsg<RankingStats>());
+    }
+
+    [Fact]
+    public async Task Feeds_through_the_engine_leave_out_videos_the_user_viewed()
+    {
+        await using var node = new EntityNode();
+        for (var i = 0; i < 30; i++)
+        {
+            node.PutVideo($"v{i}", (i % 3) switch { 0 => "cats", 1 => "dogs", _ => "cooking" }, $"c{i}");
+        }
+
+        var first = FeedOf(node, "u1");
+        var viewed = first.Items[0].VideoId;
+        node.Ingest(node.View("e1", "u1", viewed));
+
+        var next = FeedOf(node, "u1");
+        Assert.DoesNotContain(next.Items, it => it.VideoId == viewed);
+        Assert.NotEmpty(next.Items);
+    }
+
+    private static FeedResponseDto FeedOf(EntityNode node, string userId)
+    {
+        var task = node.Engine.GetFeedAsync(userId, 10, "US", explain: true);
+        // The ranking window runs on virtual time: move it until the feed is answered.
+        node.Kit.AwaitCondition(() =>
+        {
+            node.Kit.Time.Advance(node.Engine.Settings.Ranking.BatchWindow);
+            return task.IsCompleted;
+        }, what: "feed answered");
+        return node.Await(task);
+    }
+
+    private static CandidateSet Retrieve(EntityNode node, string userId) =>
+        (CandidateSet)node.Await(node.Engine.Users.Ask(userId, new RetrieveCandidates(new FeedRequest(5, "US", node.Now)), TimeSpan.FromSeconds(10)));
+}

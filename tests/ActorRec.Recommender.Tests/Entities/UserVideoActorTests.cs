@@ -1,0 +1,135 @@
+using ActorRec.Persistence.Snapshots;
+using ActorRec.Recommender.Domain;
+
+namespace ActorRec.Recommender.Tests.Entities;
+
+public sealed class UserVideoActorTests
+{
+    [Fact]
+    public async Task First_registration_creates_the_video_and_a_second_updates_it()
+    {
+        await using var node = new EntityNode();
+        var upload = new VideoUpload("c1", 15_000, ["cats"], "a cat", "s1", "US");
+        var first = node.Await(node.Engine.PutVideoAsync("v1", upload));
+        var second = node.Await(node.Engine.PutVideoAsync("v1", upload with { DurationMs = 20_000 }));
+
+        Assert.True(first.Created);
+        Assert.False(second.Created);
+        Assert.Equal(20_000, second.State.DurationMs);
+        Assert.Equal(2, node.Highest("video/v1"));
+        Assert.True(node.Engine.Catalog.TryGetRow("v1", out var row));
+        Assert.Equal(20_000, node.Engine.Catalog.Info(row).DurationMs);
+    }
+
+    [Fact]
+    public async Task Events_are_journaled_then_applied_and_duplicates_are_acknowledged_without_applying()
+    {
+        await using var node = new EntityNode();
+        node.PutVideo("v1", "cats");
+        node.PutVideo("v2", "dogs");
+        var e1 = node.View("e1", "u1", "v1");
+        var e2 = node.View("e2", "u1", "v2", watchMs: 2_000);
+
+        var first = node.Ingest(e1, e2);
+        var again = node.Ingest(e1, e2, e1);
+
+        Assert.Equal((2, 2), (first.Accepted, first.Applied));
+        Assert.Equal((3, 0), (again.Accepted, again.Applied));
+        Assert.Equal(2, node.Highest("user/u1"));
+        Assert.Equal(2, node.Highest("video/v1"));
+        var user = node.Await(node.Engine.GetUserAsync("u1"));
+        Assert.NotNull(user);
+        Assert.Equal(2, user.EventCount);
+        var video = node.Await(node.Engine.GetVideoAsync("v1"));
+        Assert.NotNull(video);
+        Assert.Equal(1, video.EventCount);
+        Assert.Equal(1, video.Views);
+    }
+
+    [Fact]
+    public async Task An_unknown_video_rejects_the_whole_batch_naming_the_event()
+    {
+        await using var node = new EntityNode();
+        node.PutVideo("v1", "cats");
+
+        var result = node.Ingest(node.View("e1", "u1", "v1"), node.View("e2", "u1", "nope"));
+
+        Assert.False(result.IsValid);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("events[1].videoId", error.Field);
+        Assert.Equal(0, node.Highest("user/u1"));
+        Assert.Null(node.Await(node.Engine.GetUserAsync("u1")));
+    }
+
+    [Fact]
+    public async Task Video_learning_is_published_to_the_catalog()
+    {
+        await using var node = new EntityNode();
+        node.PutVideo("v1", "cats");
+        Assert.True(node.Engine.Catalog.TryGetRow("v1", out var row));
+        var before = node.Engine.Catalog.Row(row).ToArray();
+
+        node.Ingest(node.View("e1", "u1", "v1"));
+
+        Assert.NotEqual(before, node.Engine.Catalog.Row(row).ToArray());
+        Assert.Equal(1, node.Engine.Catalog.Stats(row, node.Now, TimeSpan.FromHours(1)).Views);
+    }
+
+    [Fact]
+    public async Task Idle_entities_are_passivated_on_virtual_time_with_a_snapshot_and_recover_the_same_state()
+    {
+        await using var node = new EntityNode(passivateAfter: TimeSpan.FromMinutes(1));
+        node.PutVideo("v1", "cats");
+        node.Ingest(node.View("e1", "u1", "v1"), node.View("e2", "u1", "v1", 3_000));
+        var before = node.Await(node.Engine.GetUserAsync("u1"))!;
+        Assert.Equal(1, node.Await(node.Engine.GetRegionStatsAsync(node.Engine.Users)).Entities);
+
+        node.Kit.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, node.Await(node.Engine.GetRegionStatsAsync(node.Engine.Users)).Entities);
+        node.Kit.Advance(TimeSpan.FromSeconds(50));
+        node.Kit.AwaitCondition(() => node.Await(node.Engine.GetRegionStatsAsync(node.Engine.Users)).Entities == 0, what: "user passivated");
+
+        var stats = node.Await(node.Engine.GetRegionStatsAsync(node.Engine.Users));
+        Assert.Equal(1, stats.Passivated);
+        var snapshot = node.Await(node.Snapshots.LoadLatestAsync("user/u1", SnapshotSelectionCriteria.Latest));
+        Assert.NotNull(snapshot);
+        Assert.Equal(2, snapshot.SequenceNr);
+
+        var after = node.Await(node.Engine.GetUserAsync("u1"))!;
+        Assert.Equal(before.EventCount, after.EventCount);
+        Assert.Equal(before.EmbeddingNorm, after.EmbeddingNorm);
+        Assert.Equal(before.SessionNorm, after.SessionNorm);
+    }
+
+    [Fact]
+    public async Task A_snapshot_is_taken_every_n_events()
+    {
+        await using var node = new EntityNode(snapshotEvery: 2);
+        node.PutVideo("v1", "cats");
+        node.Ingest(node.View("e1", "u1", "v1"));
+        Assert.Null(node.Await(node.Snapshots.LoadLatestAsync("user/u1", SnapshotSelectionCriteria.Latest)));
+
+        node.Ingest(node.View("e2", "u1", "v1"));
+        node.Ingest(node.View("e3", "u1", "v1"));
+
+        node.Kit.AwaitCondition(
+            () => node.Await(node.Snapshots.LoadLatestAsync("user/u1", SnapshotSelectionCriteria.Latest)) is { SequenceNr: 2 },
+            what: "snapshot at sequence 2");
+    }
+
+    [Fact]
+    public async Task Messages_for_a_passivating_entity_wait_for_its_next_incarnation()
+    {
+        await using var node = new EntityNode(passivateAfter: TimeSpan.FromMinutes(1));
+        node.PutVideo("v1", "cats");
+        node.Ingest(node.View("e1", "u1", "v1"));
+
+        // Time moves while actors run: the passivation and the next ingest race; either order must keep the event.
+        node.Kit.Time.Advance(TimeSpan.FromMinutes(2));
+        var result = node.Ingest(node.View("e2", "u1", "v1"));
+
+        Assert.Equal(1, result.Applied);
+        Assert.Equal(2, node.Await(node.Engine.GetUserAsync("u1"))!.EventCount);
+        Assert.Equal(2, node.Highest("user/u1"));
+    }
+}
