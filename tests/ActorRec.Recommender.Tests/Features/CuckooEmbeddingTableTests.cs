@@ -1,4 +1,5 @@
 using ActorRec.Recommender.Features;
+using ActorRec.Recommender.Tests.Support;
 
 namespace ActorRec.Recommender.Tests.Features;
 

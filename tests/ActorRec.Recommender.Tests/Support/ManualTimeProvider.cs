@@ -9,6 +9,12 @@ internal sealed class ManualTimeProvider : TimeProvider
 
     public ManualTimeProvider(DateTimeOffset start) => _now = start;
 
+    /// <summary>Starts at a fixed instant (2026-11-21T10:00:00Z) so tests are reproducible.</summary>
+    public ManualTimeProvider()
+        : this(new DateTimeOffset(2026, 11, 21, 10, 0, 0, TimeSpan.Zero))
+    {
+    }
+
     public int ActiveTimers
     {
         get

@@ -1,4 +1,5 @@
 using ActorRec.Recommender.Trends;
+using ActorRec.Recommender.Tests.Support;
 
 namespace ActorRec.Recommender.Tests.Trends;
 
