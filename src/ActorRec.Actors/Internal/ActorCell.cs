@@ -13,6 +13,11 @@ namespace ActorRec.Actors.Internal;
 // and the flag guarantees that at most one thread runs the actor. Messages from one sender are enqueued in program
 // order into a FIFO queue, which gives the per sender-receiver ordering guarantee.
 //
+// Hand-off: when an actor's Tell (sender = the running actor) wins an idle receiver's flag, the receiver goes into a
+// thread-static slot instead of the pool queue and runs on this thread right after the teller's turn (request/reply
+// then costs no queue round trip and no worker wake-up). The slot is flushed to the pool when the teller dequeues
+// another message, so a long or blocking turn never holds the receiver back.
+//
 // `_state` holds lifecycle bits; it changes rarely (with Interlocked) and is read on every message.
 
 [DebuggerDisplay("{Path}")]
@@ -27,6 +32,7 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
     internal const int StateStopRequested = 64;
     internal const int StateRestartPending = 128;
     private const int MaxBatchesPerTurn = 16;
+    private const int MaxHandOffsBeforeYield = 64;
     private const int UserBlocked = StateNotCreated | StateSuspended | StateAwaitingAsync | StateTerminating | StateTerminated | StateRestartPending;
 
     [ThreadStatic]
@@ -34,6 +40,10 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
 
     [ThreadStatic]
     private static ActorCell? t_creating;
+
+    // The idle actor that the running actor woke with its last Tell: run next on this thread (see Execute).
+    [ThreadStatic]
+    private static ActorCell? t_handoff;
 
     private static readonly AsyncLocal<ActorCell?> s_asyncCurrent = new();
 
@@ -138,8 +148,37 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
         _queue.Enqueue(message, sender);
         if (Volatile.Read(ref _scheduled) == 0 && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
         {
-            Dispatch();
+            if (sender is not null && ReferenceEquals(sender, t_current) && t_handoff is null && _system.PreferLocalQueue)
+            {
+                HandOff();
+            }
+            else
+            {
+                Dispatch();
+            }
         }
+    }
+
+    /// <summary>
+    /// An actor told this idle actor from inside its turn: instead of queuing this cell on the thread pool (a queue
+    /// round trip and usually a wake-up of another worker), remember it; the running turn hands its thread over to it
+    /// when it ends (Execute), or queues it normally as soon as the teller goes on to another message.
+    /// </summary>
+    private void HandOff()
+    {
+        if (_system.TrackActivity)
+        {
+            Interlocked.Increment(ref _system.ActiveCells);
+        }
+        t_handoff = this;
+    }
+
+    /// <summary>Queues a remembered hand-off on the thread pool (the current turn goes on with other work).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void FlushHandOff(ActorCell cell)
+    {
+        t_handoff = null;
+        ThreadPool.UnsafeQueueUserWorkItem(cell, preferLocal: true);
     }
 
     private void Overflow(object message, IActorRef? sender, MailboxSpec bounded)
@@ -206,6 +245,30 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
     // ---------------------------------------------------------------- consumer side
 
     public void Execute()
+    {
+        var cell = this;
+        var hops = 0;
+        while (true)
+        {
+            cell.RunTurn();
+            var next = t_handoff;
+            if (next is null)
+            {
+                return;
+            }
+            t_handoff = null;
+            // Fairness: a chain of hand-offs (ping-pong) gives the thread back to the pool now and then when other
+            // work waits; the chain itself is a loop, so the stack does not grow.
+            if (++hops % MaxHandOffsBeforeYield == 0 && ThreadPool.PendingWorkItemCount != 0)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(next, preferLocal: false);
+                return;
+            }
+            cell = next;
+        }
+    }
+
+    private void RunTurn()
     {
         t_current = this;
         try
@@ -329,6 +392,10 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
                 else
                 {
                     return;
+                }
+                if (t_handoff is { } handoff)
+                {
+                    FlushHandOff(handoff);
                 }
                 Invoke(message, sender);
                 if (Volatile.Read(ref _systemMessages) is not null)
