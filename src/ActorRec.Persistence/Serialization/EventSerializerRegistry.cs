@@ -75,13 +75,12 @@ public sealed class EventSerializerRegistry
             throw new ArgumentException($"No serializer registered for type {value.GetType().FullName}.", nameof(value));
         }
 
-        using var stream = new MemoryStream(64);
-        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
-        {
-            entry.Write(writer, value);
-        }
-
-        return new SerializedPayload(entry.Manifest, entry.Version, stream.ToArray());
+        SerializerBuffers.WriterPair pair = SerializerBuffers.RentWriter();
+        entry.Write(pair.Writer, value);
+        pair.Writer.Flush();
+        var payload = new SerializedPayload(entry.Manifest, entry.Version, pair.Stream.ToArray());
+        SerializerBuffers.Return(pair);
+        return payload;
     }
 
     /// <summary>Reads a stored payload, upcasting it first when it was written with an older schema.</summary>
@@ -94,9 +93,10 @@ public sealed class EventSerializerRegistry
         {
             if (_byManifest.TryGetValue(current.Manifest, out Entry? entry) && entry.Version == current.Version)
             {
-                using var stream = new MemoryStream(current.Bytes, writable: false);
-                using var reader = new BinaryReader(stream);
-                return entry.Read(reader);
+                SerializerBuffers.ReaderPair pair = SerializerBuffers.RentReader(current.Bytes);
+                object result = entry.Read(pair.Reader);
+                SerializerBuffers.Return(pair);
+                return result;
             }
 
             if (!_upcasters.TryGetValue((current.Manifest, current.Version), out Func<byte[], SerializedPayload>? upcast))

@@ -33,6 +33,9 @@ public sealed class SqliteJournal : JournalBase
     private readonly SqliteCommand _last;
     private readonly SqliteParameter _lastPid;
     private readonly Dictionary<string, (long Seq, long Epoch)> _lastById = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Seq, long Epoch)> _pending = new(StringComparer.Ordinal);
+    private readonly Utf8Cache _pidUtf8 = new();
+    private readonly Utf8Cache _manifestUtf8 = new();
 
     public SqliteJournal(PersistenceSettings settings, TimeProvider? time = null, ILogger? logger = null)
         : base(settings, time, logger)
@@ -95,7 +98,8 @@ public sealed class SqliteJournal : JournalBase
     protected override Task<Exception?[]?> CommitBatchAsync(IReadOnlyList<AtomicWrite> batch, CancellationToken cancellationToken)
     {
         Exception?[]? results = null;
-        var pending = new Dictionary<string, (long Seq, long Epoch)>(StringComparer.Ordinal);
+        Dictionary<string, (long Seq, long Epoch)> pending = _pending;
+        pending.Clear();
         using SqliteTransaction tx = _writer.BeginTransaction();
         _last.Transaction = tx;
         try
@@ -116,10 +120,11 @@ public sealed class SqliteJournal : JournalBase
                     continue;
                 }
 
-                foreach (PersistentRepr e in write.Events)
+                IReadOnlyList<PersistentRepr> events = write.Events;
+                for (int j = 0; j < events.Count; j++)
                 {
                     BeforeRowInsert(rowIndex++);
-                    InsertRow(e);
+                    InsertRow(events[j]);
                 }
 
                 pending[write.PersistenceId] = (write.HighestSequenceNr, write.WriterEpoch);
@@ -227,15 +232,17 @@ public sealed class SqliteJournal : JournalBase
 
     /// <summary>
     /// Inserts one row through the raw SQLite API on the writer connection (inside the open transaction): binding and
-    /// stepping a prepared statement directly costs about a third of a provider command execution per row.
+    /// stepping a prepared statement directly costs about a third of a provider command execution per row. Text is
+    /// bound as UTF-8 spans from <see cref="Utf8Cache"/> (binding a string allocates its UTF-8 copy per call); SQLite
+    /// copies bound text (SQLITE_TRANSIENT), so the cache buffer may change after the step.
     /// </summary>
     private void InsertRow(PersistentRepr e)
     {
         sqlite3_stmt stmt = _insert;
-        raw.sqlite3_bind_text(stmt, 1, e.PersistenceId);
+        raw.sqlite3_bind_text(stmt, 1, _pidUtf8.Get(e.PersistenceId));
         raw.sqlite3_bind_int64(stmt, 2, e.SequenceNr);
         raw.sqlite3_bind_int64(stmt, 3, e.WriterEpoch);
-        raw.sqlite3_bind_text(stmt, 4, e.Manifest);
+        raw.sqlite3_bind_text(stmt, 4, _manifestUtf8.Get(e.Manifest));
         raw.sqlite3_bind_int64(stmt, 5, e.SchemaVersion);
         raw.sqlite3_bind_int64(stmt, 6, e.TimestampMs);
         raw.sqlite3_bind_int64(stmt, 7, e.ComputeChecksum());

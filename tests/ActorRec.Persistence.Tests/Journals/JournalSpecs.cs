@@ -49,6 +49,18 @@ public sealed class SqliteJournalSpec : JournalSpec, IDisposable
             () => new SqliteJournal(TestSettings(PersistencePlugin.Sqlite, _dir.Path)));
         Assert.Contains("another process", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_new_journal_file_uses_8_KiB_pages_in_WAL_mode()
+    {
+        await using var conn = new SqliteConnection($"Data Source={((SqliteJournal)Journal).FilePath};Pooling=false");
+        await conn.OpenAsync();
+        await using SqliteCommand cmd = conn.CreateCommand();
+        cmd.CommandText = "PRAGMA page_size";
+        Assert.Equal(8192L, await cmd.ExecuteScalarAsync());
+        cmd.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", await cmd.ExecuteScalarAsync());
+    }
 }
 
 [Collection(PostgresCollection.Name)]

@@ -33,6 +33,42 @@ public sealed class EventSerializerRegistryTests
             return new SerializedPayload("video.liked", 2, buffer.ToArray());
         });
 
+    private sealed record Envelope(string Tag, Liked Inner, int Trailer);
+
+    /// <summary>
+    /// The registry reuses a per-thread writer/reader: a writer or reader that serializes or reads an inner event
+    /// (nested call on the same thread) must get its own pair, not the outer one's, and back-to-back calls must not
+    /// see leftovers of a previous, longer payload.
+    /// </summary>
+    [Fact]
+    public void Nested_and_repeated_calls_do_not_share_buffers()
+    {
+        EventSerializerRegistry registry = V2();
+        registry.Register<Envelope>("envelope", 1, (w, e) =>
+        {
+            w.Write(e.Tag);
+            byte[] inner = registry.Serialize(e.Inner).Bytes;
+            w.Write(inner.Length);
+            w.Write(inner);
+            w.Write(e.Trailer);
+        }, r =>
+        {
+            string tag = r.ReadString();
+            byte[] inner = r.ReadBytes(r.ReadInt32());
+            var liked = (Liked)registry.Deserialize("video.liked", 2, inner);
+            return new Envelope(tag, liked, r.ReadInt32());
+        });
+
+        var envelope = new Envelope(new string('x', 300), new Liked("inner-video", 77), 99);
+        SerializedPayload big = registry.Serialize(envelope);
+        SerializedPayload small = registry.Serialize(new Liked("v", 1));
+
+        Assert.Equal(envelope, registry.Deserialize(big.Manifest, big.Version, big.Bytes));
+        Assert.Equal(new Liked("v", 1), registry.Deserialize(small.Manifest, small.Version, small.Bytes));
+        Assert.Equal(small.Bytes, registry.Serialize(new Liked("v", 1)).Bytes);
+        Assert.Equal(2 + 4, small.Bytes.Length); // length-prefixed "v" + int: nothing left over from the 300-char payload
+    }
+
     [Fact]
     public void Round_trips_with_manifest_and_version()
     {
