@@ -164,6 +164,9 @@ public sealed class HnswIndexTests
         }
 
         using var stop = new CancellationTokenSource();
+        // The writer starts only once the readers have finished two searches, so writes overlap live searches even when
+        // the scheduler would otherwise run the writer to completion first (2 cores, a loaded machine).
+        using var readersRunning = new CountdownEvent(2);
         var searches = 0L;
         var readers = new Task[2];
         for (var r = 0; r < readers.Length; r++)
@@ -181,7 +184,10 @@ public sealed class HnswIndexTests
                         Assert.InRange(hit.Id, 0, 4_999);
                     }
 
-                    Interlocked.Increment(ref searches);
+                    if (Interlocked.Increment(ref searches) <= 2 && !readersRunning.IsSet)
+                    {
+                        readersRunning.Signal();
+                    }
                 }
             });
         }
@@ -190,6 +196,7 @@ public sealed class HnswIndexTests
         {
             try
             {
+                Assert.True(readersRunning.Wait(TimeSpan.FromMinutes(1)), "readers did not start");
                 for (var i = 2_000; i < 5_000; i++)
                 {
                     index.Insert(i, data.AsSpan(i * Dim, Dim));

@@ -77,9 +77,16 @@ public sealed class RankingActorTests
     private static FeedResponseDto FeedOf(EntityNode node, string userId)
     {
         var task = node.Engine.GetFeedAsync(userId, 10, "US", explain: true);
-        // The ranking window runs on virtual time: move it until the feed is answered.
+        // The ranking window runs on virtual time: move it until the feed is answered. Time moves only while every
+        // actor is idle (waiting on that timer), so a slow machine can never push virtual time past the ask timeout.
         node.Kit.AwaitCondition(() =>
         {
+            node.Kit.AwaitIdle();
+            if (task.IsCompleted)
+            {
+                return true;
+            }
+
             node.Kit.Time.Advance(node.Engine.Settings.Ranking.BatchWindow);
             return task.IsCompleted;
         }, what: "feed answered");
