@@ -31,6 +31,26 @@ public sealed class SettingsSectionsTests
     }
 
     [Fact]
+    public void UncommentedKeys_in_group_mode_accepts_paragraphs_under_a_comment()
+    {
+        const string text = """
+            # the module
+            m {
+              # two keys described together
+              a = 1
+              b = 2
+
+              c = 3
+              sub {
+                d = 4
+              }
+            }
+            """;
+        Assert.Equal(["m.b", "m.c", "m.sub.d"], ReferenceConf.UncommentedKeys(text));
+        Assert.Equal(["m.c", "m.sub.d"], ReferenceConf.UncommentedKeys(text, allowCommentedGroups: true));
+    }
+
+    [Fact]
     public void LeafPaths_walks_nested_objects_in_document_order()
     {
         var root = ConfigFactory.ParseString("a { b = 1, c { d = x } }, e = [1], f {}").Root;
@@ -76,5 +96,18 @@ public sealed class SettingsSectionsTests
         var whole = Assert.Throws<SettingsException>(() => section.Build<int>(() => throw new ArgumentException("inconsistent")));
         Assert.Equal("m", whole.Path);
         Assert.Equal(7, section.Build(() => 7));
+    }
+
+    [Fact]
+    public void Sizes_and_lists_validate_and_name_the_path_or_element()
+    {
+        var section = ConfigFactory.ParseString("m { size = 4MiB, tiny = 10, roles = [a, b], empty = [], nums = [1, x] }").Resolve().GetSection("m");
+        Assert.Equal(4L << 20, section.GetBytesInRange("size", 1024, int.MaxValue));
+        Assert.Equal("m.tiny", Assert.Throws<SettingsException>(() => section.GetBytesInRange("tiny", 1024, int.MaxValue)).Path);
+        Assert.Equal("m.roles", Assert.Throws<SettingsException>(() => section.GetBytesInRange("roles", 1, 2)).Path);
+        Assert.Equal(["a", "b"], section.GetStrings("roles"));
+        Assert.Empty(section.GetStrings("empty"));
+        Assert.Equal("m.size", Assert.Throws<SettingsException>(() => section.GetStrings("size")).Path);
+        Assert.Equal("m.nums[1]", Assert.Throws<SettingsException>(() => section.GetInts("nums")).Path);
     }
 }

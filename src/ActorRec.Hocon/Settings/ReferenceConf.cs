@@ -11,17 +11,20 @@ public readonly record struct ConfigLeaf(string Path, HoconValue Value);
 /// </summary>
 public static class ReferenceConf
 {
-    /// <summary>The text of the one embedded resource of <paramref name="assembly"/> whose name ends in <c>reference.conf</c>.</summary>
-    public static string ReadText(Assembly assembly)
+    /// <summary>
+    /// The text of the embedded resource <paramref name="resourceName"/> of <paramref name="assembly"/>, or, when
+    /// it is null, of its one resource whose name ends in <c>reference.conf</c>.
+    /// </summary>
+    public static string ReadText(Assembly assembly, string? resourceName = null)
     {
         ArgumentNullException.ThrowIfNull(assembly);
         var names = assembly.GetManifestResourceNames()
-            .Where(n => n.EndsWith(ConfigLoader.ReferenceResourceSuffix, StringComparison.Ordinal))
+            .Where(n => resourceName is null ? n.EndsWith(ConfigLoader.ReferenceResourceSuffix, StringComparison.Ordinal) : n == resourceName)
             .ToArray();
         if (names.Length != 1)
         {
             throw new InvalidOperationException(
-                $"{assembly.GetName().Name} embeds {names.Length} resources named *{ConfigLoader.ReferenceResourceSuffix}; expected exactly one");
+                $"{assembly.GetName().Name} embeds {names.Length} resources named {resourceName ?? "*" + ConfigLoader.ReferenceResourceSuffix}; expected exactly one");
         }
 
         using var stream = assembly.GetManifestResourceStream(names[0])
@@ -44,18 +47,24 @@ public static class ReferenceConf
 
     /// <summary>
     /// The leaf keys of <paramref name="text"/> (HOCON) whose line is not directly preceded by a comment line
-    /// (<c>#</c> or <c>//</c>).
+    /// (<c>#</c> or <c>//</c>). With <paramref name="allowCommentedGroups"/>, a key may instead belong to a
+    /// paragraph of key lines (no blank line, no brace line between) that starts under a comment describing
+    /// the whole group.
     /// </summary>
-    public static IReadOnlyList<string> UncommentedKeys(string text)
+    public static IReadOnlyList<string> UncommentedKeys(string text, bool allowCommentedGroups = false)
     {
         ArgumentNullException.ThrowIfNull(text);
         var lines = text.Split('\n');
         var missing = new List<string>();
         foreach (var leaf in LeafPaths(ConfigFactory.ParseString(text).Root))
         {
-            var line = leaf.Value.Origin?.Line ?? 0;
-            var above = line >= 2 ? lines[line - 2].Trim() : "";
-            if (!above.StartsWith('#') && !above.StartsWith("//", StringComparison.Ordinal))
+            var index = (leaf.Value.Origin?.Line ?? 0) - 2;
+            while (allowCommentedGroups && index >= 0 && IsPlainKeyLine(lines[index].Trim()))
+            {
+                index--;
+            }
+
+            if (index < 0 || !IsComment(lines[index].Trim()))
             {
                 missing.Add(leaf.Path);
             }
@@ -63,6 +72,11 @@ public static class ReferenceConf
 
         return missing;
     }
+
+    private static bool IsComment(string line) => line.StartsWith('#') || line.StartsWith("//", StringComparison.Ordinal);
+
+    private static bool IsPlainKeyLine(string line) =>
+        line.Length > 0 && !IsComment(line) && !line.EndsWith('{') && !line.StartsWith('}') && !line.EndsWith('[');
 
     private static void Collect(HoconObject obj, List<string> prefix, List<ConfigLeaf> leaves)
     {

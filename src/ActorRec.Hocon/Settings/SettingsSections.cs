@@ -9,34 +9,25 @@ namespace ActorRec.Hocon.Settings;
 public static class SettingsSections
 {
     /// <summary>The object at <paramref name="path"/> as a config whose errors name full paths.</summary>
-    public static Config GetSection(this Config config, string path)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(path);
-        try
-        {
-            return config.GetConfig(path);
-        }
-        catch (HoconException e)
-        {
-            throw new SettingsException(Full(config, path), e.Reason, e.Origin, e);
-        }
-    }
+    public static Config GetSection(this Config config, string path) => Read(config, path, c => c.GetConfig(path));
 
     /// <summary>A boolean (<c>true/false/yes/no/on/off</c>); a missing key or another type names the path.</summary>
-    public static bool GetFlag(this Config config, string path)
+    public static bool GetFlag(this Config config, string path) => Read(config, path, c => c.GetBoolean(path));
+
+    /// <summary>A size in bytes (<c>4MiB</c>, <c>64KiB</c>, a plain number) within [min, max]; errors name the path.</summary>
+    public static long GetBytesInRange(this Config config, string path, long min, long max)
     {
-        ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(path);
-        try
-        {
-            return config.GetBoolean(path);
-        }
-        catch (HoconException e)
-        {
-            throw new SettingsException(Full(config, path), e.Reason, e.Origin, e);
-        }
+        var value = Read(config, path, c => c.GetBytes(path));
+        return value >= min && value <= max
+            ? value
+            : throw new SettingsException(Full(config, path), $"must be between {min} and {max} bytes, got {value}", OriginOf(config, path));
     }
+
+    /// <summary>A list of strings (may be empty); a missing key or another type names the path (or the element).</summary>
+    public static IReadOnlyList<string> GetStrings(this Config config, string path) => Read(config, path, c => c.GetStringList(path));
+
+    /// <summary>A list of integers (may be empty); a missing key or another type names the path (or the element).</summary>
+    public static IReadOnlyList<int> GetInts(this Config config, string path) => Read(config, path, c => c.GetIntList(path));
 
     /// <summary>
     /// Throws for the first leaf of <paramref name="section"/> that is not one of <paramref name="knownKeys"/>
@@ -78,6 +69,23 @@ public static class SettingsSections
             throw new SettingsException(path, e.Message, origin, e);
         }
     }
+
+    private static T Read<T>(Config config, string path, Func<Config, T> read)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(path);
+        try
+        {
+            return read(config);
+        }
+        catch (HoconException e)
+        {
+            throw new SettingsException(e.Path ?? Full(config, path), e.Reason, e.Origin, e);
+        }
+    }
+
+    private static HoconOrigin? OriginOf(Config config, string path) =>
+        config.TryGetValue(path, out var v) ? v?.Origin : null;
 
     private static bool IsKnown(string leaf, IReadOnlyCollection<string> knownKeys)
     {
