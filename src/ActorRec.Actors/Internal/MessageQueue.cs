@@ -1,0 +1,226 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace ActorRec.Actors.Internal;
+
+// Design: the user mailbox is a multi-producer / single-consumer queue of (message, sender) pairs made of ring
+// segments. Each segment is a bounded ring in the style of Vyukov's bounded queue: every slot carries a sequence
+// number; a producer claims position `tail` with one CAS when the slot's sequence equals `tail`, writes the pair and
+// publishes by storing `tail + 1` into the sequence. The single consumer reads position `head` once its sequence is
+// `head + 1` and hands the slot back to producers by storing `head + capacity`. While the consumer keeps up, one ring
+// is reused forever: the steady-state tell path allocates nothing.
+//
+// When a producer finds the ring full it links a new segment of twice the size (up to MaxSegmentSize) and freezes the
+// old one by adding FreezeOffset to its tail, so no late producer can claim a slot there again (that would reorder
+// messages). The consumer drains a frozen segment up to its committed count and then moves on to the next segment,
+// so FIFO order per producer is kept. The first segment is created on the first enqueue: an actor that never received
+// a message costs no ring at all.
+//
+// Emptiness for scheduling purposes is judged on claimed positions (tail), never on published slots: a producer
+// claims with a full fence before it reads the actor's scheduled flag, so the consumer that clears the flag with a
+// full fence and then finds tail == head cannot miss a message (see ActorCell.Execute).
+
+// The segment's fields sit on three cache lines: read-mostly fields, the producers' Tail (CAS) and the consumer's
+// Head, so that a producer and the consumer running on two cores do not invalidate each other's line per message.
+[StructLayout(LayoutKind.Explicit, Size = 136)]
+internal sealed class QueueSegment
+{
+    // 2048 slots x 24 bytes stays below the large-object threshold (85,000 bytes): LOH allocations would force gen-2 GCs.
+    internal const int MaxSegmentSize = 2048;
+
+    [FieldOffset(0)]
+    internal readonly Slot[] Slots;
+
+    [FieldOffset(8)]
+    internal QueueSegment? Next;
+
+    [FieldOffset(16)]
+    internal readonly int Mask;
+
+    [FieldOffset(20)]
+    internal readonly int FreezeOffset;
+
+    [FieldOffset(24)]
+    internal volatile bool Frozen;
+
+    [FieldOffset(64)]
+    internal int Tail;
+
+    [FieldOffset(128)]
+    internal int Head;
+
+    internal QueueSegment(int capacity)
+    {
+        Debug.Assert(System.Numerics.BitOperations.IsPow2(capacity));
+        Slots = new Slot[capacity];
+        for (var i = 0; i < Slots.Length; i++)
+        {
+            Slots[i].Sequence = i;
+        }
+        Mask = capacity - 1;
+        FreezeOffset = capacity * 2;
+    }
+
+    internal struct Slot
+    {
+        public object? Message;
+        public IActorRef? Sender;
+        public int Sequence;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool TryEnqueue(object message, IActorRef? sender)
+    {
+        var slots = Slots;
+        while (true)
+        {
+            var tail = Volatile.Read(ref Tail);
+            ref var slot = ref slots[tail & Mask];
+            var diff = Volatile.Read(ref slot.Sequence) - tail;
+            if (diff == 0)
+            {
+                if (Interlocked.CompareExchange(ref Tail, tail + 1, tail) == tail)
+                {
+                    slot.Message = message;
+                    slot.Sender = sender;
+                    Volatile.Write(ref slot.Sequence, tail + 1);
+                    return true;
+                }
+            }
+            else if (diff < 0)
+            {
+                return false; // full or frozen
+            }
+        }
+    }
+}
+
+/// <summary>The MPSC mailbox queue; a mutable struct embedded in the actor cell (no extra object per actor).</summary>
+internal struct MessageQueue
+{
+    private const int InitialSegmentSize = 4;
+
+    private QueueSegment? _head;
+    private QueueSegment? _tail;
+
+    /// <summary>Producer side; any thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Enqueue(object message, IActorRef? sender)
+    {
+        var tail = Volatile.Read(ref _tail);
+        if (tail is null || !tail.TryEnqueue(message, sender))
+        {
+            EnqueueSlow(message, sender);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void EnqueueSlow(object message, IActorRef? sender)
+    {
+        var spin = default(SpinWait);
+        while (true)
+        {
+            var tail = Volatile.Read(ref _tail);
+            if (tail is null)
+            {
+                var first = new QueueSegment(InitialSegmentSize);
+                if (Interlocked.CompareExchange(ref _head, first, null) is null)
+                {
+                    Volatile.Write(ref _tail, first);
+                }
+                else
+                {
+                    spin.SpinOnce();
+                }
+                continue;
+            }
+            if (tail.TryEnqueue(message, sender))
+            {
+                return;
+            }
+            var size = Math.Min(tail.Slots.Length * 2, QueueSegment.MaxSegmentSize);
+            var next = new QueueSegment(size);
+            if (Interlocked.CompareExchange(ref tail.Next, next, null) is null)
+            {
+                // Freeze: from now on every producer sees the old ring as full and comes here.
+                Interlocked.Add(ref tail.Tail, tail.FreezeOffset);
+                tail.Frozen = true;
+                Volatile.Write(ref _tail, next);
+            }
+            else
+            {
+                spin.SpinOnce();
+            }
+        }
+    }
+
+    /// <summary>Consumer side; only the thread that runs the actor.</summary>
+    public bool TryDequeue(out object message, out IActorRef? sender)
+    {
+        var segment = _head;
+        if (segment is null)
+        {
+            message = null!;
+            sender = null;
+            return false;
+        }
+        var spin = default(SpinWait);
+        while (true)
+        {
+            var head = segment.Head;
+            ref var slot = ref segment.Slots[head & segment.Mask];
+            if (Volatile.Read(ref slot.Sequence) == head + 1)
+            {
+                message = slot.Message!;
+                sender = slot.Sender;
+                slot.Message = null;
+                slot.Sender = null;
+                Volatile.Write(ref slot.Sequence, head + segment.Slots.Length);
+                segment.Head = head + 1;
+                return true;
+            }
+            var frozen = segment.Frozen;
+            var claimed = frozen ? Volatile.Read(ref segment.Tail) - segment.FreezeOffset : Volatile.Read(ref segment.Tail);
+            if (claimed == head)
+            {
+                if (!frozen)
+                {
+                    message = null!;
+                    sender = null;
+                    return false;
+                }
+                segment = Volatile.Read(ref segment.Next)!;
+                Debug.Assert(segment is not null, "a frozen segment always has a successor");
+                _head = segment;
+                continue;
+            }
+            // A producer claimed the slot and is about to publish it.
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+    }
+
+    /// <summary>Whether any producer has claimed a position the consumer has not taken yet. Consumer side.</summary>
+    public readonly bool HasMessages
+    {
+        get
+        {
+            var segment = _head;
+            while (segment is not null)
+            {
+                var frozen = segment.Frozen;
+                var claimed = frozen ? Volatile.Read(ref segment.Tail) - segment.FreezeOffset : Volatile.Read(ref segment.Tail);
+                if (claimed != segment.Head)
+                {
+                    return true;
+                }
+                if (!frozen)
+                {
+                    return false;
+                }
+                segment = Volatile.Read(ref segment.Next);
+            }
+            return false;
+        }
+    }
+}

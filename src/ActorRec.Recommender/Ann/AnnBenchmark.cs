@@ -1,0 +1,113 @@
+using System.Diagnostics;
+
+namespace ActorRec.Recommender.Ann;
+
+/// <summary>What <see cref="AnnBenchmark.Run"/> measured.</summary>
+/// <param name="Vectors">Indexed vectors.</param>
+/// <param name="Dimension">Vector length.</param>
+/// <param name="Queries">Queries timed (same set for both methods).</param>
+/// <param name="K">Hits per query.</param>
+/// <param name="Ef">HNSW candidate list size used.</param>
+/// <param name="RecallAtK">Mean fraction of the exact top-k the index returned.</param>
+/// <param name="BuildSeconds">Wall time to insert every vector.</param>
+/// <param name="ExactMicrosPerQuery">Median exact-scan time per query.</param>
+/// <param name="AnnMicrosPerQuery">Median HNSW time per query.</param>
+public sealed record AnnBenchmarkResult(
+    int Vectors,
+    int Dimension,
+    int Queries,
+    int K,
+    int Ef,
+    double RecallAtK,
+    double BuildSeconds,
+    double ExactMicrosPerQuery,
+    double AnnMicrosPerQuery)
+{
+    /// <summary>Median exact-scan time over median HNSW time, per query.</summary>
+    public double SpeedUp => ExactMicrosPerQuery / AnnMicrosPerQuery;
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        FormattableString.Invariant(
+            $"n={Vectors} dim={Dimension} queries={Queries} k={K} ef={Ef}: recall@{K}={RecallAtK:F4} build={BuildSeconds:F1}s exact={ExactMicrosPerQuery:F1}us/query hnsw={AnnMicrosPerQuery:F1}us/query speed-up={SpeedUp:F1}x");
+}
+
+/// <summary>
+/// Macro measurement of the ANN index against the exact scan on a clustered data set: recall@k and the
+/// per-query speed-up, both single-threaded on the same queries. Behind <c>actorrec bench ann</c>.
+/// </summary>
+public static class AnnBenchmark
+{
+    /// <summary>Builds an index over <paramref name="n"/> clustered vectors and measures it.</summary>
+    public static AnnBenchmarkResult Run(int n = 100_000, int dim = 64, int queries = 300, int k = 100, int ef = 100, HnswSettings? settings = null, int seed = 7)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, k);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(queries);
+        var index = new HnswIndex((settings ?? new HnswSettings()) with { Dimension = dim, Metric = AnnMetric.InnerProduct });
+        var data = ClusteredVectors.Generate(n, dim, clusters: Math.Max(16, n / 1000), noise: 1f / MathF.Sqrt(dim), seed);
+        var query = ClusteredVectors.Generate(queries, dim, clusters: Math.Max(16, n / 1000), noise: 1f / MathF.Sqrt(dim), seed, sampleSeed: 1);
+
+        var build = Stopwatch.StartNew();
+        for (var i = 0; i < n; i++)
+        {
+            index.Insert(i, data.AsSpan(i * dim, dim));
+        }
+
+        build.Stop();
+
+        // Exact and HNSW run alternately query by query and each query is timed on its own; the medians are
+        // reported, so a burst of load from other processes on a shared machine hits both sides alike and
+        // does not move the figure.
+        var exactRows = new int[queries * k];
+        var scores = new float[k];
+        var hits = new AnnHit[queries * k];
+        var exactTicks = new long[queries];
+        var annTicks = new long[queries];
+        for (var q = 0; q < queries; q++)
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            ExactScan.TopK(data, dim, query.AsSpan(q * dim, dim), k, exactRows.AsSpan(q * k, k), scores);
+            var t1 = Stopwatch.GetTimestamp();
+            index.Search(query.AsSpan(q * dim, dim), k, hits.AsSpan(q * k, k), ef);
+            var t2 = Stopwatch.GetTimestamp();
+            exactTicks[q] = t1 - t0;
+            annTicks[q] = t2 - t1;
+        }
+
+        var found = 0L;
+        var truth = new HashSet<long>(k);
+        for (var q = 0; q < queries; q++)
+        {
+            truth.Clear();
+            for (var j = 0; j < k; j++)
+            {
+                truth.Add(exactRows[(q * k) + j]);
+            }
+
+            for (var j = 0; j < k; j++)
+            {
+                if (truth.Contains(hits[(q * k) + j].Id))
+                {
+                    found++;
+                }
+            }
+        }
+
+        return new AnnBenchmarkResult(
+            n,
+            dim,
+            queries,
+            k,
+            ef,
+            (double)found / ((long)queries * k),
+            build.Elapsed.TotalSeconds,
+            MedianMicros(exactTicks),
+            MedianMicros(annTicks));
+    }
+
+    private static double MedianMicros(long[] ticks)
+    {
+        Array.Sort(ticks);
+        return ticks[ticks.Length / 2] * 1_000_000.0 / Stopwatch.Frequency;
+    }
+}

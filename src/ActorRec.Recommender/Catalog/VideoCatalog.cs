@@ -1,0 +1,277 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using ActorRec.Recommender.Domain;
+using ActorRec.Recommender.Retrieval;
+using ActorRec.Recommender.Videos;
+
+namespace ActorRec.Recommender.Catalog;
+
+/// <summary>Immutable metadata of one catalog row; replaced as a whole when it changes.</summary>
+[DebuggerDisplay("{VideoId} by {CreatorId} ({Topic}, {Region})")]
+public sealed record VideoRowInfo(
+    string VideoId,
+    ulong VideoKey,
+    string CreatorId,
+    ulong CreatorKey,
+    string Topic,
+    ulong TopicKey,
+    ulong[] HashtagKeys,
+    string Region,
+    long DurationMs,
+    DateTimeOffset UploadedAt,
+    int Stage,
+    bool StageStopped,
+    bool InTestAudience,
+    ModerationState Moderation);
+
+/// <summary>
+/// The read model of all videos that retrieval and ranking scan: video id ↔ dense row, the embedding matrix (row
+/// major), metadata, and the live statistics ranking uses. VideoActors push their state here after each change; in a
+/// cluster each node holds a replica fed by those updates.
+/// <para>
+/// Concurrency: one writer at a time (a lock), any number of lock-free readers. Rows are never reused or moved.
+/// The arrays live in a <see cref="Storage"/> object that is replaced, never resized, when it fills; readers take
+/// the current storage once and see a consistent prefix of rows (the count is published after the row is
+/// written). A reader may see an embedding row half-way through an update: every float is written atomically, so
+/// it sees a mix of the old and new vector, which is harmless for scoring. Metadata is an immutable record swapped
+/// by reference; statistics are independent floats.
+/// </para>
+/// </summary>
+public sealed class VideoCatalog : IEmbeddingSource
+{
+    private readonly object _writeLock = new();
+    private readonly Dictionary<string, int> _rowById = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<ulong, int> _rowByKey = new();
+    private readonly ConcurrentDictionary<ulong, int[]> _rowsByCreator = new();
+    private readonly IVideoIndex? _index;
+    private volatile Storage _storage;
+    private volatile int[] _coldStart = [];
+    private readonly HashSet<int> _coldStartSet = [];
+
+    public VideoCatalog(int dimension, IVideoIndex? index = null, int initialCapacity = 1024)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        if (index is not null && index.Dimension != dimension)
+        {
+            throw new ArgumentException($"index dimension {index.Dimension} differs from catalog dimension {dimension}", nameof(index));
+        }
+
+        Dimension = dimension;
+        _index = index;
+        _storage = new Storage(Math.Max(16, initialCapacity), dimension);
+    }
+
+    public int Dimension { get; }
+
+    /// <summary>Rows ever added (removed videos keep their row, flagged by moderation).</summary>
+    public int Count => _storage.Count;
+
+    public ReadOnlySpan<float> Row(int row)
+    {
+        var s = _storage;
+        if ((uint)row >= (uint)s.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(row), row, $"catalog has {s.Count} rows");
+        }
+
+        return s.Embeddings.AsSpan(row * Dimension, Dimension);
+    }
+
+    public VideoRowInfo Info(int row) => _storage.Infos[row] ?? throw new ArgumentOutOfRangeException(nameof(row));
+
+    /// <summary>Views, completions and velocity (decayed to <paramref name="now"/>) of a row.</summary>
+    public (float Views, float Completions, float Velocity) Stats(int row, DateTimeOffset now, TimeSpan velocityHalfLife)
+    {
+        var s = _storage;
+        var v = VideoState.DecayVelocity(s.Velocity[row], Volatile.Read(ref s.VelocityAt[row]), now, velocityHalfLife);
+        return (s.Views[row], s.Completions[row], v);
+    }
+
+    public bool TryGetRow(string videoId, out int row)
+    {
+        ArgumentNullException.ThrowIfNull(videoId);
+        return _rowByKey.TryGetValue(DomainKeys.Video(videoId), out row) && string.Equals(_storage.Infos[row]!.VideoId, videoId, StringComparison.Ordinal);
+    }
+
+    public bool TryGetRow(ulong videoKey, out int row) => _rowByKey.TryGetValue(videoKey, out row);
+
+    /// <summary>Rows of a creator's videos, oldest first (a snapshot).</summary>
+    public int[] RowsOfCreator(ulong creatorKey) => _rowsByCreator.TryGetValue(creatorKey, out var rows) ? rows : [];
+
+    /// <summary>Rows of videos in their cold-start test audience (a snapshot, ascending).</summary>
+    public int[] ColdStartRows() => _coldStart;
+
+    /// <summary>The facts a user update needs, with a copy of the current embedding.</summary>
+    public VideoFacts Facts(int row)
+    {
+        var info = Info(row);
+        return new VideoFacts(info.VideoId, info.CreatorId, info.Topic, info.DurationMs, Row(row).ToArray());
+    }
+
+    /// <summary>Adds or refreshes the row of <paramref name="video"/>; returns its row.</summary>
+    public int Upsert(VideoState video)
+    {
+        ArgumentNullException.ThrowIfNull(video);
+        var upload = video.Upload;
+        var tags = new ulong[upload.Hashtags.Count];
+        for (var i = 0; i < tags.Length; i++)
+        {
+            tags[i] = DomainKeys.Topic(upload.Hashtags[i]);
+        }
+
+        var info = new VideoRowInfo(
+            video.VideoId, video.Key, upload.CreatorId, DomainKeys.Creator(upload.CreatorId), upload.PrimaryTopic,
+            DomainKeys.Topic(upload.PrimaryTopic), tags, upload.Region, upload.DurationMs, video.UploadedAt,
+            video.Stage, video.StageStopped, video.InTestAudience, video.Moderation);
+        lock (_writeLock)
+        {
+            if (!_rowById.TryGetValue(video.VideoId, out var row))
+            {
+                row = AppendRow(info);
+            }
+            else
+            {
+                var old = _storage.Infos[row]!;
+                if (!SameMetadata(old, info))
+                {
+                    _storage.Infos[row] = info;
+                }
+
+                if (old.CreatorKey != info.CreatorKey)
+                {
+                    RemoveCreatorRow(old.CreatorKey, row);
+                    AddCreatorRow(info.CreatorKey, row);
+                }
+            }
+
+            var s = _storage;
+            video.Embedding.CopyTo(s.Embeddings.AsSpan(row * Dimension, Dimension));
+            s.Views[row] = video.Views;
+            s.Completions[row] = video.Completions;
+            s.Velocity[row] = video.Velocity;
+            Volatile.Write(ref s.VelocityAt[row], video.VelocityAt.UtcTicks);
+            UpdateColdStart(row, info.InTestAudience && info.Moderation == ModerationState.Approved);
+            if (_index is not null)
+            {
+                if (info.Moderation == ModerationState.Approved)
+                {
+                    _index.Upsert(row, video.Embedding);
+                }
+                else
+                {
+                    _index.Remove(row);
+                }
+            }
+
+            return row;
+        }
+    }
+
+    private static bool SameMetadata(VideoRowInfo a, VideoRowInfo b) =>
+        a.VideoId == b.VideoId && a.CreatorId == b.CreatorId && a.Topic == b.Topic && a.Region == b.Region
+        && a.DurationMs == b.DurationMs && a.UploadedAt == b.UploadedAt && a.Stage == b.Stage
+        && a.StageStopped == b.StageStopped && a.Moderation == b.Moderation && a.HashtagKeys.AsSpan().SequenceEqual(b.HashtagKeys);
+
+    private int AppendRow(VideoRowInfo info)
+    {
+        var s = _storage;
+        if (s.Count == s.Capacity)
+        {
+            s = s.Grow(Dimension);
+            _storage = s;
+        }
+
+        var row = s.Count;
+        s.Infos[row] = info;
+        s.Count = row + 1;
+        _rowById[info.VideoId] = row;
+        _rowByKey[info.VideoKey] = row;
+        AddCreatorRow(info.CreatorKey, row);
+        return row;
+    }
+
+    private void AddCreatorRow(ulong creator, int row)
+    {
+        var rows = _rowsByCreator.TryGetValue(creator, out var old) ? old : [];
+        var next = new int[rows.Length + 1];
+        rows.CopyTo(next, 0);
+        next[^1] = row;
+        _rowsByCreator[creator] = next;
+    }
+
+    private void RemoveCreatorRow(ulong creator, int row)
+    {
+        if (_rowsByCreator.TryGetValue(creator, out var rows))
+        {
+            var i = Array.IndexOf(rows, row);
+            if (i >= 0)
+            {
+                var next = new int[rows.Length - 1];
+                Array.Copy(rows, 0, next, 0, i);
+                Array.Copy(rows, i + 1, next, i, rows.Length - i - 1);
+                _rowsByCreator[creator] = next;
+            }
+        }
+    }
+
+    private void UpdateColdStart(int row, bool inPool)
+    {
+        var changed = inPool ? _coldStartSet.Add(row) : _coldStartSet.Remove(row);
+        if (changed)
+        {
+            var rows = new int[_coldStartSet.Count];
+            _coldStartSet.CopyTo(rows);
+            Array.Sort(rows);
+            _coldStart = rows;
+        }
+    }
+
+    /// <summary>Arrays of one capacity; replaced by a larger copy when full.</summary>
+    private sealed class Storage
+    {
+        public Storage(int capacity, int dim)
+        {
+            Capacity = capacity;
+            Embeddings = new float[capacity * dim];
+            Infos = new VideoRowInfo?[capacity];
+            Views = new float[capacity];
+            Completions = new float[capacity];
+            Velocity = new float[capacity];
+            VelocityAt = new long[capacity];
+        }
+
+        public int Capacity { get; }
+
+        public float[] Embeddings { get; }
+
+        public VideoRowInfo?[] Infos { get; }
+
+        public float[] Views { get; }
+
+        public float[] Completions { get; }
+
+        public float[] Velocity { get; }
+
+        public long[] VelocityAt { get; }
+
+        public int Count
+        {
+            get => Volatile.Read(ref _count);
+            set => Volatile.Write(ref _count, value);
+        }
+
+        private int _count;
+
+        public Storage Grow(int dim)
+        {
+            var next = new Storage(Capacity * 2, dim) { _count = _count };
+            Embeddings.CopyTo(next.Embeddings, 0);
+            Infos.CopyTo(next.Infos, 0);
+            Views.CopyTo(next.Views, 0);
+            Completions.CopyTo(next.Completions, 0);
+            Velocity.CopyTo(next.Velocity, 0);
+            VelocityAt.CopyTo(next.VelocityAt, 0);
+            return next;
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using System.Text.Json.Serialization;
+
+namespace ActorRec.Recommender.Domain;
+
+// Wire shapes of the public HTTP contract (issue 5). Requests are validated by EventBatchReader and
+// VideoUploadReader (which report every bad field); these DTOs are what clients such as `simulate` serialise and
+// what the server writes back, through the source-generated FeedJsonContext.
+
+public sealed record InteractionEventDto(
+    string Id,
+    string Type,
+    string UserId,
+    string VideoId,
+    DateTimeOffset Timestamp,
+    long? WatchMs = null,
+    long? DurationMs = null,
+    int? Replays = null,
+    string? Region = null,
+    string? Device = null)
+{
+    public static InteractionEventDto FromDomain(InteractionEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return new(e.Id, e.Type.ToWire(), e.UserId, e.VideoId, e.Timestamp, e.WatchMs, e.DurationMs, e.Replays, e.Region, e.Device);
+    }
+}
+
+public sealed record EventBatchDto(IReadOnlyList<InteractionEventDto> Events);
+
+public sealed record AcceptedDto(int Accepted);
+
+public sealed record VideoUploadDto(
+    string CreatorId,
+    long DurationMs,
+    IReadOnlyList<string>? Hashtags = null,
+    string? Caption = null,
+    string? SoundId = null,
+    string? Region = null,
+    float[]? ContentEmbedding = null)
+{
+    public static VideoUploadDto FromDomain(VideoUpload v)
+    {
+        ArgumentNullException.ThrowIfNull(v);
+        return new(v.CreatorId, v.DurationMs, v.Hashtags, v.Caption, v.SoundId, v.Region, v.ContentEmbedding);
+    }
+}
+
+public sealed record FeedResponseDto(string UserId, IReadOnlyList<FeedItemDto> Items);
+
+public sealed record FeedItemDto(string VideoId, float Score, IReadOnlyList<string> Sources, ExplainDto? Explain = null);
+
+/// <summary><c>explain</c> of a feed item: retrieval paths, score parts by name, re-ranking adjustments in order.</summary>
+public sealed record ExplainDto(
+    IReadOnlyList<string> Retrieval,
+    IReadOnlyDictionary<string, float> Score,
+    IReadOnlyList<AdjustmentDto> Adjustments);
+
+public sealed record AdjustmentDto(string Kind, string Detail, float Delta);
+
+public sealed record UserStateDto(
+    string UserId,
+    long EventCount,
+    float EmbeddingNorm,
+    float SessionNorm,
+    IReadOnlyList<string> RecentVideos,
+    int Follows,
+    int MutedTopics,
+    int BlockedVideos,
+    string? Region,
+    string? Device,
+    int? Hour);
+
+public sealed record VideoStateDto(
+    string VideoId,
+    string CreatorId,
+    long EventCount,
+    float EmbeddingNorm,
+    long Impressions,
+    long Views,
+    long Completions,
+    long Likes,
+    long Shares,
+    long Comments,
+    long Skips,
+    float MeanWatchRatio,
+    float Velocity,
+    string Stage,
+    string Moderation,
+    IReadOnlyList<string> Hashtags,
+    long DurationMs,
+    DateTimeOffset UploadedAt);
+
+public sealed record TrendingItemDto(string VideoId, float Velocity);
+
+public sealed record TrendingDto(string Region, IReadOnlyList<TrendingItemDto> Items);
+
+public sealed record FieldErrorDto(string Field, string Message);
+
+/// <summary>RFC 9457 problem details with the list of bad fields.</summary>
+public sealed record ProblemDto(string Type, string Title, int Status, string Detail, IReadOnlyList<FieldErrorDto> Errors)
+{
+    public static ProblemDto FromErrors(int status, IReadOnlyList<ValidationError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        var list = new FieldErrorDto[errors.Count];
+        for (var i = 0; i < list.Length; i++)
+        {
+            list[i] = new FieldErrorDto(errors[i].Field, errors[i].Message);
+        }
+
+        var detail = errors.Count == 0 ? "invalid request" : errors[0].ToString();
+        return new ProblemDto("about:blank", status == 413 ? "Payload too large" : "Invalid request", status, detail, list);
+    }
+}
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(EventBatchDto))]
+[JsonSerializable(typeof(AcceptedDto))]
+[JsonSerializable(typeof(VideoUploadDto))]
+[JsonSerializable(typeof(FeedResponseDto))]
+[JsonSerializable(typeof(UserStateDto))]
+[JsonSerializable(typeof(VideoStateDto))]
+[JsonSerializable(typeof(TrendingDto))]
+[JsonSerializable(typeof(ProblemDto))]
+public sealed partial class FeedJsonContext : JsonSerializerContext;

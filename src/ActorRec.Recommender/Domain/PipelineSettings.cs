@@ -1,0 +1,146 @@
+namespace ActorRec.Recommender.Domain;
+
+/// <summary>Candidate retrieval quotas (<c>actorrec.feed.retrieval</c>).</summary>
+public sealed record RetrievalSettings
+{
+    /// <summary>Candidates from nearest neighbours of the user embedding.</summary>
+    public int EmbeddingQuota { get; init; } = 200;
+
+    /// <summary>Candidates similar to recently engaged videos (split over the seeds).</summary>
+    public int SimilarQuota { get; init; } = 60;
+
+    /// <summary>Recent positives used as seeds of the similar path.</summary>
+    public int SimilarSeeds { get; init; } = 3;
+
+    public int TrendingQuota { get; init; } = 40;
+
+    public int FollowingQuota { get; init; } = 40;
+
+    /// <summary>Candidates from videos still in their cold-start test audience.</summary>
+    public int ColdStartQuota { get; init; } = 30;
+
+    /// <summary>Each path asks its source for quota × this, so that filtering still leaves the quota.</summary>
+    public float Oversample { get; init; } = 2f;
+
+    /// <summary>Followed creators' videos younger than this are retrieved.</summary>
+    public TimeSpan FollowingMaxAge { get; init; } = TimeSpan.FromDays(14);
+
+    /// <summary>How long a video's nearest neighbours are reused by the similar path (0 turns the cache off).</summary>
+    public TimeSpan SimilarCacheTtl { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Videos whose neighbour lists are cached at most.</summary>
+    public int SimilarCacheCapacity { get; init; } = 100_000;
+
+    /// <summary>How long the decayed-velocity trending lists are cached per region.</summary>
+    public TimeSpan TrendingRefresh { get; init; } = TimeSpan.FromSeconds(5);
+
+    internal void Validate(string p)
+    {
+        SettingCheck.Range($"{p}.embedding-quota", EmbeddingQuota, 0, 100_000);
+        SettingCheck.Range($"{p}.similar-quota", SimilarQuota, 0, 100_000);
+        SettingCheck.Range($"{p}.similar-seeds", SimilarSeeds, 0, 1000);
+        SettingCheck.Range($"{p}.trending-quota", TrendingQuota, 0, 100_000);
+        SettingCheck.Range($"{p}.following-quota", FollowingQuota, 0, 100_000);
+        SettingCheck.Range($"{p}.cold-start-quota", ColdStartQuota, 0, 100_000);
+        SettingCheck.Range($"{p}.oversample", Oversample, 1, 100);
+        SettingCheck.Positive($"{p}.following-max-age", FollowingMaxAge);
+        SettingCheck.Positive($"{p}.trending-refresh", TrendingRefresh);
+        if (SimilarCacheTtl < TimeSpan.Zero)
+        {
+            throw new FeedSettingsException($"{p}.similar-cache-ttl", $"must not be negative (got {SimilarCacheTtl})");
+        }
+
+        SettingCheck.Range($"{p}.similar-cache-capacity", SimilarCacheCapacity, 1, 100_000_000);
+    }
+}
+
+/// <summary>Scoring (<c>actorrec.feed.ranking</c>): micro-batching and the score mix.</summary>
+public sealed record RankingSettings
+{
+    /// <summary>Requests arriving within this window are scored in one call.</summary>
+    public TimeSpan BatchWindow { get; init; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>A batch is scored at once when it reaches this many requests.</summary>
+    public int MaxBatch { get; init; } = 64;
+
+    /// <summary>Share of the session vector in the query (the rest is the long-term embedding).</summary>
+    public float SessionBlend { get; init; } = 0.35f;
+
+    /// <summary>Weight of p(engage) = sigmoid(scale · query·video).</summary>
+    public float EngageWeight { get; init; } = 0.75f;
+
+    /// <summary>Multiplier of the dot product (unit query · video) inside the engagement sigmoid.</summary>
+    public float EngageScale { get; init; } = 4f;
+
+    /// <summary>Weight of the video's smoothed completion rate.</summary>
+    public float CompletionWeight { get; init; } = 0.15f;
+
+    /// <summary>Weight of normalised engagement velocity.</summary>
+    public float VelocityWeight { get; init; } = 0.1f;
+
+    /// <summary>Velocity at which the velocity part reaches 1 - 1/e.</summary>
+    public float VelocityScale { get; init; } = 20f;
+
+    /// <summary>Added for videos of followed creators.</summary>
+    public float FollowBonus { get; init; } = 0.05f;
+
+    /// <summary>Beta prior (completions, non-completions) that smooths the completion rate.</summary>
+    public float CompletionPriorAlpha { get; init; } = 1f;
+
+    public float CompletionPriorBeta { get; init; } = 3f;
+
+    internal void Validate(string p)
+    {
+        SettingCheck.Positive($"{p}.batch-window", BatchWindow);
+        SettingCheck.Range($"{p}.max-batch", MaxBatch, 1, 100_000);
+        SettingCheck.Range($"{p}.session-blend", SessionBlend, 0, 1);
+        SettingCheck.NonNegative($"{p}.engage-weight", EngageWeight);
+        SettingCheck.Positive($"{p}.engage-scale", EngageScale);
+        SettingCheck.NonNegative($"{p}.completion-weight", CompletionWeight);
+        SettingCheck.NonNegative($"{p}.velocity-weight", VelocityWeight);
+        SettingCheck.Positive($"{p}.velocity-scale", VelocityScale);
+        SettingCheck.NonNegative($"{p}.follow-bonus", FollowBonus);
+        SettingCheck.Positive($"{p}.completion-prior-alpha", CompletionPriorAlpha);
+        SettingCheck.Positive($"{p}.completion-prior-beta", CompletionPriorBeta);
+    }
+}
+
+/// <summary>Re-ranking (<c>actorrec.feed.rerank</c>): caps, fatigue, exploration.</summary>
+public sealed record RerankSettings
+{
+    /// <summary>Sliding window of feed positions the caps apply to.</summary>
+    public int DiversityWindow { get; init; } = 5;
+
+    public int MaxPerCreatorInWindow { get; init; } = 1;
+
+    public int MaxPerTopicInWindow { get; init; } = 2;
+
+    /// <summary>Rate per unit of decayed topic fatigue (penalty = max · (1 − e^−(topic·f_t + creator·f_c))).</summary>
+    public float TopicFatigueWeight { get; init; } = 0.02f;
+
+    /// <summary>Rate per unit of decayed creator fatigue.</summary>
+    public float CreatorFatigueWeight { get; init; } = 0.1f;
+
+    /// <summary>Largest fraction of a score fatigue may remove.</summary>
+    public float MaxFatiguePenalty { get; init; } = 0.25f;
+
+    /// <summary>Every Nth position is an exploration slot (0 turns exploration off).</summary>
+    public int ExplorationEvery { get; init; } = 5;
+
+    public int DefaultCount { get; init; } = 10;
+
+    public int MaxCount { get; init; } = 100;
+
+    internal void Validate(string p)
+    {
+        SettingCheck.Range($"{p}.diversity-window", DiversityWindow, 1, 1000);
+        SettingCheck.Range($"{p}.max-per-creator-in-window", MaxPerCreatorInWindow, 1, 1000);
+        SettingCheck.Range($"{p}.max-per-topic-in-window", MaxPerTopicInWindow, 1, 1000);
+        SettingCheck.NonNegative($"{p}.topic-fatigue-weight", TopicFatigueWeight);
+        SettingCheck.NonNegative($"{p}.creator-fatigue-weight", CreatorFatigueWeight);
+        SettingCheck.Range($"{p}.max-fatigue-penalty", MaxFatiguePenalty, 0, 1);
+        SettingCheck.Range($"{p}.exploration-every", ExplorationEvery, 0, 1000);
+        SettingCheck.Range($"{p}.max-count", MaxCount, 1, 10_000);
+        SettingCheck.Range($"{p}.default-count", DefaultCount, 1, MaxCount);
+    }
+}

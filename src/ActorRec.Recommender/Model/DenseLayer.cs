@@ -1,0 +1,90 @@
+using System.Numerics.Tensors;
+
+namespace ActorRec.Recommender.Model;
+
+/// <summary>
+/// A fully connected layer z = W x + b trained by Adagrad, one example at a time. Row j of W is contiguous, so the
+/// forward pass is one SIMD dot per output and the update one fused pass per row.
+/// </summary>
+internal sealed class DenseLayer
+{
+    private readonly float[] _weights;
+    private readonly float[] _bias;
+    private readonly float[] _weightAcc;
+    private readonly float[] _biasAcc;
+    private readonly float[] _rowGrad;
+
+    public DenseLayer(int inputs, int outputs, Random random, float initialAccumulator)
+    {
+        Inputs = inputs;
+        Outputs = outputs;
+        _weights = new float[inputs * outputs];
+        _bias = new float[outputs];
+        _weightAcc = new float[inputs * outputs];
+        _biasAcc = new float[outputs];
+        _rowGrad = new float[inputs];
+        Array.Fill(_weightAcc, initialAccumulator);
+        Array.Fill(_biasAcc, initialAccumulator);
+
+        // He initialisation (uniform with the same variance) suits the ReLU layers that follow.
+        var limit = MathF.Sqrt(6f / inputs);
+        for (var i = 0; i < _weights.Length; i++)
+        {
+            _weights[i] = (float)((random.NextDouble() * 2.0) - 1.0) * limit;
+        }
+    }
+
+    public int Inputs { get; }
+
+    public int Outputs { get; }
+
+    public int ParameterCount => _weights.Length + _bias.Length;
+
+    internal Span<float> Weights => _weights;
+
+    internal Span<float> Bias => _bias;
+
+    public void Forward(ReadOnlySpan<float> x, Span<float> z)
+    {
+        for (var j = 0; j < Outputs; j++)
+        {
+            z[j] = TensorPrimitives.Dot(_weights.AsSpan(j * Inputs, Inputs), x) + _bias[j];
+        }
+    }
+
+    /// <summary>Adds Wᵀ gz to <paramref name="gx"/> (when not empty), then applies the Adagrad step for gz xᵀ.</summary>
+    public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> gz, Span<float> gx, float learningRate)
+    {
+        if (!gx.IsEmpty)
+        {
+            for (var j = 0; j < Outputs; j++)
+            {
+                if (gz[j] != 0f)
+                {
+                    TensorPrimitives.MultiplyAdd(_weights.AsSpan(j * Inputs, Inputs), gz[j], gx, gx);
+                }
+            }
+        }
+
+        for (var j = 0; j < Outputs; j++)
+        {
+            var g = gz[j];
+            if (g == 0f)
+            {
+                continue;
+            }
+
+            var w = _weights.AsSpan(j * Inputs, Inputs);
+            var acc = _weightAcc.AsSpan(j * Inputs, Inputs);
+            TensorPrimitives.Multiply(x, g, _rowGrad);
+            TensorPrimitives.MultiplyAdd(_rowGrad, _rowGrad, acc, acc);
+            for (var i = 0; i < Inputs; i++)
+            {
+                w[i] -= learningRate * _rowGrad[i] / MathF.Sqrt(acc[i]);
+            }
+
+            _biasAcc[j] += g * g;
+            _bias[j] -= learningRate * g / MathF.Sqrt(_biasAcc[j]);
+        }
+    }
+}

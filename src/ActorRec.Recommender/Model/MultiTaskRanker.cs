@@ -1,0 +1,206 @@
+using System.Diagnostics;
+
+namespace ActorRec.Recommender.Model;
+
+/// <summary>Settings of the <see cref="MultiTaskRanker"/>.</summary>
+/// <param name="Hidden1">Units of the first shared layer.</param>
+/// <param name="Hidden2">Units of the second shared layer.</param>
+/// <param name="LearningRate">Adagrad step.</param>
+/// <param name="InitialAccumulator">Adagrad's starting sum of squared gradients (damps the first steps).</param>
+/// <param name="WatchRatioLossWeight">Weight of the squared-error watch-ratio loss next to the five log-losses.</param>
+/// <param name="MaxWatchRatio">Watch-ratio labels are clipped to [0, this].</param>
+/// <param name="Seed">Initialisation seed.</param>
+public sealed record RankerSettings(
+    int Hidden1 = 64,
+    int Hidden2 = 32,
+    float LearningRate = 0.05f,
+    float InitialAccumulator = 0.1f,
+    float WatchRatioLossWeight = 1f,
+    float MaxWatchRatio = 3f,
+    int Seed = 17)
+{
+    /// <summary>Validates and names the bad key.</summary>
+    public static RankerSettings Create(RankerSettings values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(values.Hidden1, "ranking.model.hidden1");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(values.Hidden2, "ranking.model.hidden2");
+        if (!(values.LearningRate > 0f) || !float.IsFinite(values.LearningRate))
+        {
+            throw new ArgumentOutOfRangeException("ranking.model.learning-rate", values.LearningRate, "ranking.model.learning-rate must be positive.");
+        }
+
+        if (!(values.InitialAccumulator > 0f))
+        {
+            throw new ArgumentOutOfRangeException("ranking.model.initial-accumulator", values.InitialAccumulator, "ranking.model.initial-accumulator must be positive.");
+        }
+
+        if (!(values.WatchRatioLossWeight >= 0f) || !(values.MaxWatchRatio > 0f))
+        {
+            throw new ArgumentOutOfRangeException("ranking.model.watch-ratio-loss-weight", values.WatchRatioLossWeight, "ranking.model.watch-ratio-loss-weight must be ≥ 0 and max-watch-ratio > 0.");
+        }
+
+        return values;
+    }
+}
+
+/// <summary>
+/// The multi-task ranking network: a shared-bottom MLP (input → ReLU → ReLU) with six linear heads — five logits
+/// (completion, like, share, follow, skip; sigmoid, log-loss) and one regression (watch ratio, squared error).
+/// Trained online by Adagrad on one example at a time; the loss is the sum of the task losses, so the shared layers
+/// learn a representation useful to every task.
+/// </summary>
+/// <remarks>Not thread-safe: activations live in per-instance scratch, so one owner (a ranking actor) calls it.</remarks>
+[DebuggerDisplay("MultiTaskRanker {InputDimension} → {_settings.Hidden1} → {_settings.Hidden2} → 6")]
+public sealed class MultiTaskRanker
+{
+    private readonly RankerSettings _settings;
+    private readonly DenseLayer _layer1;
+    private readonly DenseLayer _layer2;
+    private readonly DenseLayer _heads;
+    private readonly float[] _h1;
+    private readonly float[] _h2;
+    private readonly float[] _z;
+    private readonly float[] _gz;
+    private readonly float[] _gh1;
+    private readonly float[] _gh2;
+
+    /// <summary>Creates a randomly initialised network for inputs of <paramref name="inputDimension"/> floats.</summary>
+    public MultiTaskRanker(int inputDimension, RankerSettings? settings = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputDimension);
+        _settings = RankerSettings.Create(settings ?? new RankerSettings());
+        var random = new Random(_settings.Seed);
+        InputDimension = inputDimension;
+        _layer1 = new DenseLayer(inputDimension, _settings.Hidden1, random, _settings.InitialAccumulator);
+        _layer2 = new DenseLayer(_settings.Hidden1, _settings.Hidden2, random, _settings.InitialAccumulator);
+        _heads = new DenseLayer(_settings.Hidden2, TaskPredictions.Count, random, _settings.InitialAccumulator);
+        _heads.Weights.Clear();
+        _h1 = new float[_settings.Hidden1];
+        _h2 = new float[_settings.Hidden2];
+        _z = new float[TaskPredictions.Count];
+        _gz = new float[TaskPredictions.Count];
+        _gh1 = new float[_settings.Hidden1];
+        _gh2 = new float[_settings.Hidden2];
+    }
+
+    /// <summary>Length of the input vector.</summary>
+    public int InputDimension { get; }
+
+    /// <summary>Trainable parameters.</summary>
+    public int ParameterCount => _layer1.ParameterCount + _layer2.ParameterCount + _heads.ParameterCount;
+
+    /// <summary>Predicts every task for the input <paramref name="x"/>.</summary>
+    public TaskPredictions Predict(ReadOnlySpan<float> x)
+    {
+        Forward(x);
+        return new TaskPredictions(Sigmoid(_z[0]), Sigmoid(_z[1]), Sigmoid(_z[2]), Sigmoid(_z[3]), Sigmoid(_z[4]), Math.Max(0f, _z[5]));
+    }
+
+    /// <summary>The training loss of one example without learning from it.</summary>
+    public float Loss(ReadOnlySpan<float> x, in TaskLabels labels)
+    {
+        Forward(x);
+        return LossAndOutputGradient(labels);
+    }
+
+    /// <summary>
+    /// One Adagrad step on one example. Writes dLoss/dx into <paramref name="inputGradient"/> (when not empty) so
+    /// the caller can train the embeddings the input was built from; returns the loss before the step.
+    /// </summary>
+    public float Train(ReadOnlySpan<float> x, in TaskLabels labels, Span<float> inputGradient)
+    {
+        if (!inputGradient.IsEmpty && inputGradient.Length != InputDimension)
+        {
+            throw new ArgumentException($"inputGradient has length {inputGradient.Length}, expected {InputDimension}.", nameof(inputGradient));
+        }
+
+        Forward(x);
+        var loss = LossAndOutputGradient(labels);
+        var lr = _settings.LearningRate;
+        Array.Clear(_gh2);
+        _heads.Backward(_h2, _gz, _gh2, lr);
+        ReluBackward(_h2, _gh2);
+        Array.Clear(_gh1);
+        _layer2.Backward(_h1, _gh2, _gh1, lr);
+        ReluBackward(_h1, _gh1);
+        inputGradient.Clear();
+        _layer1.Backward(x, _gh1, inputGradient, lr);
+        return loss;
+    }
+
+    /// <summary>dLoss/dx at the current parameters, without learning (for gradient checks).</summary>
+    internal void TrainForGradientCheck(ReadOnlySpan<float> x, in TaskLabels labels, Span<float> inputGradient)
+    {
+        Forward(x);
+        LossAndOutputGradient(labels);
+        Array.Clear(_gh2);
+        _heads.Backward(_h2, _gz, _gh2, 0f);
+        ReluBackward(_h2, _gh2);
+        Array.Clear(_gh1);
+        _layer2.Backward(_h1, _gh2, _gh1, 0f);
+        ReluBackward(_h1, _gh1);
+        inputGradient.Clear();
+        _layer1.Backward(x, _gh1, inputGradient, 0f);
+    }
+
+    private void Forward(ReadOnlySpan<float> x)
+    {
+        if (x.Length != InputDimension)
+        {
+            throw new ArgumentException($"Input has length {x.Length}, the model expects {InputDimension}.", nameof(x));
+        }
+
+        _layer1.Forward(x, _h1);
+        Relu(_h1);
+        _layer2.Forward(_h1, _h2);
+        Relu(_h2);
+        _heads.Forward(_h2, _z);
+    }
+
+    /// <summary>Sum of the task losses; leaves dLoss/dz in <c>_gz</c>.</summary>
+    private float LossAndOutputGradient(in TaskLabels labels)
+    {
+        var loss = 0f;
+        loss += LogLoss(0, labels.Completed);
+        loss += LogLoss(1, labels.Liked);
+        loss += LogLoss(2, labels.Shared);
+        loss += LogLoss(3, labels.Followed);
+        loss += LogLoss(4, labels.Skipped);
+        var target = Math.Clamp(float.IsFinite(labels.WatchRatio) ? labels.WatchRatio : 0f, 0f, _settings.MaxWatchRatio);
+        var error = _z[5] - target;
+        _gz[5] = _settings.WatchRatioLossWeight * error;
+        return loss + (0.5f * _settings.WatchRatioLossWeight * error * error);
+    }
+
+    private float LogLoss(int head, bool label)
+    {
+        var z = _z[head];
+        var p = Sigmoid(z);
+        _gz[head] = p - (label ? 1f : 0f);
+
+        // log(1 + e^-|z|) + max(z, 0) - z·y is the numerically stable form of the logistic loss.
+        return MathF.Log(1f + MathF.Exp(-MathF.Abs(z))) + MathF.Max(z, 0f) - (label ? z : 0f);
+    }
+
+    private static float Sigmoid(float z) => 1f / (1f + MathF.Exp(-z));
+
+    private static void Relu(Span<float> h)
+    {
+        for (var i = 0; i < h.Length; i++)
+        {
+            h[i] = MathF.Max(h[i], 0f);
+        }
+    }
+
+    private static void ReluBackward(ReadOnlySpan<float> activation, Span<float> gradient)
+    {
+        for (var i = 0; i < gradient.Length; i++)
+        {
+            if (activation[i] <= 0f)
+            {
+                gradient[i] = 0f;
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+using System.Buffers;
+using ActorRec.Recommender.Catalog;
+using ActorRec.Recommender.Domain;
+using ActorRec.Recommender.Learning;
+using ActorRec.Recommender.Retrieval;
+
+namespace ActorRec.Recommender.Ranking;
+
+/// <summary>
+/// Scores a batch of candidate sets in one <see cref="ICandidateScorer"/> call, then mixes the parts:
+/// <c>total = w_e·σ(scale·q·v) + w_c·(completions + α)/(views + α + β) + w_v·(1 − e^{−velocity/velocity-scale}) +
+/// follow-bonus·[creator followed]</c>, weights from <c>actorrec.feed.ranking</c>. Each set ends sorted by score,
+/// best first (ties by row, so equal inputs give equal feeds). Stateless apart from settings: any thread, any node.
+/// </summary>
+public sealed class FeedRanker
+{
+    private readonly VideoCatalog _catalog;
+    private readonly ICandidateScorer _scorer;
+    private readonly FeedSettings _settings;
+
+    public FeedRanker(VideoCatalog catalog, ICandidateScorer scorer, FeedSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(scorer);
+        ArgumentNullException.ThrowIfNull(settings);
+        _catalog = catalog;
+        _scorer = scorer;
+        _settings = settings;
+    }
+
+    /// <summary>Scores every candidate of every set (one scorer call for the batch) and sorts each set.</summary>
+    public void ScoreBatch(IReadOnlyList<CandidateSet> batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var dim = _settings.EmbeddingDim;
+        var total = 0;
+        for (var q = 0; q < batch.Count; q++)
+        {
+            total += batch[q].Count;
+        }
+
+        var queries = ArrayPool<float>.Shared.Rent(Math.Max(1, batch.Count * dim));
+        var offsets = ArrayPool<int>.Shared.Rent(batch.Count + 1);
+        var rows = ArrayPool<int>.Shared.Rent(Math.Max(1, total));
+        var dots = ArrayPool<float>.Shared.Rent(Math.Max(1, total));
+        try
+        {
+            var at = 0;
+            for (var q = 0; q < batch.Count; q++)
+            {
+                var set = batch[q];
+                set.Query.AsSpan().CopyTo(queries.AsSpan(q * dim, dim));
+                offsets[q] = at;
+                foreach (ref var c in set.Items)
+                {
+                    rows[at++] = c.Row;
+                }
+            }
+
+            offsets[batch.Count] = at;
+            _scorer.ScoreBatch(queries.AsSpan(0, batch.Count * dim), offsets.AsSpan(0, batch.Count + 1), rows.AsSpan(0, total), _catalog, dots.AsSpan(0, total));
+            for (var q = 0; q < batch.Count; q++)
+            {
+                var set = batch[q];
+                var items = set.Items;
+                for (var i = 0; i < items.Length; i++)
+                {
+                    ref var c = ref items[i];
+                    c.Parts = Mix(c, dots[offsets[q] + i], set.Now);
+                    c.Score = c.Parts.Total;
+                }
+
+                Sort(items);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(queries);
+            ArrayPool<int>.Shared.Return(offsets);
+            ArrayPool<int>.Shared.Return(rows);
+            ArrayPool<float>.Shared.Return(dots);
+        }
+    }
+
+    /// <summary>Sorts candidates by score descending, ties by ascending row.</summary>
+    public static void Sort(Span<Candidate> items) => items.Sort(static (a, b) =>
+    {
+        var c = b.Score.CompareTo(a.Score);
+        return c != 0 ? c : a.Row.CompareTo(b.Row);
+    });
+
+    private ScoreParts Mix(in Candidate c, float dot, DateTimeOffset now)
+    {
+        var r = _settings.Ranking;
+        var engage = LearningRule.Sigmoid(r.EngageScale * dot);
+        var (views, completions, velocity) = _catalog.Stats(c.Row, now, _settings.Video.VelocityHalfLife);
+        var completion = (completions + r.CompletionPriorAlpha) / (views + r.CompletionPriorAlpha + r.CompletionPriorBeta);
+        var vel = 1f - MathF.Exp(-Math.Max(0f, velocity) / r.VelocityScale);
+        var follow = c.FollowedCreator ? r.FollowBonus : 0f;
+        var total = (r.EngageWeight * engage) + (r.CompletionWeight * completion) + (r.VelocityWeight * vel) + follow;
+        return new ScoreParts(engage, completion, vel, follow, total);
+    }
+}

@@ -1,0 +1,318 @@
+using System.Buffers;
+using ActorRec.Recommender.Catalog;
+using ActorRec.Recommender.Domain;
+using ActorRec.Recommender.Users;
+using ActorRec.Recommender.Videos;
+
+namespace ActorRec.Recommender.Retrieval;
+
+/// <summary>
+/// Multi-path candidate retrieval with per-path quotas and provenance:
+/// <list type="number">
+/// <item>embedding: nearest neighbours of the user's query vector in <see cref="IVideoIndex"/>;</item>
+/// <item>similar: neighbours of the most recently engaged videos (the quota split over similar-seeds seeds; neighbour
+/// lists are reused for similar-cache-ttl, see <see cref="SimilarVideosCache"/>);</item>
+/// <item>trending: <see cref="ITrendingSource"/> for the request's region (or the user's last region);</item>
+/// <item>following: the newest videos (within following-max-age) of followed creators;</item>
+/// <item>new: videos in their cold-start test audience, from a seed-dependent offset so users see different ones.</item>
+/// </list>
+/// Each path asks its source for quota × oversample items and keeps the first quota new ones that pass the filters:
+/// not seen (the user's Bloom filter), not blocked, primary or any hashtag not muted, moderation approved. A video
+/// found by several paths is kept once with all their tags. Reads the user's state, so it runs in the user's turn.
+/// </summary>
+public sealed class CandidateRetriever
+{
+    private readonly VideoCatalog _catalog;
+    private readonly IVideoIndex _index;
+    private readonly ITrendingSource _trending;
+    private readonly FeedSettings _settings;
+    private readonly SimilarVideosCache _similar;
+
+    public CandidateRetriever(VideoCatalog catalog, IVideoIndex index, ITrendingSource trending, FeedSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(trending);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (index.Dimension != settings.EmbeddingDim || catalog.Dimension != settings.EmbeddingDim)
+        {
+            throw new ArgumentException($"catalog ({catalog.Dimension}) and index ({index.Dimension}) must have the embedding dimension {settings.EmbeddingDim}");
+        }
+
+        _catalog = catalog;
+        _index = index;
+        _trending = trending;
+        _settings = settings;
+        _similar = new SimilarVideosCache(settings.Retrieval.SimilarCacheTtl, settings.Retrieval.SimilarCacheCapacity);
+    }
+
+    public CandidateSet Retrieve(UserState user, string? region, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var r = _settings.Retrieval;
+        var query = new float[_settings.EmbeddingDim];
+        user.BuildQuery(now, _settings.Ranking.SessionBlend, query);
+        var seed = StableHash.Combine(StableHash.Key("user:", user.UserId), (ulong)user.EventCount);
+        var set = new CandidateSet(user.UserId, query, now, region ?? user.Region ?? string.Empty, seed);
+
+        var maxAsk = (int)Math.Ceiling(Math.Max(r.EmbeddingQuota, Math.Max(r.TrendingQuota, 1)) * r.Oversample) + 1;
+        var rows = ArrayPool<int>.Shared.Rent(maxAsk);
+        var scores = ArrayPool<float>.Shared.Rent(maxAsk);
+        try
+        {
+            RetrieveByEmbedding(set, user, query, now, rows, scores);
+            if (r.TrendingQuota > 0)
+            {
+                var ask = Math.Min(Ask(r.TrendingQuota), rows.Length);
+                var n = _trending.Top(set.Region, now, rows.AsSpan(0, ask), scores.AsSpan(0, ask));
+                Take(set, user, rows.AsSpan(0, n), scores.AsSpan(0, n), RetrievalSource.Trending, r.TrendingQuota, -1);
+            }
+
+            RetrieveFollowing(set, user, now);
+            RetrieveColdStart(set, user);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(rows);
+            ArrayPool<float>.Shared.Return(scores);
+        }
+
+        foreach (ref var c in set.Items)
+        {
+            var info = _catalog.Info(c.Row);
+            c.TopicFatigue = info.Topic.Length == 0 ? 0f : user.TopicFatigue(info.TopicKey, now);
+            c.CreatorFatigue = user.CreatorFatigue(info.CreatorKey, now);
+            c.FollowedCreator = user.IsFollowing(info.CreatorKey);
+        }
+
+        return set;
+    }
+
+    /// <summary>True when the video may be shown to the user; counts the reason otherwise.</summary>
+    public static bool Allowed(UserState user, VideoRowInfo info, ref FilterCounts counts)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(info);
+        if (info.Moderation != ModerationState.Approved)
+        {
+            counts.Moderated++;
+            return false;
+        }
+
+        if (user.IsBlocked(info.VideoKey))
+        {
+            counts.Blocked++;
+            return false;
+        }
+
+        if (user.MutedTopicCount > 0)
+        {
+            foreach (var tag in info.HashtagKeys)
+            {
+                if (user.IsMuted(tag))
+                {
+                    counts.Muted++;
+                    return false;
+                }
+            }
+        }
+
+        if (user.HasSeen(info.VideoKey))
+        {
+            counts.Seen++;
+            return false;
+        }
+
+        return true;
+    }
+
+    private int Ask(int quota) => (int)Math.Ceiling(quota * _settings.Retrieval.Oversample);
+
+    private int Take(CandidateSet set, UserState user, ReadOnlySpan<int> rows, ReadOnlySpan<float> scores, RetrievalSource source, int quota, int excludeRow)
+    {
+        var added = 0;
+        for (var i = 0; i < rows.Length && added < quota; i++)
+        {
+            var row = rows[i];
+            if (row == excludeRow)
+            {
+                continue;
+            }
+
+            if (set.Contains(row))
+            {
+                set.Add(row, source, scores[i]);
+                continue;
+            }
+
+            if (Allowed(user, _catalog.Info(row), ref set.Filtered) && set.Add(row, source, scores[i]))
+            {
+                added++;
+            }
+        }
+
+        return added;
+    }
+
+    /// <summary>
+    /// The embedding and similar paths. Seeds whose neighbour lists are cached are served from the cache; the user
+    /// query and the uncached seeds go to the index together in one pass when it supports several queries at once
+    /// (the exact scan reads the whole matrix per pass, so this is what keeps a feed at one scan).
+    /// </summary>
+    private void RetrieveByEmbedding(CandidateSet set, UserState user, float[] query, DateTimeOffset now, int[] rows, float[] scores)
+    {
+        var r = _settings.Retrieval;
+        var dim = _settings.EmbeddingDim;
+        var seedCount = r.SimilarQuota == 0 ? 0 : Math.Min(r.SimilarSeeds, user.RecentCount);
+        var perSeed = seedCount == 0 ? 0 : Math.Max(1, r.SimilarQuota / seedCount);
+        var askSimilar = Ask(perSeed) + 1;
+        var seedRows = new int[seedCount];
+        var lists = new (int[] Rows, float[] Scores)[seedCount];
+        var misses = new List<int>(seedCount);
+        for (var i = 0; i < seedCount; i++)
+        {
+            seedRows[i] = _catalog.TryGetRow(user.RecentVideo(i), out var row) ? row : -1;
+            if (seedRows[i] < 0)
+            {
+                continue;
+            }
+
+            if (_similar.TryGet(seedRows[i], askSimilar, now, out var cachedRows, out var cachedScores))
+            {
+                lists[i] = (cachedRows, cachedScores);
+            }
+            else
+            {
+                misses.Add(i);
+            }
+        }
+
+        var askEmbedding = r.EmbeddingQuota > 0 ? Ask(r.EmbeddingQuota) : 0;
+        if (_index is IMultiQueryVideoIndex multi && (askEmbedding > 0 || misses.Count > 0))
+        {
+            var m = 1 + misses.Count;
+            var queries = new float[m * dim];
+            var k = new int[m];
+            query.CopyTo(queries, 0);
+            k[0] = askEmbedding;
+            for (var j = 0; j < misses.Count; j++)
+            {
+                _catalog.Row(seedRows[misses[j]]).CopyTo(queries.AsSpan((j + 1) * dim, dim));
+                k[j + 1] = askSimilar;
+            }
+
+            var total = askEmbedding + (misses.Count * askSimilar);
+            var allRows = new int[total];
+            var allScores = new float[total];
+            var counts = new int[m];
+            multi.SearchMany(queries, k, allRows, allScores, counts);
+            Take(set, user, allRows.AsSpan(0, counts[0]), allScores.AsSpan(0, counts[0]), RetrievalSource.Embedding, r.EmbeddingQuota, -1);
+            var offset = askEmbedding;
+            for (var j = 0; j < misses.Count; j++)
+            {
+                var found = (allRows.AsSpan(offset, counts[j + 1]).ToArray(), allScores.AsSpan(offset, counts[j + 1]).ToArray());
+                _similar.Put(seedRows[misses[j]], askSimilar, now, found.Item1, found.Item2);
+                lists[misses[j]] = found;
+                offset += askSimilar;
+            }
+        }
+        else
+        {
+            if (askEmbedding > 0)
+            {
+                var n = _index.Search(query, askEmbedding, rows, scores);
+                Take(set, user, rows.AsSpan(0, n), scores.AsSpan(0, n), RetrievalSource.Embedding, r.EmbeddingQuota, -1);
+            }
+
+            foreach (var i in misses)
+            {
+                lists[i] = _similar.Get(_index, seedRows[i], _catalog.Row(seedRows[i]), askSimilar, now);
+            }
+        }
+
+        for (var i = 0; i < seedCount; i++)
+        {
+            if (seedRows[i] >= 0)
+            {
+                Take(set, user, lists[i].Rows, lists[i].Scores, RetrievalSource.Similar, perSeed, seedRows[i]);
+            }
+        }
+    }
+
+    private void RetrieveFollowing(CandidateSet set, UserState user, DateTimeOffset now)
+    {
+        var quota = _settings.Retrieval.FollowingQuota;
+        var follows = user.RelationKeys;
+        if (quota == 0 || user.FollowCount == 0)
+        {
+            return;
+        }
+
+        var perCreator = Math.Max(1, quota / user.FollowCount);
+        var oldest = now - _settings.Retrieval.FollowingMaxAge;
+        var added = 0;
+        foreach (var creator in follows)
+        {
+            if (!DomainKeys.IsCreator(creator))
+            {
+                continue;
+            }
+
+            var rows = _catalog.RowsOfCreator(creator);
+            var taken = 0;
+            for (var i = rows.Length - 1; i >= 0 && taken < perCreator && added < quota; i--)
+            {
+                var info = _catalog.Info(rows[i]);
+                if (info.UploadedAt < oldest)
+                {
+                    continue;
+                }
+
+                if (set.Contains(rows[i]))
+                {
+                    set.Add(rows[i], RetrievalSource.Following, 0f);
+                    continue;
+                }
+
+                if (Allowed(user, info, ref set.Filtered) && set.Add(rows[i], RetrievalSource.Following, 0f))
+                {
+                    taken++;
+                    added++;
+                }
+            }
+
+            if (added >= quota)
+            {
+                return;
+            }
+        }
+    }
+
+    private void RetrieveColdStart(CandidateSet set, UserState user)
+    {
+        var quota = _settings.Retrieval.ColdStartQuota;
+        var pool = _catalog.ColdStartRows();
+        if (quota == 0 || pool.Length == 0)
+        {
+            return;
+        }
+
+        var start = (int)(set.Seed % (ulong)pool.Length);
+        var budget = Math.Min(pool.Length, Ask(quota));
+        var added = 0;
+        for (var i = 0; i < budget && added < quota; i++)
+        {
+            var row = pool[(start + i) % pool.Length];
+            if (set.Contains(row))
+            {
+                set.Add(row, RetrievalSource.ColdStart, 0f);
+                continue;
+            }
+
+            if (Allowed(user, _catalog.Info(row), ref set.Filtered) && set.Add(row, RetrievalSource.ColdStart, 0f))
+            {
+                added++;
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using ActorRec.Recommender.Catalog;
+using ActorRec.Recommender.Domain;
+using ActorRec.Recommender.Retrieval;
+using ActorRec.Recommender.Videos;
+
+namespace ActorRec.Recommender.Tests.Catalog;
+
+public sealed class VideoCatalogTests
+{
+    private static readonly FeedSettings Settings = FeedSettings.Default;
+    private static readonly DateTimeOffset T = new(2026, 11, 21, 10, 0, 0, TimeSpan.Zero);
+
+    private static VideoState Video(int i, string creator = "c") =>
+        new($"v{i}", new VideoUpload($"{creator}{i % 3}", 10_000, [$"t{i % 4}"], "", null, "US"), T.AddMinutes(i), Settings);
+
+    [Fact]
+    public void Rows_ids_creators_cold_start_and_index_stay_in_sync()
+    {
+        var index = new ExactVideoIndex(Settings.EmbeddingDim);
+        var catalog = new VideoCatalog(Settings.EmbeddingDim, index, initialCapacity: 2);
+        var videos = Enumerable.Range(0, 40).Select(i => Video(i)).ToList();
+        foreach (var v in videos)
+        {
+            catalog.Upsert(v);
+        }
+
+        Assert.Equal(40, catalog.Count);
+        Assert.True(catalog.TryGetRow("v17", out var row17));
+        Assert.Equal(17, row17);
+        Assert.False(catalog.TryGetRow("nope", out _));
+        Assert.Equal(videos[17].Embedding.ToArray(), catalog.Row(17).ToArray());
+        Assert.Equal(Enumerable.Range(0, 40).Where(i => i % 3 == 1), catalog.RowsOfCreator(DomainKeys.Creator("c1")));
+        Assert.Equal(40, catalog.ColdStartRows().Length);
+        Assert.Equal(40, index.LiveCount);
+
+        videos[5].SetModeration(ModerationState.Removed);
+        catalog.Upsert(videos[5]);
+        Assert.Equal(39, catalog.ColdStartRows().Length);
+        Assert.Equal(39, index.LiveCount);
+        Assert.Equal(ModerationState.Removed, catalog.Info(5).Moderation);
+        Assert.Equal(40, catalog.Count);
+
+        var facts = catalog.Facts(17);
+        Assert.Equal(("v17", "c2", "t1", 10_000L), (facts.VideoId, facts.CreatorId, facts.Topic, facts.DurationMs));
+    }
+
+    [Fact]
+    public async Task Readers_see_consistent_rows_while_a_writer_grows_the_catalog()
+    {
+        var catalog = new VideoCatalog(Settings.EmbeddingDim, new ExactVideoIndex(Settings.EmbeddingDim), initialCapacity: 2);
+        var videos = Enumerable.Range(0, 3_000).Select(i => Video(i)).ToList();
+        var done = 0;
+        var reader = Task.Run(() =>
+        {
+            var checks = 0;
+            while (Volatile.Read(ref done) == 0 || checks == 0)
+            {
+                var n = catalog.Count;
+                for (var r = Math.Max(0, n - 50); r < n; r++)
+                {
+                    var info = catalog.Info(r);
+                    Assert.Equal($"v{r}", info.VideoId);
+                    Assert.Equal(Settings.EmbeddingDim, catalog.Row(r).Length);
+                    checks++;
+                }
+            }
+
+            return checks;
+        });
+        foreach (var v in videos)
+        {
+            catalog.Upsert(v);
+        }
+
+        Volatile.Write(ref done, 1);
+        Assert.True(await reader.WaitAsync(TimeSpan.FromSeconds(30)) > 0);
+        Assert.Equal(3_000, catalog.Count);
+    }
+}
