@@ -1,0 +1,129 @@
+using System.Reflection;
+using ActorRec.Hocon;
+using ActorRec.Hocon.Settings;
+using ActorRec.Recommender.Domain;
+
+namespace ActorRec.Recommender.Tests.Domain;
+
+/// <summary><see cref="FeedSettingsReader"/> against the embedded feed.reference.conf and user overrides.</summary>
+public sealed class SettingsFromConfigTests
+{
+    private const string Section = FeedSettings.Path;
+    private static readonly Assembly Module = typeof(FeedSettings).Assembly;
+
+    [Fact]
+    public void Reference_conf_alone_yields_the_record_defaults()
+    {
+        var settings = FeedSettingsReader.Read(ConfigLoader.Load((string?)null, null, Module));
+        AssertSame(FeedSettings.Default, settings);
+    }
+
+    [Fact]
+    public void Overrides_in_a_user_file_are_honoured_and_the_rest_keeps_its_defaults()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"actorrec-feed-{Guid.NewGuid():N}.conf");
+        File.WriteAllText(file, """
+            actorrec.feed {
+              embedding-dim = 32
+              learning.user-learning-rate = 0.05
+              user.session-half-life = 5m
+              video.stage-impressions = [100, 1000]
+              ranking { batch-window = 1ms, max-batch = 128 }
+              rerank.exploration-every = 0
+            }
+            """);
+        try
+        {
+            var settings = FeedSettingsReader.Read(ConfigLoader.Load(file, null, Module));
+            var d = FeedSettings.Default;
+            var expected = d with
+            {
+                EmbeddingDim = 32,
+                Learning = d.Learning with { UserLearningRate = 0.05f },
+                User = d.User with { SessionHalfLife = TimeSpan.FromMinutes(5) },
+                Video = d.Video with { StageImpressions = [100, 1000] },
+                Ranking = d.Ranking with { BatchWindow = TimeSpan.FromMilliseconds(1), MaxBatch = 128 },
+                Rerank = d.Rerank with { ExplorationEvery = 0 },
+            };
+            AssertSame(expected, settings);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Theory]
+    [InlineData("embedding-dim", "1")]
+    [InlineData("embedding-dim", "wide")]
+    [InlineData("limits.max-events-per-batch", "0")]
+    [InlineData("limits.max-watch-ms", "-5")]
+    [InlineData("learning.user-learning-rate", "0")]
+    [InlineData("learning.l2", "0.9")]
+    [InlineData("learning.like-weight", "lots")]
+    [InlineData("user.session-half-life", "0s")]
+    [InlineData("user.session-half-life", "10 fortnights")]
+    [InlineData("user.seen-bits-per-generation", "100")]
+    [InlineData("video.stage-impressions", "[10, 5]")]
+    [InlineData("video.stage-impressions", "300")]
+    [InlineData("video.promotion-share-rate", "1.5")]
+    [InlineData("retrieval.oversample", "0.5")]
+    [InlineData("retrieval.similar-cache-ttl", "-1s")]
+    [InlineData("ranking.batch-window", "0ms")]
+    [InlineData("ranking.session-blend", "2")]
+    [InlineData("rerank.default-count", "500")]
+    [InlineData("rerank.max-per-creator", "1")]
+    public void A_bad_value_throws_naming_the_full_key(string key, string value)
+    {
+        var config = ConfigFactory.ParseString($"{Section}.{key} = {value}")
+            .WithFallback(ConfigLoader.LoadReferences(Module))
+            .Resolve();
+        var ex = Assert.Throws<SettingsException>(() => FeedSettingsReader.Read(config));
+        Assert.Equal($"{Section}.{key}", ex.Path);
+        Assert.Contains($"'{Section}.{key}'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_bad_list_element_names_the_element()
+    {
+        var config = ConfigFactory.ParseString($"{Section}.video.stage-impressions = [300, many]")
+            .WithFallback(ConfigLoader.LoadReferences(Module))
+            .Resolve();
+        Assert.Equal($"{Section}.video.stage-impressions[1]", Assert.Throws<SettingsException>(() => FeedSettingsReader.Read(config)).Path);
+    }
+
+    [Fact]
+    public void The_reader_knows_exactly_the_keys_of_reference_conf()
+    {
+        var section = ConfigLoader.LoadReferences(Module).Resolve().GetConfig(Section);
+        var leaves = ReferenceConf.LeafPaths(section.Root).Select(l => l.Path).ToArray();
+        Assert.Equal(leaves.Order(StringComparer.Ordinal), FeedSettingsReader.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Every_key_of_reference_conf_is_read()
+    {
+        // Replacing any one key by an object must fail on that key: proves the reader looks at it.
+        var references = ConfigLoader.LoadReferences(Module);
+        foreach (var leaf in ReferenceConf.LeafPaths(references.Resolve().GetConfig(Section).Root))
+        {
+            var config = ConfigFactory.ParseString($"{Section}.{leaf.Path} {{ not-a-value = 1 }}").WithFallback(references).Resolve();
+            var ex = Assert.Throws<SettingsException>(() => FeedSettingsReader.Read(config));
+            Assert.Equal($"{Section}.{leaf.Path}", ex.Path);
+        }
+    }
+
+    [Fact]
+    public void Every_key_of_reference_conf_has_a_comment_above_it_or_above_its_group()
+    {
+        // The feed reference documents related keys together: one comment over a paragraph of keys.
+        var text = ReferenceConf.ReadText(Module, FeedSettingsReader.ResourceName);
+        Assert.Empty(ReferenceConf.UncommentedKeys(text, allowCommentedGroups: true));
+    }
+
+    private static void AssertSame(FeedSettings expected, FeedSettings actual)
+    {
+        Assert.Equal(expected.Video.StageImpressions, actual.Video.StageImpressions);
+        Assert.Equal(expected with { Video = expected.Video with { StageImpressions = actual.Video.StageImpressions } }, actual);
+    }
+}
