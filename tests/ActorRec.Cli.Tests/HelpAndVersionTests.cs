@@ -76,6 +76,20 @@ public sealed class HelpAndVersionTests
         Assert.Contains("actorrec.http.port", result.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("actorrec.feed.embedding-dim = -3", "actorrec.feed.embedding-dim")]
+    [InlineData("actorrec.persistence.plugin = mongo", "actorrec.persistence.plugin")]
+    [InlineData("actorrec.actors.throughput = 0", "actorrec.actors.throughput")]
+    [InlineData("actorrec.compute.backend = quantum", "actorrec.compute.backend")]
+    public async Task A_bad_module_setting_stops_serve_and_names_its_key(string line, string key)
+    {
+        using var dir = new TempDir();
+        var file = dir.Write("node.conf", line + "\n");
+        var result = await CliRunner.RunAsync(dir.Path, "serve", "--config", file, "--port", "0", "--no-demo");
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains(key, result.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_missing_config_file_is_a_usage_error()
     {

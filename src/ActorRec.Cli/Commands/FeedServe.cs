@@ -1,3 +1,5 @@
+using ActorRec.Cli.Configuration;
+using ActorRec.Recommender.Entities;
 using ActorRec.Server;
 using ActorRec.Server.Api;
 using Microsoft.AspNetCore.Routing;
@@ -12,9 +14,21 @@ internal static partial class FeedServe
     /// <summary>Videos of the demo catalog registered on the first start (an empty journal).</summary>
     public const int DemoVideos = 10_000;
 
-    /// <summary>The feed API over a SQLite journal in the server's data dir; the demo catalog unless <paramref name="noDemo"/>.</summary>
-    public static Action<IServiceCollection> Services(ServerSettings settings, bool noDemo) =>
-        services => services.AddFeedApi(FeedNodeOptions.ForDataDir(settings.DataDir, noDemo ? 0 : DemoVideos));
+    /// <summary>
+    /// The feed API with the node's feed and persistence settings; the journal lives in the server's data dir (the one
+    /// place a data dir is chosen: config, then <c>--data-dir</c>); the demo catalog unless <paramref name="noDemo"/>.
+    /// </summary>
+    public static Action<IServiceCollection> Services(NodeConfig node, ServerSettings settings, bool noDemo)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(settings);
+        var options = new FeedNodeOptions(
+            node.Feed,
+            EntitySettings.Default,
+            node.Persistence with { DataDir = settings.DataDir },
+            noDemo ? 0 : DemoVideos);
+        return services => services.AddFeedApi(options);
+    }
 
     public static void Endpoints(IEndpointRouteBuilder endpoints) => endpoints.MapFeedApi();
 

@@ -71,7 +71,7 @@ internal static class ServeCommand
         var log = loggerFactory.CreateLogger("ActorRec.Cli.Serve");
         CliLog.ConfigSource(log, file ?? "built-in defaults (no hocon/actorrec.conf found)");
 
-        await using var app = ActorRecHost.Build(settings, serilog, FeedServe.Services(settings, noDemo), FeedServe.Endpoints);
+        await using var app = ActorRecHost.Build(settings, serilog, FeedServe.Services(node, settings, noDemo), FeedServe.Endpoints);
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -4,6 +4,7 @@ using ActorRec.Compute;
 using ActorRec.Hocon;
 using ActorRec.Hocon.Settings;
 using ActorRec.Persistence;
+using ActorRec.Recommender.Domain;
 using ActorRec.Server;
 using ActorRec.Server.Logging;
 
@@ -13,7 +14,14 @@ namespace ActorRec.Cli.Configuration;
 /// A node's configuration, loaded once: the user's file (when there is one) over every module's embedded
 /// reference.conf, resolved against the environment, then read into the typed settings records.
 /// </summary>
-internal sealed record NodeConfig(Config Config, ServerSettings Server, LoggingSettings Logging)
+internal sealed record NodeConfig(
+    Config Config,
+    ServerSettings Server,
+    LoggingSettings Logging,
+    ActorSystemSettings Actors,
+    PersistenceSettings Persistence,
+    ComputeSettings Compute,
+    FeedSettings Feed)
 {
     /// <summary>The modules whose embedded reference.conf sits under the user's file (earlier ones win on overlap).</summary>
     public static IReadOnlyList<Assembly> ReferenceAssemblies { get; } =
@@ -22,12 +30,21 @@ internal sealed record NodeConfig(Config Config, ServerSettings Server, LoggingS
         typeof(ActorSystemSettings).Assembly,
         typeof(PersistenceSettings).Assembly,
         typeof(ComputeSettings).Assembly,
+        typeof(FeedSettings).Assembly,
     ];
 
     /// <summary>Loads and validates; a bad file throws <see cref="HoconException"/>, a bad value <see cref="SettingsException"/>.</summary>
     public static NodeConfig Load(string? file, CliContext context)
     {
         var config = ConfigLoader.Load(file, context.Environment, [.. ReferenceAssemblies]);
-        return new NodeConfig(config, ServerSettings.Create(config), LoggingSettings.Create(config));
+        // Every module's settings are read here, once: a bad key anywhere stops start-up with its path.
+        return new NodeConfig(
+            config,
+            ServerSettings.Create(config),
+            LoggingSettings.Create(config),
+            ActorSystemSettingsReader.Read(config),
+            PersistenceSettingsReader.Read(config),
+            ComputeSettingsReader.Read(config),
+            FeedSettingsReader.Read(config));
     }
 }
