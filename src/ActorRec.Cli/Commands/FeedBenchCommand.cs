@@ -18,7 +18,9 @@ namespace ActorRec.Cli.Commands;
 /// Keys: feeds_per_s and events_per_s (completed per second), feed_p50_ms / feed_p99_ms (GET round trip),
 /// freshness_p99_ms (POST /v1/events round trip: a 202 is sent only after the events are applied, so this is the
 /// time until an event shows in the user's next feed), bytes_per_user (growth of the managed heap after a full GC
-/// divided by the resident user actors: an upper bound, it includes journal and catalog caches).
+/// divided by the resident user actors: an upper bound, it includes journal and catalog caches). At most
+/// --max-in-flight requests are outstanding; requests due beyond that are not sent and are reported as feeds_dropped /
+/// events_dropped, failed responses as feed_errors / event_errors, so an overloaded node is visible in the figures.
 /// </summary>
 internal static class FeedBenchCommand
 {
@@ -32,8 +34,13 @@ internal static class FeedBenchCommand
         var feedRate = new Option<double>("--feed-rate") { Description = "Feed requests per second.", DefaultValueFactory = _ => 2_000 };
         var eventRate = new Option<double>("--event-rate") { Description = "Events per second.", DefaultValueFactory = _ => 10_000 };
         var duration = new Option<string>("--duration") { Description = "Load duration (e.g. 20s).", DefaultValueFactory = _ => "20s" };
+        var maxInFlight = new Option<int>("--max-in-flight")
+        {
+            Description = "Most requests outstanding at once; a request due beyond it is counted as dropped, not sent.",
+            DefaultValueFactory = _ => 1_024,
+        };
         var feed = new Command("feed", "Feed engine over loopback: feed latency and throughput under event ingestion, freshness, memory per user.");
-        foreach (var option in new Option[] { json, videos, users, feedRate, eventRate, duration })
+        foreach (var option in new Option[] { json, videos, users, feedRate, eventRate, duration, maxInFlight })
         {
             feed.Add(option);
         }
@@ -41,10 +48,10 @@ internal static class FeedBenchCommand
         feed.SetAction(async (parseResult, cancellationToken) =>
         {
             var run = new Run(parseResult.GetValue(videos), parseResult.GetValue(users), parseResult.GetValue(feedRate), parseResult.GetValue(eventRate),
-                SimulateCommand.ParseDuration("--duration", parseResult.GetValue(duration)!));
-            if (run.Videos < 10 || run.Users < 1 || run.FeedRate <= 0 || run.EventRate < 0)
+                SimulateCommand.ParseDuration("--duration", parseResult.GetValue(duration)!), parseResult.GetValue(maxInFlight));
+            if (run.Videos < 10 || run.Users < 1 || run.FeedRate <= 0 || run.EventRate < 0 || run.MaxInFlight < 1)
             {
-                throw new UsageException("--videos must be at least 10, --users at least 1, --feed-rate positive and --event-rate not negative");
+                throw new UsageException("--videos must be at least 10, --users at least 1, --feed-rate positive, --event-rate not negative and --max-in-flight at least 1");
             }
 
             var result = await RunAsync(run, cancellationToken).ConfigureAwait(false);
@@ -84,6 +91,9 @@ internal static class FeedBenchCommand
             var feeds = new List<double>();
             var posts = new List<double>();
             var inFlight = new List<Task>();
+            // Open loop with a bound: a request due while max-in-flight are outstanding is not sent but counted as
+            // dropped, so an overloaded node shows up as drops instead of an ever-growing backlog (and no OOM).
+            var outstanding = new Outstanding(run.MaxInFlight);
             var rng = new Random(11);
             var clock = Stopwatch.StartNew();
             long feedsIssued = 0, postsIssued = 0, eventId = 0;
@@ -94,7 +104,10 @@ internal static class FeedBenchCommand
                 for (; feedsIssued < (long)(seconds * run.FeedRate); feedsIssued++)
                 {
                     var path = $"/v1/feed/b-u{rng.Next(run.Users)}?count=10";
-                    inFlight.Add(TimeAsync(() => http.GetAsync(path, cancellationToken), feeds));
+                    if (outstanding.TryEnter(ref outstanding.FeedsDropped))
+                    {
+                        inFlight.Add(TimeAsync(() => http.GetAsync(path, cancellationToken), feeds, outstanding, isFeed: true));
+                    }
                 }
 
                 for (; postsIssued < (long)(seconds * run.EventRate / EventsPerPost); postsIssued++)
@@ -108,7 +121,10 @@ internal static class FeedBenchCommand
                     }
 
                     var batch = new EventBatchDto(events);
-                    inFlight.Add(TimeAsync(() => http.PostAsJsonAsync("/v1/events", batch, FeedJsonContext.Default.EventBatchDto, cancellationToken), posts));
+                    if (outstanding.TryEnter(ref outstanding.PostsDropped))
+                    {
+                        inFlight.Add(TimeAsync(() => http.PostAsJsonAsync("/v1/events", batch, FeedJsonContext.Default.EventBatchDto, cancellationToken), posts, outstanding, isFeed: false));
+                    }
                 }
 
                 if (inFlight.Count > 4096)
@@ -132,6 +148,10 @@ internal static class FeedBenchCommand
                 ["events_per_s"] = postSorted.Length * EventsPerPost / elapsed,
                 ["freshness_p99_ms"] = Percentile(postSorted, 0.99),
                 ["bytes_per_user"] = residentUsers == 0 ? 0 : Math.Max(0, heapAfter - heapBefore) / (double)residentUsers,
+                ["feeds_dropped"] = outstanding.FeedsDropped,
+                ["feed_errors"] = outstanding.FeedErrors,
+                ["events_dropped"] = outstanding.PostsDropped * (double)EventsPerPost,
+                ["event_errors"] = outstanding.PostErrors * (double)EventsPerPost,
             };
         }
         finally
@@ -140,14 +160,16 @@ internal static class FeedBenchCommand
         }
     }
 
-    private static async Task TimeAsync(Func<Task<HttpResponseMessage>> send, List<double> latencies)
+    private static async Task TimeAsync(Func<Task<HttpResponseMessage>> send, List<double> latencies, Outstanding outstanding, bool isFeed)
     {
         var started = Stopwatch.GetTimestamp();
+        var ok = false;
         try
         {
             using var response = await send().ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
             {
+                ok = true;
                 var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 lock (latencies)
                 {
@@ -157,6 +179,44 @@ internal static class FeedBenchCommand
         }
         catch (HttpRequestException)
         {
+        }
+        catch (TaskCanceledException)
+        {
+        }
+        finally
+        {
+            outstanding.Exit(ok, isFeed);
+        }
+    }
+
+    /// <summary>Requests outstanding against the bound, and what did not make it (dropped before sending, or failed).</summary>
+    private sealed class Outstanding(int max)
+    {
+        private int _count;
+        public long FeedsDropped;
+        public long PostsDropped;
+        public long FeedErrors;
+        public long PostErrors;
+
+        public bool TryEnter(ref long dropped)
+        {
+            if (Interlocked.Increment(ref _count) <= max)
+            {
+                return true;
+            }
+
+            Interlocked.Decrement(ref _count);
+            Interlocked.Increment(ref dropped);
+            return false;
+        }
+
+        public void Exit(bool ok, bool isFeed)
+        {
+            Interlocked.Decrement(ref _count);
+            if (!ok)
+            {
+                Interlocked.Increment(ref isFeed ? ref FeedErrors : ref PostErrors);
+            }
         }
     }
 
@@ -170,5 +230,5 @@ internal static class FeedBenchCommand
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 
-    private sealed record Run(int Videos, int Users, double FeedRate, double EventRate, TimeSpan Duration);
+    private sealed record Run(int Videos, int Users, double FeedRate, double EventRate, TimeSpan Duration, int MaxInFlight);
 }
