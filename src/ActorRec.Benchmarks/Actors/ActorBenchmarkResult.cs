@@ -52,41 +52,60 @@ public sealed record ActorBenchmarkResult
     /// <summary>One JSON object with exactly the twelve numeric keys.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, s_json);
 
-    /// <summary>A human table: our figure, Akka.NET 1.5.30's reference figure and the ratio (higher is better).</summary>
+    /// <summary>
+    /// Each figure beside Akka.NET 1.5.30's reference figure from ../shared/bench/ACTOR-BENCHMARKS.md (same machine
+    /// kind), in the order of that file. The one list both renderers (this text table and the CLI's) use.
+    /// </summary>
+    public IReadOnlyList<AkkaComparison> CompareWithAkka() =>
+    [
+        new("(a) ping-pong, 1 pair, 1 in flight", PingPong1PairRoundTripsPerSecond, 4.56e6, "round trips/s", false),
+        new("(a) ping-pong, 4 pairs, 1 in flight", PingPong4PairsRoundTripsPerSecond, 6.23e6, "round trips/s", false),
+        new("(a') ping-pong, 1 pair, 1,000 in flight", PingPong1PairInFlight1000RoundTripsPerSecond, 9.8e6, "round trips/s", false),
+        new("(a') ping-pong, 4 pairs, 1,000 in flight", PingPong4PairsInFlight1000RoundTripsPerSecond, 18.7e6, "round trips/s", false),
+        new("(b) one-way tell", TellMessagesPerSecond, 19.4e6, "msgs/s", false),
+        new("(c) fan-out 100k x 10", FanOutMessagesPerSecond, 2.39e6, "msgs/s", false),
+        new("(c) actor creation", ActorCreationPerSecond, 80e3, "actors/s", false),
+        new("(c) heap per idle actor", BytesPerIdleActor, 1744, "bytes", true),
+        new("(d) ask p50", AskP50Microseconds, 0.43, "µs", true),
+        new("(d) ask p99", AskP99Microseconds, 1.68, "µs", true),
+        new("(d) ask p99.9", AskP999Microseconds, 4.2, "µs", true),
+        new("(d) sequential asks", AsksPerSecond, 1.1e6, "asks/s", false),
+    ];
+
+    /// <summary>A plain-text table: our figure, Akka.NET 1.5.30's reference figure and the ratio (above 1 is better).</summary>
     public string ToTable()
     {
-        var rows = new (string Name, double Ours, double Akka, string Unit, bool LowerIsBetter)[]
-        {
-            ("(a) ping-pong, 1 pair, 1 in flight", PingPong1PairRoundTripsPerSecond, 4.56e6, "round trips/s", false),
-            ("(a) ping-pong, 4 pairs, 1 in flight", PingPong4PairsRoundTripsPerSecond, 6.23e6, "round trips/s", false),
-            ("(a') ping-pong, 1 pair, 1,000 in flight", PingPong1PairInFlight1000RoundTripsPerSecond, 9.8e6, "round trips/s", false),
-            ("(a') ping-pong, 4 pairs, 1,000 in flight", PingPong4PairsInFlight1000RoundTripsPerSecond, 18.7e6, "round trips/s", false),
-            ("(b) one-way tell", TellMessagesPerSecond, 19.4e6, "msgs/s", false),
-            ("(c) fan-out 100k x 10", FanOutMessagesPerSecond, 2.39e6, "msgs/s", false),
-            ("(c) actor creation", ActorCreationPerSecond, 80e3, "actors/s", false),
-            ("(c) heap per idle actor", BytesPerIdleActor, 1744, "bytes", true),
-            ("(d) ask p50", AskP50Microseconds, 0.43, "us", true),
-            ("(d) ask p99", AskP99Microseconds, 1.68, "us", true),
-            ("(d) ask p99.9", AskP999Microseconds, 4.2, "us", true),
-            ("(d) sequential asks", AsksPerSecond, 1.1e6, "asks/s", false),
-        };
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"{"benchmark",-42} {"ActorRec",14} {"Akka.NET",14}  {"unit",-14} {"vs Akka",8}");
-        foreach (var (name, ours, akka, unit, lower) in rows)
+        foreach (var row in CompareWithAkka())
         {
-            var ratio = lower ? (ours > 0 ? akka / ours : 0) : ours / akka;
-            sb.AppendLine(CultureInfo.InvariantCulture, $"{name,-42} {Format(ours),14} {Format(akka),14}  {unit,-14} {ratio,7:0.00}x");
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"{row.Name,-42} {FormatFigure(row.Ours),14} {FormatFigure(row.Akka),14}  {row.Unit,-14} {row.Ratio,7:0.00}x");
         }
+
         return sb.ToString();
     }
 
-    private static string Format(double v) => v switch
+    /// <summary>A figure with an M/k suffix where it helps reading (4.56 M, 80.0 k, 1744, 0.43).</summary>
+    public static string FormatFigure(double v) => v switch
     {
         >= 1e6 => (v / 1e6).ToString("0.00", CultureInfo.InvariantCulture) + " M",
         >= 1e4 => (v / 1e3).ToString("0.0", CultureInfo.InvariantCulture) + " k",
         >= 100 => v.ToString("0", CultureInfo.InvariantCulture),
         _ => v.ToString("0.00", CultureInfo.InvariantCulture),
     };
+}
+
+/// <summary>One benchmark figure of ours beside Akka.NET's.</summary>
+/// <param name="Name">The benchmark, as ACTOR-BENCHMARKS.md names it.</param>
+/// <param name="Ours">Our figure.</param>
+/// <param name="Akka">Akka.NET 1.5.30's figure on the same machine kind.</param>
+/// <param name="Unit">Unit of both figures.</param>
+/// <param name="LowerIsBetter">True for latencies and memory.</param>
+public sealed record AkkaComparison(string Name, double Ours, double Akka, string Unit, bool LowerIsBetter)
+{
+    /// <summary>Ours relative to Akka.NET, oriented so that above 1 means better.</summary>
+    public double Ratio => LowerIsBetter ? (Ours > 0 ? Akka / Ours : 0) : Ours / Akka;
 }
 
 /// <summary>How to run the actor benchmarks.</summary>
