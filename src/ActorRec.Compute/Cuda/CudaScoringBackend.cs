@@ -177,6 +177,24 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
         return new CudaScoringBackend(driver, devices[settings.DeviceIndex], settings, logger ?? NullLogger.Instance);
     }
 
+    /// <summary>
+    /// Packs the queries and candidate row ids into the pinned staging buffer and queues their copies to the device;
+    /// returns the device addresses. Called under <see cref="_gate"/>.
+    /// </summary>
+    private (ulong Queries, ulong Rows) StageInputs(ReadOnlySpan<float> queries, ReadOnlySpan<int> candidateRows)
+    {
+        var qBytes = (long)queries.Length * sizeof(float);
+        var rBytes = (long)candidateRows.Length * sizeof(int);
+        var input = _hIn.Ensure(qBytes + rBytes);
+        queries.CopyTo(new Span<float>(input, queries.Length));
+        candidateRows.CopyTo(new Span<int>(input + qBytes, candidateRows.Length));
+        var dq = _dQueries.Ensure(qBytes);
+        var dr = _dRows.Ensure(rBytes);
+        CopyIn(dq, input, (nuint)qBytes);
+        CopyIn(dr, input + qBytes, (nuint)rBytes);
+        return (dq, dr);
+    }
+
     public void ScoreShared(ReadOnlySpan<float> queries, int batch, IEmbeddingTable table, ReadOnlySpan<int> candidateRows, Span<float> scores)
     {
         ScoringArgs.CheckShared(queries, batch, table, candidateRows, scores);
@@ -189,15 +207,7 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
         {
             Enter();
             var deviceTable = _tableSync.Sync(table);
-            var qBytes = (long)queries.Length * sizeof(float);
-            var rBytes = (long)candidateRows.Length * sizeof(int);
-            var input = _hIn.Ensure(qBytes + rBytes);
-            queries.CopyTo(new Span<float>(input, queries.Length));
-            candidateRows.CopyTo(new Span<int>(input + qBytes, candidateRows.Length));
-            var dq = _dQueries.Ensure(qBytes);
-            var dr = _dRows.Ensure(rBytes);
-            CopyIn(dq, input, (nuint)qBytes);
-            CopyIn(dr, input + qBytes, (nuint)rBytes);
+            var (dq, dr) = StageInputs(queries, candidateRows);
             LaunchScoreShared(dq, batch, deviceTable, dr, candidateRows.Length);
             ReadBack(scores);
         }
@@ -215,16 +225,9 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
         {
             Enter();
             var deviceTable = _tableSync.Sync(table);
-            var qBytes = (long)queries.Length * sizeof(float);
-            var rBytes = (long)candidateRows.Length * sizeof(int);
-            var input = _hIn.Ensure(qBytes + rBytes);
-            queries.CopyTo(new Span<float>(input, queries.Length));
-            candidateRows.CopyTo(new Span<int>(input + qBytes, candidateRows.Length));
-            var dq = _dQueries.Ensure(qBytes);
-            var dr = _dRows.Ensure(rBytes);
-            var ds = _dScores.Ensure(rBytes);
-            CopyIn(dq, input, (nuint)qBytes);
-            CopyIn(dr, input + qBytes, (nuint)rBytes);
+            var (dq, dr) = StageInputs(queries, candidateRows);
+            // One float score per candidate row id: the same byte count as the ids.
+            var ds = _dScores.Ensure((long)candidateRows.Length * sizeof(int));
             var table0 = deviceTable.Storage.Pointer;
             var dim = deviceTable.Dimension;
             var pairs = (long)batch * candidatesPerQuery;
@@ -336,15 +339,7 @@ public sealed unsafe class CudaScoringBackend : IScoringBackend
         {
             Enter();
             var deviceTable = _tableSync.Sync(table);
-            var qBytes = (long)queries.Length * sizeof(float);
-            var rBytes = (long)candidateRows.Length * sizeof(int);
-            var input = _hIn.Ensure(qBytes + rBytes);
-            queries.CopyTo(new Span<float>(input, queries.Length));
-            candidateRows.CopyTo(new Span<int>(input + qBytes, candidateRows.Length));
-            var dq = _dQueries.Ensure(qBytes);
-            var dr = _dRows.Ensure(rBytes);
-            CopyIn(dq, input, (nuint)qBytes);
-            CopyIn(dr, input + qBytes, (nuint)rBytes);
+            var (dq, dr) = StageInputs(queries, candidateRows);
             var candidates = candidateRows.Length;
             return TimeOnStream(iterations, () => LaunchScoreShared(dq, batch, deviceTable, dr, candidates)) / iterations;
         }
