@@ -1,5 +1,5 @@
+using ActorRec.Actors.TestKit;
 using ActorRec.Cluster.FailureDetection;
-using ActorRec.Cluster.Tests.Support;
 
 namespace ActorRec.Cluster.Tests.FailureDetection;
 
@@ -12,7 +12,7 @@ public sealed class PhiAccrualFailureDetectorTests
     [Fact]
     public void Steady_heartbeats_stay_far_below_the_threshold()
     {
-        var time = new ManualTimeProvider();
+        var time = new VirtualTimeProvider();
         var fd = new PhiAccrualFailureDetector(Options, time);
         Assert.Equal(0, fd.Phi());
         for (var i = 0; i < 300; i++)
@@ -30,7 +30,7 @@ public sealed class PhiAccrualFailureDetectorTests
     [Fact]
     public void A_stopped_peer_crosses_the_threshold_after_mean_plus_acceptable_pause_plus_a_few_deviations()
     {
-        var time = new ManualTimeProvider();
+        var time = new VirtualTimeProvider();
         var fd = new PhiAccrualFailureDetector(Options, time);
         for (var i = 0; i < 250; i++)
         {
@@ -57,7 +57,7 @@ public sealed class PhiAccrualFailureDetectorTests
     [Fact]
     public void Jittery_heartbeats_under_load_are_not_suspected_within_the_acceptable_pause()
     {
-        var time = new ManualTimeProvider();
+        var time = new VirtualTimeProvider();
         var fd = new PhiAccrualFailureDetector(Options, time);
         var random = new Random(12345);
         var maxPhi = 0.0;
@@ -94,7 +94,7 @@ public sealed class PhiAccrualFailureDetectorTests
     [Fact]
     public void Registry_suspects_only_monitored_members_that_went_quiet()
     {
-        var time = new ManualTimeProvider();
+        var time = new VirtualTimeProvider();
         var registry = new FailureDetectorRegistry(Options, time);
         Assert.False(registry.IsSuspected("b#1"));
         for (var i = 0; i < 10; i++)

@@ -1,3 +1,4 @@
+using ActorRec.Actors.TestKit;
 using ActorRec.Cluster.Leases;
 using ActorRec.Cluster.Storage;
 using ActorRec.Cluster.Tests.Support;
@@ -9,7 +10,7 @@ public abstract class LeaseStoreContract
 {
     private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(10);
 
-    protected ManualTimeProvider Time { get; } = new();
+    protected VirtualTimeProvider Time { get; } = new();
 
     protected abstract Task<ILeaseStore> CreateAsync();
 

@@ -1,3 +1,4 @@
+using ActorRec.Actors.TestKit;
 using System.Collections.Concurrent;
 using ActorRec.Cluster.FailureDetection;
 using ActorRec.Cluster.Membership;
@@ -7,7 +8,7 @@ namespace ActorRec.Cluster.Tests.Membership;
 
 public sealed class MembershipServiceTests : IAsyncLifetime
 {
-    private readonly ManualTimeProvider _time = new();
+    private readonly VirtualTimeProvider _time = new();
     private readonly InMemoryMembershipTable _table = new("test");
     private readonly List<MembershipService> _services = [];
 

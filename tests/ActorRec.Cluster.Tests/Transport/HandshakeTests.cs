@@ -1,3 +1,4 @@
+using ActorRec.Actors.TestKit;
 using System.Net.Sockets;
 using ActorRec.Cluster.Tests.Support;
 using ActorRec.Cluster.Transport;
@@ -11,7 +12,7 @@ public sealed class HandshakeTests : TransportTestBase
     [Fact]
     public async Task A_node_with_another_secret_is_refused_on_both_sides_and_nothing_is_delivered()
     {
-        var time = new ManualTimeProvider();
+        var time = new VirtualTimeProvider();
         var aLog = new ListLogger();
         var bLog = new ListLogger();
         var (a, _) = Start(Settings("a", secret: "a different secret, 32 chars.."), time, aLog);

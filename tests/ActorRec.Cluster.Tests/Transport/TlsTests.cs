@@ -1,3 +1,4 @@
+using ActorRec.Actors.TestKit;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ActorRec.Cluster.Tests.Support;
@@ -41,7 +42,7 @@ public sealed class TlsTests : TransportTestBase, IDisposable
     [Fact]
     public async Task A_node_with_another_certificate_or_without_tls_is_refused()
     {
-        var time = new ManualTimeProvider();
+        var time = new VirtualTimeProvider();
         var log = new ListLogger();
         var (b, bh) = Start(WithTls(Settings("b"), SelfSignedPfx("cluster")), time, log);
         var (other, _) = Start(WithTls(Settings("other-cert"), SelfSignedPfx("rogue")), time);

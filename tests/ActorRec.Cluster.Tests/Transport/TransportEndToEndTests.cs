@@ -1,3 +1,4 @@
+using ActorRec.Actors.TestKit;
 using ActorRec.Cluster.Tests.Support;
 using ActorRec.Cluster.Transport;
 
@@ -36,7 +37,7 @@ public sealed class TransportEndToEndTests : TransportTestBase
     [Fact]
     public async Task Queued_frames_are_coalesced_and_delivered_after_redial_with_backoff()
     {
-        var time = new ManualTimeProvider();
+        var time = new VirtualTimeProvider();
         var port = UnusedPort();
         var (a, _) = Start(Settings("a"), time);
         var scheduled = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -91,7 +92,7 @@ public sealed class TransportEndToEndTests : TransportTestBase
     [Fact]
     public void Full_outbound_queue_drops_the_newest_and_counts_it()
     {
-        var time = new ManualTimeProvider();
+        var time = new VirtualTimeProvider();
         var settings = Settings("a") with { OutboundQueueSize = 10 };
         var (a, _) = Start(settings, time);
         var address = "127.0.0.1:" + UnusedPort();
@@ -198,7 +199,7 @@ public sealed class TransportEndToEndTests : TransportTestBase
     [Fact]
     public async Task Forgetting_an_unreachable_peer_discards_its_queue_and_stops_redialing()
     {
-        var time = new ManualTimeProvider();
+        var time = new VirtualTimeProvider();
         var (a, _) = Start(Settings("a"), time);
         var address = "127.0.0.1:" + UnusedPort();
         var scheduled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

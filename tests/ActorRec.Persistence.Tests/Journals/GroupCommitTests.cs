@@ -1,3 +1,4 @@
+using ActorRec.Actors.TestKit;
 using ActorRec.Persistence.InMemory;
 using ActorRec.Persistence.Journal;
 
@@ -19,11 +20,11 @@ public sealed class GroupCommitTests
     [Fact]
     public async Task The_window_holds_the_first_write_until_it_closes_and_commits_everything_queued_in_one_transaction()
     {
-        var time = new ManualTimeProvider();
+        var time = new VirtualTimeProvider();
         await using var journal = new InMemoryJournal(PersistenceSettings.Default with { BatchWindow = TimeSpan.FromMilliseconds(10) }, time);
         Task first = journal.WriteAsync(W("a", 1));
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (time.PendingTimers == 0)
+        while (time.ActiveTimers == 0)
         {
             await Task.Yield();
             cts.Token.ThrowIfCancellationRequested();

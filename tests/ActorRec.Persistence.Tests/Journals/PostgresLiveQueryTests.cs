@@ -1,3 +1,4 @@
+using ActorRec.Actors.TestKit;
 using ActorRec.Persistence.Journal;
 using ActorRec.Persistence.Postgres;
 using Npgsql;
@@ -12,7 +13,7 @@ namespace ActorRec.Persistence.Tests.Journals;
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresLiveQueryTests(PostgresServer server) : IAsyncLifetime
 {
-    private readonly ManualTimeProvider _time = new();
+    private readonly VirtualTimeProvider _time = new();
     private string _connectionString = string.Empty;
     private PostgresJournal _journal = null!;
 
@@ -68,7 +69,7 @@ public sealed class PostgresLiveQueryTests(PostgresServer server) : IAsyncLifeti
     private async Task WaitForTimerAsync()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (_time.PendingTimers == 0)
+        while (_time.ActiveTimers == 0)
         {
             await Task.Yield();
             cts.Token.ThrowIfCancellationRequested();

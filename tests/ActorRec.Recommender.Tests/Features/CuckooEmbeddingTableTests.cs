@@ -1,5 +1,5 @@
+using ActorRec.Actors.TestKit;
 using ActorRec.Recommender.Features;
-using ActorRec.Recommender.Tests.Support;
 
 namespace ActorRec.Recommender.Tests.Features;
 
@@ -103,7 +103,7 @@ public sealed class CuckooEmbeddingTableTests
     [Fact]
     public void Rows_not_updated_within_the_expiry_are_evicted_and_their_space_reused()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new VirtualTimeProvider();
         var table = new CuckooEmbeddingTable(new EmbeddingTableSettings(Dimension: 2, AdmissionThreshold: 1, Expiry: TimeSpan.FromHours(1)), clock);
         for (ulong id = 1; id <= 100; id++)
         {

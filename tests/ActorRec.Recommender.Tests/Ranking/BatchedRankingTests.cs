@@ -1,3 +1,4 @@
+using ActorRec.Actors.TestKit;
 using ActorRec.Recommender.Ranking;
 using ActorRec.Recommender.Reranking;
 using ActorRec.Recommender.Retrieval;
@@ -26,7 +27,7 @@ public sealed class BatchedRankingTests
         var w = TestWorld.WithDemo(1_000);
         var scorer = new CountingScorer();
         var ranker = new FeedRanker(w.Catalog, scorer, w.Settings);
-        var time = new ManualTimeProvider(TestWorld.Start);
+        var time = new VirtualTimeProvider(TestWorld.Start);
         using var batched = new BatchedFeedRanker(ranker, w.Settings.Ranking, time);
         var request = new FeedRequest(10, "US", TestWorld.Start);
         var users = Enumerable.Range(0, 5).Select(i => w.User($"u{i}")).ToList();

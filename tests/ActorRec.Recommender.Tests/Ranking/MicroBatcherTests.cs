@@ -1,5 +1,5 @@
+using ActorRec.Actors.TestKit;
 using ActorRec.Recommender.Ranking;
-using ActorRec.Recommender.Tests.Support;
 
 namespace ActorRec.Recommender.Tests.Ranking;
 
@@ -26,7 +26,7 @@ public sealed class MicroBatcherTests
     [Fact]
     public async Task Requests_within_the_window_are_scored_together()
     {
-        var time = new ManualTimeProvider(DateTimeOffset.UnixEpoch);
+        var time = new VirtualTimeProvider(DateTimeOffset.UnixEpoch);
         var rec = new Recorder();
         using var batcher = new MicroBatcher<int, string>(rec.Handle, Window, 10, time);
         var a = batcher.Submit(1);
@@ -49,7 +49,7 @@ public sealed class MicroBatcherTests
     [Fact]
     public async Task A_full_batch_runs_at_once_and_its_timer_does_not_cut_the_next_batch_short()
     {
-        var time = new ManualTimeProvider(DateTimeOffset.UnixEpoch);
+        var time = new VirtualTimeProvider(DateTimeOffset.UnixEpoch);
         var rec = new Recorder();
         using var batcher = new MicroBatcher<int, string>(rec.Handle, Window, 3, time);
         var first = new[] { batcher.Submit(1), batcher.Submit(2), batcher.Submit(3) };
@@ -68,7 +68,7 @@ public sealed class MicroBatcherTests
     [Fact]
     public async Task Handler_failure_fails_every_request_of_the_batch()
     {
-        var time = new ManualTimeProvider(DateTimeOffset.UnixEpoch);
+        var time = new VirtualTimeProvider(DateTimeOffset.UnixEpoch);
         using var batcher = new MicroBatcher<int, string>(_ => throw new InvalidOperationException("backend down"), Window, 10, time);
         var a = batcher.Submit(1);
         var b = batcher.Submit(2);
@@ -86,7 +86,7 @@ public sealed class MicroBatcherTests
     [Fact]
     public async Task Dispose_fails_pending_requests_and_refuses_new_ones()
     {
-        var time = new ManualTimeProvider(DateTimeOffset.UnixEpoch);
+        var time = new VirtualTimeProvider(DateTimeOffset.UnixEpoch);
         var batcher = new MicroBatcher<int, string>(new Recorder().Handle, Window, 10, time);
         var pending = batcher.Submit(1);
         batcher.Dispose();
@@ -97,7 +97,7 @@ public sealed class MicroBatcherTests
     [Fact]
     public async Task Concurrent_submitters_each_get_their_own_result()
     {
-        var time = new ManualTimeProvider(DateTimeOffset.UnixEpoch);
+        var time = new VirtualTimeProvider(DateTimeOffset.UnixEpoch);
         var rec = new Recorder();
         using var batcher = new MicroBatcher<int, string>(rec.Handle, Window, 16, time);
         var tasks = new Task<string>[200];

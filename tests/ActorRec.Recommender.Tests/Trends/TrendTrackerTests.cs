@@ -1,5 +1,5 @@
+using ActorRec.Actors.TestKit;
 using ActorRec.Recommender.Trends;
-using ActorRec.Recommender.Tests.Support;
 
 namespace ActorRec.Recommender.Tests.Trends;
 
@@ -8,7 +8,7 @@ public sealed class TrendTrackerTests
     [Fact]
     public void Top_n_per_region_ranks_by_velocity_over_the_window()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new VirtualTimeProvider();
         var tracker = new TrendTracker(new TrendSettings(BucketDuration: TimeSpan.FromMinutes(1), Buckets: 10, HeavyHitters: 20), clock);
         var random = new Random(2);
         for (var minute = 0; minute < 5; minute++)
@@ -43,7 +43,7 @@ public sealed class TrendTrackerTests
     [Fact]
     public void Old_engagement_slides_out_of_the_window()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new VirtualTimeProvider();
         var tracker = new TrendTracker(new TrendSettings(BucketDuration: TimeSpan.FromMinutes(1), Buckets: 5), clock);
         for (var i = 0; i < 100; i++)
         {
@@ -64,7 +64,7 @@ public sealed class TrendTrackerTests
     [Fact]
     public void Memory_is_bounded_by_settings_not_by_traffic()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new VirtualTimeProvider();
         var tracker = new TrendTracker(new TrendSettings(BucketDuration: TimeSpan.FromMinutes(1), Buckets: 3, HeavyHitters: 10, MaxRegions: 2), clock);
         for (var i = 0; i < 20_000; i++)
         {
