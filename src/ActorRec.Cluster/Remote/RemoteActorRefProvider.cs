@@ -54,6 +54,7 @@ public sealed partial class RemoteActorRefProvider : IRemoteMessageSink
     private readonly MessageSerializerRegistry _registry;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, RemoteActorRef> _refs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IActorRef> _recipients = new(StringComparer.Ordinal);
     private readonly ConditionalWeakTable<IActorRef, string> _senderPaths = [];
     private readonly ConditionalWeakTable<IActorRef, string>.CreateValueCallback _makeSenderPath;
     private readonly Lock _watchGate = new();
@@ -224,7 +225,7 @@ public sealed partial class RemoteActorRefProvider : IRemoteMessageSink
         }
 
         var sender = message.Sender.Length == 0 ? null : ResolveSenderOrNull(message.Sender, message.From);
-        var recipient = _system.ResolveLocal(message.Recipient);
+        var recipient = ResolveRecipient(message.Recipient);
         if (recipient is null)
         {
             LogNoRecipient(message.Recipient, message.From.NodeName, message.Message.GetType().Name);
@@ -255,14 +256,8 @@ public sealed partial class RemoteActorRefProvider : IRemoteMessageSink
             return;
         }
 
-        var envelope = new RemoteEnvelope
-        {
-            Sender = sender is null || ReferenceEquals(sender, ActorRefs.Nobody) ? "" : PathStringOf(sender),
-            Recipient = target.Elements,
-            Manifest = manifest,
-            Payload = payload,
-        };
-        var result = transport.Send(target.Address, envelope);
+        var senderPath = sender is null || ReferenceEquals(sender, ActorRefs.Nobody) ? "" : PathStringOf(sender);
+        var result = transport.SendEnvelope(target.Address, senderPath, target.Elements, manifest, payload);
         if (result != SendResult.Enqueued)
         {
             LogSendFailed(manifest, target.PathString, result);
@@ -363,6 +358,30 @@ public sealed partial class RemoteActorRefProvider : IRemoteMessageSink
         }
     }
 
+    /// <summary>
+    /// The local recipient of an inbound message, through a cache of resolved element paths (an entry whose actor has
+    /// stopped is resolved again, so a new actor under the same name is found). Pending-ask paths are not cached.
+    /// </summary>
+    private IActorRef? ResolveRecipient(string elements)
+    {
+        if (_recipients.TryGetValue(elements, out var cached) && !cached.IsStoppedLocalActor())
+        {
+            return cached;
+        }
+
+        var resolved = _system.ResolveLocal(elements);
+        if (resolved is null)
+        {
+            _recipients.TryRemove(elements, out _);
+        }
+        else if (!elements.StartsWith("/temp/", StringComparison.Ordinal) && _recipients.Count < MaxCachedRefs)
+        {
+            _recipients[elements] = resolved;
+        }
+
+        return resolved;
+    }
+
     private IActorRef? ResolveSenderOrNull(string sender, PeerIdentity from)
     {
         try
@@ -381,7 +400,7 @@ public sealed partial class RemoteActorRefProvider : IRemoteMessageSink
         var transport = _transport ?? throw NotAttached();
         var registered = _registry.TrySerialize(message, out var manifest, out var payload);
         Debug.Assert(registered, "the constructor checked the remoting manifests");
-        var result = transport.Send(address, new RemoteEnvelope { Recipient = WatcherElements, Manifest = manifest, Payload = payload });
+        var result = transport.SendEnvelope(address, "", WatcherElements, manifest, payload);
         if (result != SendResult.Enqueued)
         {
             LogSendFailed(manifest, address + WatcherElements, result);
