@@ -64,6 +64,21 @@ public sealed partial class RemoteActorRefProvider : IRemoteMessageSink
     private ClusterTransport? _transport;
     private IActorRef? _watcher;
 
+    // Per receive loop (one thread per connection at a time): the last sender and recipient strings it resolved. The
+    // batch decoder hands out the same string instance for a repeated path, so a reference comparison hits.
+    [ThreadStatic]
+    private static LastResolved? t_lastResolved;
+
+    // Per sending thread: the last sender ref and its path string (an actor sending a burst is the common case).
+    [ThreadStatic]
+    private static IActorRef? t_lastSender;
+
+    [ThreadStatic]
+    private static string? t_lastSenderPath;
+
+    [ThreadStatic]
+    private static RemoteActorRefProvider? t_lastSenderProvider;
+
     public RemoteActorRefProvider(ActorSystem system, MessageSerializerRegistry registry, ILoggerFactory? loggers = null)
     {
         ArgumentNullException.ThrowIfNull(system);
@@ -224,8 +239,45 @@ public sealed partial class RemoteActorRefProvider : IRemoteMessageSink
                 return;
         }
 
-        var sender = message.Sender.Length == 0 ? null : ResolveSenderOrNull(message.Sender, message.From);
-        var recipient = ResolveRecipient(message.Recipient);
+        var last = t_lastResolved ??= new LastResolved();
+        IActorRef? sender = null;
+        if (message.Sender.Length != 0)
+        {
+            if (ReferenceEquals(message.Sender, last.SenderPath) && ReferenceEquals(last.Provider, this))
+            {
+                sender = last.Sender;
+            }
+            else
+            {
+                sender = ResolveSenderOrNull(message.Sender, message.From);
+                last.Provider = this;
+                last.SenderPath = message.Sender;
+                last.Sender = sender;
+                last.RecipientPath = null;
+            }
+        }
+
+        IActorRef? recipient;
+        if (ReferenceEquals(message.Recipient, last.RecipientPath) && ReferenceEquals(last.Provider, this) && !last.Recipient!.IsStoppedLocalActor())
+        {
+            recipient = last.Recipient;
+        }
+        else
+        {
+            recipient = ResolveRecipient(message.Recipient);
+            if (recipient is not null && !message.Recipient.StartsWith("/temp/", StringComparison.Ordinal))
+            {
+                if (!ReferenceEquals(last.Provider, this))
+                {
+                    last.SenderPath = null;
+                }
+
+                last.Provider = this;
+                last.RecipientPath = message.Recipient;
+                last.Recipient = recipient;
+            }
+        }
+
         if (recipient is null)
         {
             LogNoRecipient(message.Recipient, message.From.NodeName, message.Message.GetType().Name);
@@ -256,7 +308,23 @@ public sealed partial class RemoteActorRefProvider : IRemoteMessageSink
             return;
         }
 
-        var senderPath = sender is null || ReferenceEquals(sender, ActorRefs.Nobody) ? "" : PathStringOf(sender);
+        string senderPath;
+        if (sender is null || ReferenceEquals(sender, ActorRefs.Nobody))
+        {
+            senderPath = "";
+        }
+        else if (ReferenceEquals(sender, t_lastSender) && ReferenceEquals(this, t_lastSenderProvider))
+        {
+            senderPath = t_lastSenderPath!;
+        }
+        else
+        {
+            senderPath = PathStringOf(sender);
+            t_lastSender = sender;
+            t_lastSenderPath = senderPath;
+            t_lastSenderProvider = this;
+        }
+
         var result = transport.SendEnvelope(target.Address, senderPath, target.Elements, manifest, payload);
         if (result != SendResult.Enqueued)
         {
@@ -456,6 +524,15 @@ public sealed partial class RemoteActorRefProvider : IRemoteMessageSink
 
     private static InvalidOperationException NotAttached() =>
         new("The remote actor-ref provider is not attached to a transport: call Attach(node.Transport) before starting the node.");
+
+    private sealed class LastResolved
+    {
+        public RemoteActorRefProvider? Provider;
+        public string? SenderPath;
+        public IActorRef? Sender;
+        public string? RecipientPath;
+        public IActorRef? Recipient;
+    }
 
     private sealed class WatchEntry(long incarnation)
     {

@@ -33,7 +33,7 @@ public readonly ref struct InboundEnvelope(string sender, string recipient, stri
 /// <c>n ≥ 2</c> = the string at table index <c>n − 2</c>. Each direction of each connection has its own table,
 /// built by the single writer loop and mirrored by the single receive loop, so neither needs a lock; a new
 /// connection starts with empty tables on both sides. The table is capped at <see cref="MaxTableEntries"/>; later
-/// new strings travel as literals every time.
+/// new strings travel as literals every time, and so do one-shot ask paths (<see cref="OneShotMarker"/>).
 /// </para>
 /// <para>
 /// Why: an actor message between two nodes repeats the same handful of strings (recipient path, sender path,
@@ -46,6 +46,9 @@ internal static class EnvelopeBatchCodec
 {
     public const int MaxTableEntries = 4096;
 
+    /// <summary>Paths of pending asks (<c>/temp/$n</c>) are used once: they travel as literals and never fill the table.</summary>
+    public const string OneShotMarker = "/temp/$";
+
     /// <summary>Upper bound of a record's encoded size (for the frame-size check before queueing).</summary>
     public static int MaxRecordSize(string sender, string recipient, string manifest, int payloadLength) =>
         (3 * 10) + Encoding.UTF8.GetMaxByteCount(sender.Length + recipient.Length + manifest.Length) + 5 + payloadLength;
@@ -54,6 +57,10 @@ internal static class EnvelopeBatchCodec
     internal sealed class Encoder
     {
         private readonly Dictionary<string, int> _table = new(StringComparer.Ordinal);
+        // Consecutive messages mostly repeat the previous one's strings (same instances): one slot per field skips
+        // the dictionary then.
+        private readonly string?[] _lastString = new string?[3];
+        private readonly int[] _lastIndex = new int[3];
         private byte[] _buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         private int _length;
 
@@ -64,9 +71,9 @@ internal static class EnvelopeBatchCodec
         public void Append(string sender, string recipient, string manifest, ByteString payload)
         {
             EnsureCapacity(MaxRecordSize(sender, recipient, manifest, payload.Length));
-            WriteString(sender);
-            WriteString(recipient);
-            WriteString(manifest);
+            WriteString(sender, 0);
+            WriteString(recipient, 1);
+            WriteString(manifest, 2);
             WriteVarint((uint)payload.Length);
             payload.Span.CopyTo(_buffer.AsSpan(_length));
             _length += payload.Length;
@@ -100,15 +107,23 @@ internal static class EnvelopeBatchCodec
             }
         }
 
-        private void WriteString(string value)
+        private void WriteString(string value, int field)
         {
+            if (ReferenceEquals(value, _lastString[field]))
+            {
+                WriteVarint((uint)_lastIndex[field] + 2);
+                return;
+            }
+
             if (_table.TryGetValue(value, out var index))
             {
+                _lastString[field] = value;
+                _lastIndex[field] = index;
                 WriteVarint((uint)index + 2);
                 return;
             }
 
-            if (_table.Count < MaxTableEntries)
+            if (_table.Count < MaxTableEntries && !value.Contains(OneShotMarker, StringComparison.Ordinal))
             {
                 _table[value] = _table.Count;
                 WriteVarint(1);

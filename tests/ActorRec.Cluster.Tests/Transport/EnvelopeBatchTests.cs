@@ -53,6 +53,23 @@ public sealed class EnvelopeBatchTests : TransportTestBase
         encoder.Release();
     }
 
+    [Fact]
+    public void Pending_ask_paths_are_not_kept_in_the_table()
+    {
+        var encoder = new EnvelopeBatchCodec.Encoder();
+        var buffer = new ArrayBufferWriter<byte>();
+        encoder.Append("actorrec://s@h:1/temp/$a1", "/user/b", "m", ByteString.Empty);
+        encoder.Append("actorrec://s@h:1/temp/$a1", "/user/b", "m", ByteString.Empty);
+        encoder.Flush(buffer);
+        var decoder = new EnvelopeBatchCodec.Decoder();
+        var got = Decode(decoder, buffer.WrittenSpan);
+        Assert.Equal(2, got.Count);
+        Assert.All(got, e => Assert.Equal("actorrec://s@h:1/temp/$a1", e.Sender));
+        // Both records carry the literal (tag 0): the frame holds the 25-byte path twice.
+        Assert.True(buffer.WrittenCount > FrameCodec.HeaderSize + (2 * 25));
+        encoder.Release();
+    }
+
     [Theory]
     [InlineData(new byte[] { 5 }, "string index 3 is not in the table")]
     [InlineData(new byte[] { 1, 10, (byte)'a' }, "beyond the end")]
