@@ -282,6 +282,13 @@ public sealed partial class RemoteActorRefProvider : IRemoteMessageSink
         {
             LogNoRecipient(message.Recipient, message.From.NodeName, message.Message.GetType().Name);
             _system.DeadLetters.Tell(message.Message, sender);
+            if (sender is RemoteActorRef asker && asker.Elements.StartsWith("/temp/", StringComparison.Ordinal) && message.Message is not Status.Failure)
+            {
+                // A remote ask to a path where nothing runs fails at once, as a local ask to a stopped actor does.
+                asker.Tell(new Status.Failure(new RecipientTerminatedException(
+                    $"The ask to {message.Recipient} on node {_transport?.Self.NodeName} went to dead letters: no actor runs there.")), null);
+            }
+
             return;
         }
 

@@ -105,6 +105,16 @@ public sealed class RemoteActorRefTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_ask_to_a_remote_path_where_no_actor_runs_fails_at_once()
+    {
+        var (a, b) = await TwoNodesAsync();
+        var ask = a.Remote.RefFor(b.Address, "/user/nobody").Ask<string>("anyone?", TimeSpan.FromMinutes(5));
+        var failure = await Assert.ThrowsAsync<RemoteFailureException>(() => ask.WaitAsync(TestTimeouts.Guard));
+        Assert.Equal(typeof(RecipientTerminatedException).FullName, failure.RemoteType);
+        Assert.Contains("/user/nobody", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_watched_remote_actor_that_stops_gives_one_Terminated()
     {
         var (a, b) = await TwoNodesAsync();
