@@ -188,6 +188,28 @@ public sealed class RemoteActorRefTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Watchers_get_Terminated_when_the_remote_node_is_killed_and_the_failure_detector_has_it_declared_down()
+    {
+        var a = await _cluster.StartNodeAsync("a", Registry);
+        var b = await _cluster.StartNodeAsync("b", Registry);
+        var c = await _cluster.StartNodeAsync("c", Registry);
+        await _cluster.WaitAllUpAsync();
+        c.Kit.ActorOf(Props.Create<EchoActor>(), "echo");
+        var echo = a.Remote.RefFor(c.Address, "/user/echo");
+        var probe = a.Kit.CreateTestProbe();
+        probe.Watch(echo);
+        probe.Send(echo, "ready");
+        probe.ExpectMsg<string>();
+
+        // kill -9 of c: its sockets and loops stop, no goodbye; a and b stop hearing its heartbeats.
+        await c.DisposeAsync();
+        probe.ExpectTerminated(echo);
+        var snapshot = await a.Membership.WaitAsync(s => s.Find("c", c.Node.Self.Incarnation)?.Status == MemberStatus.Down);
+        Assert.Equal(MemberStatus.Up, snapshot.Find("a", a.Node.Self.Incarnation)!.Status);
+        Assert.Equal(0, a.Remote.WatchedCount);
+    }
+
+    [Fact]
     public async Task Sending_an_unregistered_type_fails_at_send_time_with_a_clear_error()
     {
         var (a, b) = await TwoNodesAsync();
