@@ -112,6 +112,11 @@ public sealed class TestProbe : IActorRef, ICellRef
     {
         ArgumentNullException.ThrowIfNull(target);
         var expected = ActorCell.AsCell(target);
+        if (expected is null)
+        {
+            // A foreign (remote) ref: those compare by path.
+            return ExpectMsg<Terminated>(t => Equals(t.ActorRef, target), timeout);
+        }
         return ExpectMsg<Terminated>(t => ReferenceEquals(ActorCell.AsCell(t.ActorRef), expected), timeout);
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ActorRec.Actors.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -25,6 +26,7 @@ public sealed class ActorSystem : IAsyncDisposable
     private readonly TaskCompletionSource _userTerminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _systemTerminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _rootTerminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<string, IActorRef> _temps = new(StringComparer.Ordinal);
     private long _nameIds;
     private int _accepting = 1;
     private int _terminationStarted;
@@ -125,6 +127,54 @@ public sealed class ActorSystem : IAsyncDisposable
         var cell = ActorCell.AsCell(actor) ?? throw new ArgumentException($"{actor} is not an actor of an actor system.", nameof(actor));
         cell.RequestStop();
     }
+
+    /// <summary>
+    /// Finds a live actor of this system by the elements of its path, e.g. <c>/user/a/b</c>, <c>/system/x</c>,
+    /// <c>/temp/$1k</c> (the temporary reference of a pending ask whose path was handed out) or <c>/deadLetters</c>;
+    /// null when no such actor is running. For remoting providers: this is how an inbound message finds its recipient.
+    /// </summary>
+    public IActorRef? ResolveLocal(string elements)
+    {
+        ArgumentNullException.ThrowIfNull(elements);
+        var span = elements.AsSpan();
+        if (span.StartsWith('/'))
+        {
+            span = span[1..];
+        }
+        var slash = span.IndexOf('/');
+        var first = slash < 0 ? span : span[..slash];
+        var rest = slash < 0 ? ReadOnlySpan<char>.Empty : span[(slash + 1)..];
+        if (first.SequenceEqual("temp"))
+        {
+            return _temps.TryGetValue(rest.ToString(), out var temp) ? temp : null;
+        }
+        if (first.SequenceEqual("deadLetters"))
+        {
+            return rest.IsEmpty ? _deadLetters : null;
+        }
+        IActorRef? current = first.SequenceEqual("user") ? _userGuardian : first.SequenceEqual("system") ? _systemGuardian : null;
+        while (current is not null && !rest.IsEmpty)
+        {
+            slash = rest.IndexOf('/');
+            var name = slash < 0 ? rest : rest[..slash];
+            rest = slash < 0 ? ReadOnlySpan<char>.Empty : rest[(slash + 1)..];
+            if (!name.IsEmpty)
+            {
+                current = ((ActorCell)current).Child(name.ToString());
+            }
+        }
+        return current is ActorCell { IsTerminated: true } ? null : current;
+    }
+
+    /// <summary>Gives a pending ask a unique /temp path under which <see cref="ResolveLocal"/> finds it.</summary>
+    internal ActorPath RegisterTemp(IActorRef promise)
+    {
+        var path = TempPath.UncheckedChild(ActorCell.GeneratedNameOf(NextNameId()));
+        _temps[path.Name] = promise;
+        return path;
+    }
+
+    internal void UnregisterTemp(ActorPath path) => _temps.TryRemove(path.Name, out _);
 
     /// <summary>Starts graceful shutdown (idempotent) and returns <see cref="WhenTerminated"/>.</summary>
     public Task Terminate()

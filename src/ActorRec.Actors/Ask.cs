@@ -46,6 +46,7 @@ public static class AskExtensions
         ActorCell cell => cell.System,
         ICellRef wrapper => wrapper.Cell.System,
         DeadLetterRef deadLetters => deadLetters.System,
+        IForeignActorRef foreign => foreign.System,
         _ => null,
     };
 }
@@ -62,6 +63,7 @@ internal sealed class PromiseActorRef<T> : TaskCompletionSource<T>, IActorRef, I
     private readonly IActorRef _target;
     private ITimer? _timer;
     private CancellationTokenRegistration _registration;
+    private ActorPath? _path;
 
     public PromiseActorRef(ActorSystem system, IActorRef target)
         : base(TaskCreationOptions.RunContinuationsAsynchronously)
@@ -70,7 +72,31 @@ internal sealed class PromiseActorRef<T> : TaskCompletionSource<T>, IActorRef, I
         _target = target;
     }
 
-    public ActorPath Path => _system.TempPath;
+    /// <summary>
+    /// A unique <c>/temp/$n</c> path, made on first use: from then until the ask completes the promise can be found
+    /// by <see cref="ActorSystem.ResolveLocal(string)"/> (a remote reply addresses it by this path).
+    /// </summary>
+    public ActorPath Path
+    {
+        get
+        {
+            if (Volatile.Read(ref _path) is { } path)
+            {
+                return path;
+            }
+            var created = _system.RegisterTemp(this);
+            if (Interlocked.CompareExchange(ref _path, created, null) is { } raced)
+            {
+                _system.UnregisterTemp(created);
+                return raced;
+            }
+            if (Task.IsCompleted)
+            {
+                _system.UnregisterTemp(created);
+            }
+            return created;
+        }
+    }
 
     public void Arm(TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -142,6 +168,10 @@ internal sealed class PromiseActorRef<T> : TaskCompletionSource<T>, IActorRef, I
     {
         _timer?.Dispose();
         _registration.Dispose();
+        if (Volatile.Read(ref _path) is { } path)
+        {
+            _system.UnregisterTemp(path);
+        }
     }
 
     public override string ToString() => $"Ask<{typeof(T).Name}> to {_target.Path}";

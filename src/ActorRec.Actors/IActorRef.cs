@@ -53,6 +53,17 @@ public static class ActorRefExtensions
         target.Tell(message, ActorCell.ImplicitSender);
     }
 
+    /// <summary>
+    /// True when <paramref name="target"/> is an actor of a local actor system that has stopped; false for a running
+    /// actor and for refs the runtime cannot see into (foreign refs, Nobody). Lets a remoting provider keep a cache of
+    /// resolved recipients and drop stale entries.
+    /// </summary>
+    public static bool IsStoppedLocalActor(this IActorRef target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return ActorCell.AsCell(target)?.IsTerminated ?? false;
+    }
+
     /// <summary>Sends keeping the current message's original sender (only meaningful inside a receive).</summary>
     public static void Forward(this IActorRef target, object message)
     {

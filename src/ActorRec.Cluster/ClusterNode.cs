@@ -105,6 +105,8 @@ public sealed partial class ClusterNode : ITransportHandler, IMembershipListener
 
     void ITransportHandler.OnEnvelope(PeerIdentity from, RemoteEnvelope envelope) => _dispatcher.Dispatch(from, envelope);
 
+    void ITransportHandler.OnEnvelope(PeerIdentity from, in InboundEnvelope envelope) => _dispatcher.Dispatch(from, envelope);
+
     void ITransportHandler.OnHeartbeat(PeerIdentity from, Heartbeat heartbeat) => FailureDetector.Heartbeat(from.MemberKey);
 
     void ITransportHandler.OnGossip(PeerIdentity from, long tableVersion) => _membership?.OnGossip(tableVersion);

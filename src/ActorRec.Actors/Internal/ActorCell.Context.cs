@@ -36,6 +36,8 @@ internal sealed partial class ActorCell
         return child;
     }
 
+    internal static string GeneratedNameOf(long id) => GeneratedName(id);
+
     private static string GeneratedName(long id)
     {
         const string Digits = "0123456789abcdefghijklmnopqrstuvwxyz";
@@ -132,7 +134,19 @@ internal sealed partial class ActorCell
     public IActorRef Watch(IActorRef subject)
     {
         ArgumentNullException.ThrowIfNull(subject);
-        var cell = AsCell(subject) ?? throw new ArgumentException($"Only actors of an actor system can be watched; {subject} is not one.", nameof(subject));
+        var cell = AsCell(subject);
+        if (cell is null)
+        {
+            if (subject is not IForeignActorRef foreign)
+            {
+                throw new ArgumentException($"Only actors of an actor system (or foreign refs of a remoting provider) can be watched; {subject} is neither.", nameof(subject));
+            }
+            if ((Extras.WatchingForeign ??= []).Add(foreign))
+            {
+                foreign.AddWatcher(this);
+            }
+            return subject;
+        }
         if (!ReferenceEquals(cell, this) && (Extras.Watching ??= []).Add(cell))
         {
             cell.SendSystem(new WatchMessage(this));
@@ -143,6 +157,14 @@ internal sealed partial class ActorCell
     public IActorRef Unwatch(IActorRef subject)
     {
         ArgumentNullException.ThrowIfNull(subject);
+        if (subject is IForeignActorRef foreign)
+        {
+            if (_extras?.WatchingForeign is { } foreignWatching && foreignWatching.Remove(foreign))
+            {
+                foreign.RemoveWatcher(this);
+            }
+            return subject;
+        }
         var cell = AsCell(subject);
         if (cell is not null && _extras?.Watching is { } watching && watching.Remove(cell))
         {

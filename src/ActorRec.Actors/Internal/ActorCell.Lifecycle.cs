@@ -54,6 +54,12 @@ internal sealed partial class ActorCell
             case DeathWatchNotification death:
                 OnDeathWatchNotification(death.Actor);
                 break;
+            case ForeignDeathNotification foreignDeath:
+                if (_extras?.WatchingForeign is { } foreignWatching && foreignWatching.Contains(foreignDeath.Actor) && (_state & StateTerminating) == 0)
+                {
+                    EnqueueInternal(new ForeignTerminatedEnvelope(foreignDeath.Actor));
+                }
+                break;
             case FailedMessage failed:
                 OnChildFailed(failed.Child, failed.Cause);
                 break;
@@ -307,6 +313,14 @@ internal sealed partial class ActorCell
                     subject.SendSystem(new UnwatchMessage(this));
                 }
                 watching.Clear();
+            }
+            if (extras.WatchingForeign is { } foreignWatching)
+            {
+                foreach (var subject in foreignWatching)
+                {
+                    subject.RemoveWatcher(this);
+                }
+                foreignWatching.Clear();
             }
             extras.Timers?.CancelAll();
         }

@@ -481,6 +481,13 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
                     Deliver(new Terminated(terminated.Actor));
                 }
                 break;
+            case ForeignTerminatedEnvelope foreignTerminated:
+                if (_extras?.WatchingForeign is { } foreignWatching && foreignWatching.Remove(foreignTerminated.Actor))
+                {
+                    _sender = foreignTerminated.Actor;
+                    Deliver(new Terminated(foreignTerminated.Actor));
+                }
+                break;
             case ReceiveTimeoutTick:
                 OnReceiveTimeoutTick();
                 break;

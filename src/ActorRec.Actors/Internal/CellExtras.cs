@@ -12,6 +12,7 @@ internal sealed class CellExtras
     public Dictionary<string, ActorCell>? Children;
     public HashSet<ActorCell>? Watchers;
     public HashSet<ActorCell>? Watching;
+    public HashSet<IForeignActorRef>? WatchingForeign;
     public Dictionary<ActorCell, RestartStatistics>? RestartStats;
     public ActorStash? DefaultStash;
     public Queue<Envelope>? Unstashed;

@@ -25,6 +25,12 @@ internal sealed class DeathWatchNotification(ActorCell actor) : SystemMessage
     public ActorCell Actor { get; } = actor;
 }
 
+/// <summary>A remoting provider reports that a watched foreign actor is gone.</summary>
+internal sealed class ForeignDeathNotification(IForeignActorRef actor) : SystemMessage
+{
+    public IForeignActorRef Actor { get; } = actor;
+}
+
 /// <summary>A child failed and is suspended until the parent answers with Resume, Recreate or Terminate.</summary>
 internal sealed class FailedMessage(ActorCell child, Exception cause) : SystemMessage
 {
@@ -58,6 +64,12 @@ internal sealed class GracefulStop : InternalMessage
 internal sealed class TerminatedEnvelope(ActorCell actor) : InternalMessage
 {
     public ActorCell Actor { get; } = actor;
+}
+
+/// <summary>The foreign counterpart of <see cref="TerminatedEnvelope"/>.</summary>
+internal sealed class ForeignTerminatedEnvelope(IForeignActorRef actor) : InternalMessage
+{
+    public IForeignActorRef Actor { get; } = actor;
 }
 
 internal sealed class ReceiveTimeoutTick : InternalMessage;

@@ -21,6 +21,8 @@ internal static class BenchCommands
         bench.Add(CreateJournal(context));
         bench.Add(CreateMicro(context));
         bench.Add(FeedBenchCommand.Create(context));
+        bench.Add(RemoteBenchCommand.Create(context));
+        bench.Add(RemoteBenchCommand.CreatePeer(context));
         bench.SetAction(parseResult =>
         {
             CliApp.WriteHelp(parseResult.CommandResult.Command, context.Output);

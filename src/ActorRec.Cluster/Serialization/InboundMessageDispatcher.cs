@@ -33,36 +33,61 @@ public sealed partial class InboundMessageDispatcher(MessageSerializerRegistry r
     {
         ArgumentNullException.ThrowIfNull(envelope);
         var status = registry.TryDeserialize(envelope.Manifest, envelope.Payload.Span, out var message, out var error);
-        switch (status)
+        if (status == DeserializeStatus.Ok)
         {
-            case DeserializeStatus.Ok:
-                sink.Deliver(new InboundMessage(from, envelope.Sender, envelope.Recipient, message!, envelope.CorrelationId));
-                return;
-            case DeserializeStatus.UnknownManifest:
-                bool first;
-                lock (_reportedManifests)
-                {
-                    first = _reportedManifests.Add(envelope.Manifest);
-                }
-
-                if (first)
-                {
-                    LogUnknownManifest(envelope.Manifest, from.NodeName, envelope.Recipient);
-                }
-                else
-                {
-                    LogUnknownManifestAgain(envelope.Manifest, from.NodeName);
-                }
-
-                Interlocked.Increment(ref _deadLetters);
-                sink.DeadLetter(from, envelope, "unknown manifest '" + envelope.Manifest + "'");
-                return;
-            default:
-                LogMalformed(error, envelope.Manifest, from.NodeName);
-                Interlocked.Increment(ref _deadLetters);
-                sink.DeadLetter(from, envelope, "malformed payload for manifest '" + envelope.Manifest + "'");
-                return;
+            sink.Deliver(new InboundMessage(from, envelope.Sender, envelope.Recipient, message!, envelope.CorrelationId));
+            return;
         }
+
+        Reject(from, envelope, status, error);
+    }
+
+    /// <summary>The batched path: deserializes straight from the frame's span (see <see cref="InboundEnvelope"/>).</summary>
+    public void Dispatch(PeerIdentity from, in InboundEnvelope envelope)
+    {
+        var status = registry.TryDeserialize(envelope.Manifest, envelope.Payload, out var message, out var error);
+        if (status == DeserializeStatus.Ok)
+        {
+            sink.Deliver(new InboundMessage(from, envelope.Sender, envelope.Recipient, message!, 0));
+            return;
+        }
+
+        Reject(from, new RemoteEnvelope
+        {
+            Sender = envelope.Sender,
+            Recipient = envelope.Recipient,
+            Manifest = envelope.Manifest,
+            Payload = Google.Protobuf.ByteString.CopyFrom(envelope.Payload),
+        }, status, error);
+    }
+
+    private void Reject(PeerIdentity from, RemoteEnvelope envelope, DeserializeStatus status, Exception? error)
+    {
+        if (status == DeserializeStatus.UnknownManifest)
+        {
+            bool first;
+            lock (_reportedManifests)
+            {
+                first = _reportedManifests.Add(envelope.Manifest);
+            }
+
+            if (first)
+            {
+                LogUnknownManifest(envelope.Manifest, from.NodeName, envelope.Recipient);
+            }
+            else
+            {
+                LogUnknownManifestAgain(envelope.Manifest, from.NodeName);
+            }
+
+            Interlocked.Increment(ref _deadLetters);
+            sink.DeadLetter(from, envelope, "unknown manifest '" + envelope.Manifest + "'");
+            return;
+        }
+
+        LogMalformed(error, envelope.Manifest, from.NodeName);
+        Interlocked.Increment(ref _deadLetters);
+        sink.DeadLetter(from, envelope, "malformed payload for manifest '" + envelope.Manifest + "'");
     }
 
     [LoggerMessage(EventId = 1301, Level = LogLevel.Error,

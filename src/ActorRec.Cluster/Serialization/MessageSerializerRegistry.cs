@@ -19,6 +19,10 @@ public sealed class MessageSerializerRegistry
     private readonly FrozenDictionary<Type, Entry> _byType;
     private readonly FrozenDictionary<string, Entry> _byManifest;
 
+    // The last manifest looked up, by string instance: inbound batches hand out one instance per manifest and
+    // connection, so a stream of one message type skips the hash lookup. Replaced whole (immutable), so it is thread-safe.
+    private Entry? _lastByManifest;
+
     internal MessageSerializerRegistry(Dictionary<Type, Entry> byType)
     {
         _byType = byType.ToFrozenDictionary();
@@ -55,9 +59,15 @@ public sealed class MessageSerializerRegistry
     {
         message = null;
         error = null;
-        if (!_byManifest.TryGetValue(manifest, out var entry))
+        var entry = Volatile.Read(ref _lastByManifest);
+        if (entry is null || !ReferenceEquals(entry.Manifest, manifest))
         {
-            return DeserializeStatus.UnknownManifest;
+            if (!_byManifest.TryGetValue(manifest, out entry))
+            {
+                return DeserializeStatus.UnknownManifest;
+            }
+
+            Volatile.Write(ref _lastByManifest, entry with { Manifest = manifest });
         }
 
         try

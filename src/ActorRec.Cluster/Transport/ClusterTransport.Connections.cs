@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.Sockets;
 using ActorRec.Cluster.Wire;
 using Google.Protobuf;
@@ -262,7 +263,7 @@ public sealed partial class ClusterTransport
                     var status = FrameCodec.TryRead(ref buffer, max, out var kind, out var body, out var length);
                     if (status == FrameReadStatus.Frame)
                     {
-                        if (!Dispatch(peer, kind, body))
+                        if (!Dispatch(connection, peer, kind, body))
                         {
                             return;
                         }
@@ -312,12 +313,14 @@ public sealed partial class ClusterTransport
     }
 
     /// <summary>Hands one frame to the handler; false on a protocol violation (the connection is then closed).</summary>
-    private bool Dispatch(PeerIdentity peer, FrameKind kind, in System.Buffers.ReadOnlySequence<byte> body)
+    private bool Dispatch(FrameConnection connection, PeerIdentity peer, FrameKind kind, in ReadOnlySequence<byte> body)
     {
         try
         {
             switch (kind)
             {
+                case FrameKind.EnvelopeBatch:
+                    return DispatchBatch(connection, peer, body);
                 case FrameKind.Envelope:
                     var envelope = RemoteEnvelope.Parser.ParseFrom(body);
                     Interlocked.Increment(ref Counters.FramesReceivedValue);
@@ -348,5 +351,51 @@ public sealed partial class ClusterTransport
             LogHandlerFailed(ex, kind.ToString(), peer.NodeName);
             return true;
         }
+    }
+
+    /// <summary>
+    /// Decodes an envelope batch and hands each message to the handler. A malformed batch breaks the connection's
+    /// string table (later batches would be misread), so it closes the connection; the peer reconnects with fresh tables.
+    /// </summary>
+    private bool DispatchBatch(FrameConnection connection, PeerIdentity peer, in ReadOnlySequence<byte> body)
+    {
+        byte[]? rented = null;
+        var span = body.IsSingleSegment ? body.FirstSpan : CopyToRented(body, out rented);
+        try
+        {
+            var ok = connection.BatchDecoder.Decode(span, (Transport: this, Peer: peer), static (state, envelope) =>
+            {
+                Interlocked.Increment(ref state.Transport.Counters.FramesReceivedValue);
+                try
+                {
+                    state.Transport._handler.OnEnvelope(state.Peer, envelope);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // A handler bug must not take the connection (and every later message from this peer) down with it.
+                    state.Transport.LogHandlerFailed(ex, nameof(FrameKind.EnvelopeBatch), state.Peer.NodeName);
+                }
+            }, out var error);
+            if (!ok)
+            {
+                LogMalformedBatch(peer.NodeName, error ?? "");
+            }
+
+            return ok;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static ReadOnlySpan<byte> CopyToRented(in ReadOnlySequence<byte> body, out byte[] rented)
+    {
+        rented = ArrayPool<byte>.Shared.Rent((int)body.Length);
+        body.CopyTo(rented);
+        return rented.AsSpan(0, (int)body.Length);
     }
 }

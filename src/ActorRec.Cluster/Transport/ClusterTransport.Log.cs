@@ -59,6 +59,9 @@ public sealed partial class ClusterTransport
     [LoggerMessage(EventId = 1118, Level = LogLevel.Error, Message = "The transport handler failed on a {Kind} frame from node {Node}; frame dropped")]
     private partial void LogHandlerFailed(Exception exception, string kind, string node);
 
+    [LoggerMessage(EventId = 1120, Level = LogLevel.Error, Message = "Closing the connection from node {Node}: malformed envelope batch ({Error})")]
+    private partial void LogMalformedBatch(string node, string error);
+
     [LoggerMessage(EventId = 1119, Level = LogLevel.Information, Message = "Forgot peer {Address}: {Dropped} queued frames discarded")]
     private partial void LogForgotten(string address, int dropped);
 

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using ActorRec.Cluster.Wire;
+using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -99,6 +100,27 @@ public sealed partial class ClusterTransport : IAsyncDisposable
         }
 
         return Enqueue(address, new OutboundFrame(FrameKind.Envelope, envelope, size));
+    }
+
+    /// <summary>
+    /// Queues an actor message for the peer at <paramref name="address"/> in the batched format (many messages per
+    /// frame, strings sent once per connection; see <see cref="EnvelopeBatchCodec"/>). Same delivery and queueing
+    /// rules as <see cref="Send(string, RemoteEnvelope)"/>; the payload must not be changed afterwards.
+    /// </summary>
+    public SendResult SendEnvelope(string address, string sender, string recipient, string manifest, ByteString payload)
+    {
+        ArgumentNullException.ThrowIfNull(sender);
+        ArgumentNullException.ThrowIfNull(recipient);
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(payload);
+        var size = EnvelopeBatchCodec.MaxRecordSize(sender, recipient, manifest, payload.Length);
+        if (size + 1 > _settings.MaxFrameSize)
+        {
+            LogSendTooLarge(manifest, recipient, size + 1, _settings.MaxFrameSize);
+            return SendResult.TooLarge;
+        }
+
+        return Enqueue(address, new OutboundFrame(FrameKind.EnvelopeBatch, null, size, sender, recipient, manifest, payload));
     }
 
     /// <summary>Queues a failure-detector heartbeat for the peer.</summary>

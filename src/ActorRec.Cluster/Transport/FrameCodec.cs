@@ -15,6 +15,7 @@ internal enum FrameKind : byte
     Envelope = 16,
     Heartbeat = 17,
     Gossip = 18,
+    EnvelopeBatch = 19,
 }
 
 /// <summary>Outcome of <see cref="FrameCodec.TryRead"/>.</summary>

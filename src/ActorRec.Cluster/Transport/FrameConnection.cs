@@ -19,6 +19,7 @@ internal sealed class FrameConnection : IAsyncDisposable
     private readonly Task _pump;
     private readonly int _maxFrameSize;
     private int _closed;
+    private EnvelopeBatchCodec.Encoder? _batchEncoder;
 
     public FrameConnection(Socket socket, Stream stream, ClusterSettings settings, bool dialedByUs)
     {
@@ -51,6 +52,15 @@ internal sealed class FrameConnection : IAsyncDisposable
     public PipeReader Input => _input;
 
     public int MaxFrameSize => _maxFrameSize;
+
+    /// <summary>The batch being built for this connection (only the peer link's writer, under its write lock, uses it).</summary>
+    public EnvelopeBatchCodec.Encoder BatchEncoder => _batchEncoder ??= new EnvelopeBatchCodec.Encoder();
+
+    /// <summary>The string table of inbound batches (only this connection's receive loop uses it).</summary>
+    public EnvelopeBatchCodec.Decoder BatchDecoder { get; } = new();
+
+    /// <summary>Writes the envelopes batched so far as one frame (nothing when none).</summary>
+    public void WriteBatch() => _batchEncoder?.Flush(_output.Writer);
 
     /// <summary>Writes a frame into the outbound pipe (no I/O until <see cref="FlushAsync"/>).</summary>
     public void Write(FrameKind kind, IMessage message, int bodySize) => FrameCodec.Write(_output.Writer, kind, message, bodySize);
@@ -138,6 +148,7 @@ internal sealed class FrameConnection : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Abort();
+        _batchEncoder?.Release();
         try
         {
             await _pump.ConfigureAwait(false);

@@ -20,7 +20,8 @@ namespace ActorRec.Cluster.Transport;
 internal static class HandshakeProtocol
 {
     /// <summary>Wire protocol version; peers with another version are refused.</summary>
-    public const uint ProtocolVersion = 1;
+    /// <remarks>2: envelope-batch frames (kind 19), which a version-1 node would treat as a protocol violation.</remarks>
+    public const uint ProtocolVersion = 2;
 
     public const int NonceSize = 32;
 

@@ -1,4 +1,5 @@
 using ActorRec.Cluster.Wire;
+using Google.Protobuf;
 
 namespace ActorRec.Cluster.Transport;
 
@@ -10,6 +11,19 @@ namespace ActorRec.Cluster.Transport;
 public interface ITransportHandler
 {
     void OnEnvelope(PeerIdentity from, RemoteEnvelope envelope);
+
+    /// <summary>
+    /// One message of an envelope-batch frame; the payload is only valid during the call. The default copies it
+    /// into a <see cref="RemoteEnvelope"/> for <see cref="OnEnvelope(PeerIdentity, RemoteEnvelope)"/>; handlers on
+    /// the hot path override it to deserialize from the span.
+    /// </summary>
+    void OnEnvelope(PeerIdentity from, in InboundEnvelope envelope) => OnEnvelope(from, new RemoteEnvelope
+    {
+        Sender = envelope.Sender,
+        Recipient = envelope.Recipient,
+        Manifest = envelope.Manifest,
+        Payload = ByteString.CopyFrom(envelope.Payload),
+    });
 
     void OnHeartbeat(PeerIdentity from, Heartbeat heartbeat);
 

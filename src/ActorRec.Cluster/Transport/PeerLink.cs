@@ -3,8 +3,13 @@ using Google.Protobuf;
 
 namespace ActorRec.Cluster.Transport;
 
-/// <summary>A frame waiting in a peer's outbound queue; the body size is computed once, at enqueue.</summary>
-internal readonly record struct OutboundFrame(FrameKind Kind, IMessage Message, int BodySize);
+/// <summary>
+/// A frame waiting in a peer's outbound queue; the body size is computed once, at enqueue. For
+/// <see cref="FrameKind.EnvelopeBatch"/> the message is the envelope's fields (no protobuf object), written into the
+/// connection's current batch; <see cref="BodySize"/> is then an upper bound.
+/// </summary>
+internal readonly record struct OutboundFrame(
+    FrameKind Kind, IMessage? Message, int BodySize, string? Sender = null, string? Recipient = null, string? Manifest = null, ByteString? Payload = null);
 
 /// <summary>
 /// Everything this node keeps about one peer address: the bounded outbound queue, the active connection and the
@@ -210,12 +215,27 @@ internal sealed class PeerLink
             {
                 var bytes = 0;
                 var frames = 0;
+                var batch = connection.BatchEncoder;
                 while (bytes < _batchBytes && reader.TryRead(out var frame))
                 {
-                    connection.Write(frame.Kind, frame.Message, frame.BodySize);
-                    bytes += frame.BodySize + FrameCodec.HeaderSize;
+                    if (frame.Kind == FrameKind.EnvelopeBatch)
+                    {
+                        var before = batch.Length;
+                        batch.Append(frame.Sender!, frame.Recipient!, frame.Manifest!, frame.Payload!);
+                        bytes += batch.Length - before;
+                    }
+                    else
+                    {
+                        // Keep the order: what is batched so far goes out before this frame.
+                        connection.WriteBatch();
+                        connection.Write(frame.Kind, frame.Message!, frame.BodySize);
+                        bytes += frame.BodySize + FrameCodec.HeaderSize;
+                    }
+
                     frames++;
                 }
+
+                connection.WriteBatch();
 
                 if (frames == 0)
                 {
