@@ -35,7 +35,8 @@ public static class FeedSettingsReader
         "video.promotion-share-rate",
         "retrieval.embedding-quota", "retrieval.similar-quota", "retrieval.similar-seeds", "retrieval.trending-quota",
         "retrieval.following-quota", "retrieval.cold-start-quota", "retrieval.oversample", "retrieval.following-max-age",
-        "retrieval.similar-cache-ttl", "retrieval.similar-cache-capacity", "retrieval.trending-refresh",
+        "retrieval.similar-cache-ttl", "retrieval.similar-cache-capacity", "retrieval.trending-refresh", "retrieval.index",
+        "retrieval.hnsw.m", "retrieval.hnsw.ef-construction", "retrieval.hnsw.ef-search", "retrieval.hnsw.reindex-drift",
         "ranking.batch-window", "ranking.max-batch", "ranking.session-blend", "ranking.engage-weight", "ranking.engage-scale",
         "ranking.completion-weight", "ranking.velocity-weight", "ranking.velocity-scale", "ranking.follow-bonus",
         "ranking.completion-prior-alpha", "ranking.completion-prior-beta",
@@ -146,7 +147,13 @@ public static class FeedSettingsReader
         SimilarCacheTtl = s.GetNonNegativeDuration("similar-cache-ttl"),
         SimilarCacheCapacity = Int(s, "similar-cache-capacity"),
         TrendingRefresh = s.GetNonNegativeDuration("trending-refresh"),
+        Index = s.GetEnum<VideoIndexKind>("index"),
+        HnswM = Int(s, "hnsw.m"),
+        HnswEfConstruction = Int(s, "hnsw.ef-construction"),
+        HnswEfSearch = Int(s, "hnsw.ef-search"),
+        HnswReindexDrift = Float(s, "hnsw.reindex-drift"),
     };
+
 
     private static RankingSettings ReadRanking(Config s) => new()
     {

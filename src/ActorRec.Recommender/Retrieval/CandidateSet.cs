@@ -77,6 +77,9 @@ public sealed class CandidateSet
     /// <summary>Deterministic seed for exploration choices of this request.</summary>
     public ulong Seed { get; }
 
+    /// <summary>The user's event count when the set was retrieved: the version of the state this feed reflects.</summary>
+    public long StateVersion { get; init; }
+
     public int Count { get; private set; }
 
     public FilterCounts Filtered;
