@@ -67,8 +67,8 @@ public sealed partial class FeedEngine : IAsyncDisposable
         Catalog = new VideoCatalog(settings.EmbeddingDim, index);
         _trending = new DecayedVelocityTrending(Catalog, settings);
         Pipeline = new FeedPipeline(Catalog, index, _trending, new CpuCandidateScorer(), settings);
-        Users = new LocalShardRegion(system, "user", id => UserActor.Props(id, runtime, Pipeline), entities.PassivateAfter);
-        Videos = new LocalShardRegion(system, "video", id => VideoActor.Props(id, runtime, settings, Catalog), entities.PassivateAfter);
+        Users = new LocalShardRegion(system, "user", id => UserActor.Props(id, runtime, Pipeline, entities.SnapshotEvery), entities.PassivateAfter);
+        Videos = new LocalShardRegion(system, "video", id => VideoActor.Props(id, runtime, settings, Catalog, entities.SnapshotEvery), entities.PassivateAfter);
         _rankers = new IActorRef[entities.RankingActors];
         for (var i = 0; i < _rankers.Length; i++)
         {
