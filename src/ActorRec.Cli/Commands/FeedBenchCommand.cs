@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using ActorRec.Recommender.Domain;
 using ActorRec.Recommender.Entities;
+using ActorRec.Recommender.Users;
 using ActorRec.Server;
 using ActorRec.Server.Api;
 using ActorRec.Server.Health;
@@ -26,7 +27,8 @@ namespace ActorRec.Cli.Commands;
 /// <item>bytes_per_user: before the load, --footprint-users new users get 8 events each through the engine (in
 /// process, no HTTP); growth of the managed heap after full GCs divided by the users made resident. An upper bound:
 /// it includes the region's bookkeeping and the journal's per-entity state, and the few events' ids kept by the 20
-/// videos they touch.</item>
+/// videos they touch. user_state_bytes: the same users' <c>UserState</c> objects alone (the rest is the actor, its
+/// mailbox and the region's and journal's bookkeeping).</item>
 /// <item>feeds_shed / events_shed: 503s from the node's in-flight bound; feeds_dropped / events_dropped: requests
 /// not sent because --max-in-flight were outstanding on the client; *_errors: other failures.</item>
 /// <item>calibration_ms: a fixed single-thread integer loop timed before the load (the best of 3), and load_avg: the
@@ -54,13 +56,14 @@ internal static class FeedBenchCommand
         var index = new Option<string>("--index") { Description = "Retrieval index: hnsw (default) or exact.", DefaultValueFactory = _ => "hnsw" };
         var freshnessEvery = new Option<int>("--freshness-every") { Description = "Probe freshness after every Nth accepted POST.", DefaultValueFactory = _ => 10 };
         var footprintUsers = new Option<int>("--footprint-users") { Description = "Users created to measure bytes_per_user (0: skip).", DefaultValueFactory = _ => 5_000 };
+        var profile = new Option<int>("--profile") { Description = "Also time N feeds stage by stage on one thread (profile_* keys; 0: skip).", DefaultValueFactory = _ => 0 };
         var serverInFlight = new Option<int>("--server-max-in-flight")
         {
             Description = "The node's in-flight bound (actorrec.http.max-in-flight); beyond it requests get 503.",
             DefaultValueFactory = _ => ServerSettings.Default.MaxInFlight,
         };
         var feed = new Command("feed", "Feed engine over loopback: feed latency and throughput under event ingestion, freshness, memory per user.");
-        foreach (var option in new Option[] { json, videos, users, feedRate, eventRate, duration, maxInFlight, index, freshnessEvery, footprintUsers, serverInFlight })
+        foreach (var option in new Option[] { json, videos, users, feedRate, eventRate, duration, maxInFlight, index, freshnessEvery, footprintUsers, serverInFlight, profile })
         {
             feed.Add(option);
         }
@@ -76,9 +79,10 @@ internal static class FeedBenchCommand
             };
             var run = new Run(parseResult.GetValue(videos), parseResult.GetValue(users), parseResult.GetValue(feedRate), parseResult.GetValue(eventRate),
                 SimulateCommand.ParseDuration("--duration", parseResult.GetValue(duration)!), parseResult.GetValue(maxInFlight), kind,
-                parseResult.GetValue(freshnessEvery), parseResult.GetValue(footprintUsers), parseResult.GetValue(serverInFlight));
+                parseResult.GetValue(freshnessEvery), parseResult.GetValue(footprintUsers), parseResult.GetValue(serverInFlight),
+                parseResult.GetValue(profile));
             if (run.Videos < 20 || run.Users < 1 || run.FeedRate <= 0 || run.EventRate < 0 || run.MaxInFlight < 1 || run.FreshnessEvery < 1
-                || run.FootprintUsers < 0 || run.ServerMaxInFlight < 0)
+                || run.FootprintUsers < 0 || run.ServerMaxInFlight < 0 || run.Profile < 0)
             {
                 throw new UsageException("--videos must be at least 20, --users and --freshness-every at least 1, --feed-rate positive, --event-rate, "
                     + "--footprint-users and --server-max-in-flight not negative and --max-in-flight at least 1");
@@ -120,6 +124,8 @@ internal static class FeedBenchCommand
             await app.Services.GetRequiredService<ReadinessState>().WhenReady.WaitAsync(cancellationToken).ConfigureAwait(false);
             var engine = app.Services.GetRequiredService<FeedEngine>();
             var bytesPerUser = run.FootprintUsers == 0 ? 0 : await FeedBenchProbes.BytesPerUserAsync(engine, run.FootprintUsers, FootprintEventsPerUser, cancellationToken).ConfigureAwait(false);
+            var userStateBytes = run.FootprintUsers == 0 ? 0 : UserStateFootprint.Measure(feedSettings, run.FootprintUsers, FootprintEventsPerUser).RetainedPerUser;
+            var profiled = run.Profile == 0 ? null : await FeedStageProfile.RunAsync(engine, run.Profile, cancellationToken).ConfigureAwait(false);
             var baseUri = ActorRecHost.GetListeningUris(app)[0];
             using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 }) { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(30) };
 
@@ -183,7 +189,7 @@ internal static class FeedBenchCommand
             var feedSorted = Sorted(feeds);
             var postSorted = Sorted(posts);
             var freshSorted = Sorted(freshness);
-            return new Dictionary<string, double>(StringComparer.Ordinal)
+            var figures = new Dictionary<string, double>(StringComparer.Ordinal)
             {
                 ["feeds_per_s"] = feedSorted.Length / elapsed,
                 ["feed_p50_ms"] = Percentile(feedSorted, 0.50),
@@ -191,6 +197,7 @@ internal static class FeedBenchCommand
                 ["events_per_s"] = postSorted.Length * EventsPerPost / elapsed,
                 ["freshness_p99_ms"] = Percentile(freshSorted, 0.99),
                 ["bytes_per_user"] = bytesPerUser,
+                ["user_state_bytes"] = userStateBytes,
                 ["event_p99_ms"] = Percentile(postSorted, 0.99),
                 ["freshness_p50_ms"] = Percentile(freshSorted, 0.50),
                 ["freshness_probes"] = freshSorted.Length,
@@ -206,6 +213,12 @@ internal static class FeedBenchCommand
                 ["calibration_ms"] = calibration,
                 ["load_avg"] = loadAvg,
             };
+            foreach (var (key, value) in profiled ?? [])
+            {
+                figures[key] = value;
+            }
+
+            return figures;
         }
         finally
         {
@@ -304,5 +317,5 @@ internal static class FeedBenchCommand
         sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 
     private sealed record Run(int Videos, int Users, double FeedRate, double EventRate, TimeSpan Duration, int MaxInFlight, VideoIndexKind Index,
-        int FreshnessEvery, int FootprintUsers, int ServerMaxInFlight);
+        int FreshnessEvery, int FootprintUsers, int ServerMaxInFlight, int Profile);
 }

@@ -64,6 +64,7 @@ public sealed partial class FeedEngine : IAsyncDisposable
         _log = logger ?? NullLogger.Instance;
         _ownsSystem = ownsSystem;
         var index = VideoIndexes.Create(settings);
+        Index = index;
         Catalog = new VideoCatalog(settings.EmbeddingDim, index);
         _trending = new DecayedVelocityTrending(Catalog, settings);
         Pipeline = new FeedPipeline(Catalog, index, _trending, new CpuCandidateScorer(), settings);
@@ -85,6 +86,9 @@ public sealed partial class FeedEngine : IAsyncDisposable
     public EntitySettings Entities { get; }
 
     public VideoCatalog Catalog { get; }
+
+    /// <summary>The nearest-neighbour index retrieval searches (<c>actorrec.feed.retrieval.index</c>).</summary>
+    public IVideoIndex Index { get; }
 
     public FeedPipeline Pipeline { get; }
 
