@@ -3,7 +3,6 @@ using System.Text.Json;
 using ActorRec.Recommender.Domain;
 using ActorRec.Recommender.Entities;
 using ActorRec.Recommender.Reranking;
-using ActorRec.Recommender.Retrieval;
 using ActorRec.Recommender.Users;
 
 namespace ActorRec.Cli.Commands;
