@@ -14,7 +14,7 @@ public enum VideoIndexKind
 public sealed record RetrievalSettings
 {
     /// <summary>Candidates from nearest neighbours of the user embedding.</summary>
-    public int EmbeddingQuota { get; init; } = 200;
+    public int EmbeddingQuota { get; init; } = 100;
 
     /// <summary>Candidates similar to recently engaged videos (split over the seeds).</summary>
     public int SimilarQuota { get; init; } = 60;
