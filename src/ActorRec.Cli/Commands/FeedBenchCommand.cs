@@ -47,7 +47,8 @@ internal static class FeedBenchCommand
         var users = new Option<int>("--users") { Description = "Distinct users.", DefaultValueFactory = _ => 100_000 };
         var feedRate = new Option<double>("--feed-rate") { Description = "Feed requests per second.", DefaultValueFactory = _ => 2_000 };
         var eventRate = new Option<double>("--event-rate") { Description = "Events per second.", DefaultValueFactory = _ => 10_000 };
-        var duration = new Option<string>("--duration") { Description = "Load duration (e.g. 20s).", DefaultValueFactory = _ => "20s" };
+        var duration = new Option<string>("--duration") { Description = "Measured load duration (e.g. 20s).", DefaultValueFactory = _ => "20s" };
+        var warmup = new Option<string>("--warmup") { Description = "Load before the measured part, not recorded (JIT, caches).", DefaultValueFactory = _ => "3s" };
         var maxInFlight = new Option<int>("--max-in-flight")
         {
             Description = "Most requests outstanding at once; a request due beyond it is counted as dropped, not sent.",
@@ -63,7 +64,7 @@ internal static class FeedBenchCommand
             DefaultValueFactory = _ => ServerSettings.Default.MaxInFlight,
         };
         var feed = new Command("feed", "Feed engine over loopback: feed latency and throughput under event ingestion, freshness, memory per user.");
-        foreach (var option in new Option[] { json, videos, users, feedRate, eventRate, duration, maxInFlight, index, freshnessEvery, footprintUsers, serverInFlight, profile })
+        foreach (var option in new Option[] { json, videos, users, feedRate, eventRate, duration, maxInFlight, index, freshnessEvery, footprintUsers, serverInFlight, profile, warmup })
         {
             feed.Add(option);
         }
@@ -80,8 +81,8 @@ internal static class FeedBenchCommand
             var run = new Run(parseResult.GetValue(videos), parseResult.GetValue(users), parseResult.GetValue(feedRate), parseResult.GetValue(eventRate),
                 SimulateCommand.ParseDuration("--duration", parseResult.GetValue(duration)!), parseResult.GetValue(maxInFlight), kind,
                 parseResult.GetValue(freshnessEvery), parseResult.GetValue(footprintUsers), parseResult.GetValue(serverInFlight),
-                parseResult.GetValue(profile));
-            if (run.Videos < 20 || run.Users < 1 || run.FeedRate <= 0 || run.EventRate < 0 || run.MaxInFlight < 1 || run.FreshnessEvery < 1
+                parseResult.GetValue(profile), SimulateCommand.ParseDuration("--warmup", parseResult.GetValue(warmup)!));
+            if (run.Warmup < TimeSpan.Zero || run.Videos < 20 || run.Users < 1 || run.FeedRate <= 0 || run.EventRate < 0 || run.MaxInFlight < 1 || run.FreshnessEvery < 1
                 || run.FootprintUsers < 0 || run.ServerMaxInFlight < 0 || run.Profile < 0)
             {
                 throw new UsageException("--videos must be at least 20, --users and --freshness-every at least 1, --feed-rate positive, --event-rate, "
@@ -140,9 +141,11 @@ internal static class FeedBenchCommand
             var misses = new FreshnessMisses();
             var rng = new Random(11);
             var clock = Stopwatch.StartNew();
+            // Requests started during the warm-up are sent (the node warms up under the real load) but not recorded.
+            var measureFrom = Stopwatch.GetTimestamp() + (long)(run.Warmup.TotalSeconds * Stopwatch.Frequency);
             long feedsIssued = 0, postsIssued = 0, eventId = 0;
             using var ticker = new PeriodicTimer(TimeSpan.FromMilliseconds(1));
-            while (clock.Elapsed < run.Duration && await ticker.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            while (clock.Elapsed < run.Warmup + run.Duration && await ticker.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
                 var seconds = clock.Elapsed.TotalSeconds;
                 for (; feedsIssued < (long)(seconds * run.FeedRate); feedsIssued++)
@@ -150,7 +153,7 @@ internal static class FeedBenchCommand
                     var path = $"/v1/feed/b-u{rng.Next(run.Users)}?count=10";
                     if (outstanding.TryEnter(ref outstanding.FeedsDropped))
                     {
-                        inFlight.Add(TimeAsync(() => http.GetAsync(path, cancellationToken), feeds, outstanding, isFeed: true));
+                        inFlight.Add(TimeAsync(() => http.GetAsync(path, cancellationToken), feeds, outstanding, measureFrom, isFeed: true));
                     }
                 }
 
@@ -169,10 +172,10 @@ internal static class FeedBenchCommand
                     if (outstanding.TryEnter(ref outstanding.PostsDropped))
                     {
                         var probe = postsIssued % run.FreshnessEvery == 0
-                            ? new FreshnessProbe(http, $"/v1/feed/{user}?count=10", freshness, misses, cancellationToken)
+                            ? new FreshnessProbe(http, $"/v1/feed/{user}?count=10", freshness, misses, measureFrom, cancellationToken)
                             : null;
                         inFlight.Add(TimeAsync(() => http.PostAsJsonAsync("/v1/events", batch, FeedJsonContext.Default.EventBatchDto, cancellationToken), posts, outstanding,
-                            isFeed: false, onOk: () => Interlocked.Add(ref accepted[userIndex], EventsPerPost), probe: probe));
+                            measureFrom, isFeed: false, onOk: () => Interlocked.Add(ref accepted[userIndex], EventsPerPost), probe: probe));
                     }
                 }
 
@@ -183,7 +186,7 @@ internal static class FeedBenchCommand
             }
 
             await Task.WhenAll(inFlight).ConfigureAwait(false);
-            var elapsed = clock.Elapsed.TotalSeconds;
+            var elapsed = clock.Elapsed.TotalSeconds - run.Warmup.TotalSeconds;
             var shed = app.Services.GetRequiredService<InFlightGauge>().Shed;
             await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
             var feedSorted = Sorted(feeds);
@@ -226,7 +229,7 @@ internal static class FeedBenchCommand
         }
     }
 
-    private static async Task TimeAsync(Func<Task<HttpResponseMessage>> send, List<double> latencies, Outstanding outstanding, bool isFeed,
+    private static async Task TimeAsync(Func<Task<HttpResponseMessage>> send, List<double> latencies, Outstanding outstanding, long measureFrom, bool isFeed,
         Func<long>? onOk = null, FreshnessProbe? probe = null)
     {
         var started = Stopwatch.GetTimestamp();
@@ -240,9 +243,12 @@ internal static class FeedBenchCommand
             {
                 ok = true;
                 var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                lock (latencies)
+                if (started >= measureFrom)
                 {
-                    latencies.Add(ms);
+                    lock (latencies)
+                    {
+                        latencies.Add(ms);
+                    }
                 }
 
                 expected = onOk?.Invoke() ?? 0;
@@ -317,5 +323,5 @@ internal static class FeedBenchCommand
         sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 
     private sealed record Run(int Videos, int Users, double FeedRate, double EventRate, TimeSpan Duration, int MaxInFlight, VideoIndexKind Index,
-        int FreshnessEvery, int FootprintUsers, int ServerMaxInFlight, int Profile);
+        int FreshnessEvery, int FootprintUsers, int ServerMaxInFlight, int Profile, TimeSpan Warmup);
 }

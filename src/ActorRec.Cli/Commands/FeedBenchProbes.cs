@@ -98,7 +98,7 @@ internal static class FeedBenchProbes
 /// One freshness measurement: after a POST's 202, fetch the user's feed until its
 /// <see cref="FeedApi.UserEventCountHeader"/> reaches the user's accepted event count; record the time since the 202.
 /// </summary>
-internal sealed class FreshnessProbe(HttpClient http, string path, List<double> samples, FreshnessMisses misses, CancellationToken cancellationToken)
+internal sealed class FreshnessProbe(HttpClient http, string path, List<double> samples, FreshnessMisses misses, long measureFrom, CancellationToken cancellationToken)
 {
     private const int MaxAttempts = 20;
 
@@ -113,9 +113,12 @@ internal sealed class FreshnessProbe(HttpClient http, string path, List<double> 
                     && long.TryParse(values.First(), NumberStyles.None, CultureInfo.InvariantCulture, out var version) && version >= expected)
                 {
                     var ms = Stopwatch.GetElapsedTime(acceptedAt).TotalMilliseconds;
-                    lock (samples)
+                    if (acceptedAt >= measureFrom)
                     {
-                        samples.Add(ms);
+                        lock (samples)
+                        {
+                            samples.Add(ms);
+                        }
                     }
 
                     return;
