@@ -63,6 +63,7 @@ public static class ActorRecHost
         builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<ReadinessState>();
+        builder.Services.AddSingleton<InFlightGauge>();
         builder.Services.AddHostedService<StartupTaskRunner>();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
@@ -72,6 +73,7 @@ public static class ActorRecHost
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages(StatusCodeProblems.WriteAsync);
+        app.UseMiddleware<LoadSheddingMiddleware>();
         app.UseMiddleware<BodySizeLimitMiddleware>();
 
         app.MapGet("/", (ServerSettings s) => Results.Json(new NodeInfo("ActorRec", s.NodeName, Version)));

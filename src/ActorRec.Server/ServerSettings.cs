@@ -51,6 +51,15 @@ public sealed record ServerSettings
     /// <summary>How long in-flight requests may take to finish after SIGTERM before the host stops anyway.</summary>
     public TimeSpan ShutdownTimeout { get; init; }
 
+    /// <summary>
+    /// Most requests the node serves at once (health and info endpoints excepted); a request beyond it is answered at
+    /// once with 503, <c>Retry-After</c> and a problem+json body instead of queueing. 0: no bound.
+    /// </summary>
+    public int MaxInFlight { get; init; } = 256;
+
+    /// <summary>The <c>Retry-After</c> a shed request is told (whole seconds, at least 1).</summary>
+    public TimeSpan RetryAfter { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The address <see cref="HttpHost"/> resolves to.</summary>
     public IPAddress ListenAddress => ParseHost(HttpHost);
 
@@ -64,7 +73,26 @@ public sealed record ServerSettings
             config.GetIntInRange(Prefix + "http.port", 0, 65535),
             config.GetRequiredString(Prefix + "data-dir"),
             config.GetPositiveBytes(Prefix + "http.max-body-bytes"),
-            config.GetPositiveDuration(Prefix + "shutdown-timeout"));
+            config.GetPositiveDuration(Prefix + "shutdown-timeout"))
+            .WithLoadShedding(
+                config.GetIntInRange(Prefix + "http.max-in-flight", 0, 1_000_000),
+                config.GetPositiveDuration(Prefix + "http.retry-after"));
+    }
+
+    /// <summary>Returns a copy with the in-flight bound and Retry-After replaced; a bad value names its key.</summary>
+    public ServerSettings WithLoadShedding(int maxInFlight, TimeSpan retryAfter)
+    {
+        if (maxInFlight is < 0 or > 1_000_000)
+        {
+            throw new SettingsException(Prefix + "http.max-in-flight", $"must be between 0 (no bound) and 1000000, got {maxInFlight}");
+        }
+
+        if (retryAfter < TimeSpan.FromSeconds(1) || retryAfter > TimeSpan.FromHours(1))
+        {
+            throw new SettingsException(Prefix + "http.retry-after", $"must be between 1s and 1h, got {retryAfter}");
+        }
+
+        return this with { MaxInFlight = maxInFlight, RetryAfter = retryAfter };
     }
 
     /// <summary>Validates and builds the settings; a bad value throws <see cref="SettingsException"/> naming its key.</summary>
@@ -113,11 +141,11 @@ public sealed record ServerSettings
 
     /// <summary>Returns a copy with the port replaced (the <c>--port</c> option), validated like the other factories.</summary>
     public ServerSettings WithPort(int port) =>
-        Create(NodeName, HttpHost, port, DataDir, MaxBodyBytes, ShutdownTimeout);
+        Create(NodeName, HttpHost, port, DataDir, MaxBodyBytes, ShutdownTimeout) with { MaxInFlight = MaxInFlight, RetryAfter = RetryAfter };
 
     /// <summary>Returns a copy with the data directory replaced (the <c>--data-dir</c> option), validated like the other factories.</summary>
     public ServerSettings WithDataDir(string dataDir) =>
-        Create(NodeName, HttpHost, HttpPort, dataDir, MaxBodyBytes, ShutdownTimeout);
+        Create(NodeName, HttpHost, HttpPort, dataDir, MaxBodyBytes, ShutdownTimeout) with { MaxInFlight = MaxInFlight, RetryAfter = RetryAfter };
 
     private static bool IsValidNodeName(string name)
     {

@@ -4,10 +4,12 @@ using System.Globalization;
 using System.Net.Http.Json;
 using ActorRec.Recommender.Domain;
 using ActorRec.Recommender.Entities;
+using ActorRec.Recommender.Users;
 using ActorRec.Server;
 using ActorRec.Server.Api;
 using ActorRec.Server.Health;
 using ActorRec.Server.Logging;
+using ActorRec.Server.Problems;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ActorRec.Cli.Commands;
@@ -15,16 +17,28 @@ namespace ActorRec.Cli.Commands;
 /// <summary>
 /// <c>actorrec bench feed [--json]</c>: a node in this process on loopback (SQLite journal in a temporary directory,
 /// demo catalog), loaded open loop at a fixed feed rate while events are posted at a fixed rate (batches of 10).
-/// Keys: feeds_per_s and events_per_s (completed per second), feed_p50_ms / feed_p99_ms (GET round trip),
-/// freshness_p99_ms (POST /v1/events round trip: a 202 is sent only after the events are applied, so this is the
-/// time until an event shows in the user's next feed), bytes_per_user (growth of the managed heap after a full GC
-/// divided by the resident user actors: an upper bound, it includes journal and catalog caches). At most
-/// --max-in-flight requests are outstanding; requests due beyond that are not sent and are reported as feeds_dropped /
-/// events_dropped, failed responses as feed_errors / event_errors, so an overloaded node is visible in the figures.
+/// <list type="bullet">
+/// <item>feeds_per_s, events_per_s: completed per second; feed_p50_ms / feed_p99_ms: GET round trip;
+/// event_p99_ms: POST round trip (the 202 comes only once the events are durable and applied).</item>
+/// <item>freshness_p99_ms: for every --freshness-every-th accepted POST, the time from its 202 until a feed of that
+/// user that reflects it has been received. "Reflects" is observable: the feed's <c>X-User-Event-Count</c> header
+/// (the user's eventCount when the feed was retrieved) is at least the number of this user's events accepted so far.
+/// Probe feeds are not counted in the feed figures; freshness_misses counts probes never reflected (a bug).</item>
+/// <item>bytes_per_user: before the load, --footprint-users new users get 8 events each through the engine (in
+/// process, no HTTP); growth of the managed heap after full GCs divided by the users made resident. An upper bound:
+/// it includes the region's bookkeeping and the journal's per-entity state, and the few events' ids kept by the 20
+/// videos they touch. user_state_bytes: the same users' <c>UserState</c> objects alone (the rest is the actor, its
+/// mailbox and the region's and journal's bookkeeping).</item>
+/// <item>feeds_shed / events_shed: 503s from the node's in-flight bound; feeds_dropped / events_dropped: requests
+/// not sent because --max-in-flight were outstanding on the client; *_errors: other failures.</item>
+/// <item>calibration_ms: a fixed single-thread integer loop timed before the load (the best of 3), and load_avg: the
+/// 1-minute load average at the start, so figures from a busy machine can be scaled or discarded.</item>
+/// </list>
 /// </summary>
 internal static class FeedBenchCommand
 {
     private const int EventsPerPost = 10;
+    private const int FootprintEventsPerUser = 8;
 
     public static Command Create(CliContext context)
     {
@@ -33,25 +47,46 @@ internal static class FeedBenchCommand
         var users = new Option<int>("--users") { Description = "Distinct users.", DefaultValueFactory = _ => 100_000 };
         var feedRate = new Option<double>("--feed-rate") { Description = "Feed requests per second.", DefaultValueFactory = _ => 2_000 };
         var eventRate = new Option<double>("--event-rate") { Description = "Events per second.", DefaultValueFactory = _ => 10_000 };
-        var duration = new Option<string>("--duration") { Description = "Load duration (e.g. 20s).", DefaultValueFactory = _ => "20s" };
+        var duration = new Option<string>("--duration") { Description = "Measured load duration (e.g. 20s).", DefaultValueFactory = _ => "20s" };
+        var warmup = new Option<string>("--warmup") { Description = "Load before the measured part, not recorded (JIT, caches).", DefaultValueFactory = _ => "3s" };
         var maxInFlight = new Option<int>("--max-in-flight")
         {
             Description = "Most requests outstanding at once; a request due beyond it is counted as dropped, not sent.",
             DefaultValueFactory = _ => 1_024,
         };
+        var index = new Option<string>("--index") { Description = "Retrieval index: hnsw (default) or exact.", DefaultValueFactory = _ => "hnsw" };
+        var freshnessEvery = new Option<int>("--freshness-every") { Description = "Probe freshness after every Nth accepted POST.", DefaultValueFactory = _ => 10 };
+        var footprintUsers = new Option<int>("--footprint-users") { Description = "Users created to measure bytes_per_user (0: skip).", DefaultValueFactory = _ => 5_000 };
+        var profile = new Option<int>("--profile") { Description = "Also time N feeds stage by stage on one thread (profile_* keys; 0: skip).", DefaultValueFactory = _ => 0 };
+        var serverInFlight = new Option<int>("--server-max-in-flight")
+        {
+            Description = "The node's in-flight bound (actorrec.http.max-in-flight); beyond it requests get 503.",
+            DefaultValueFactory = _ => ServerSettings.Default.MaxInFlight,
+        };
         var feed = new Command("feed", "Feed engine over loopback: feed latency and throughput under event ingestion, freshness, memory per user.");
-        foreach (var option in new Option[] { json, videos, users, feedRate, eventRate, duration, maxInFlight })
+        foreach (var option in new Option[] { json, videos, users, feedRate, eventRate, duration, maxInFlight, index, freshnessEvery, footprintUsers, serverInFlight, profile, warmup })
         {
             feed.Add(option);
         }
 
         feed.SetAction(async (parseResult, cancellationToken) =>
         {
-            var run = new Run(parseResult.GetValue(videos), parseResult.GetValue(users), parseResult.GetValue(feedRate), parseResult.GetValue(eventRate),
-                SimulateCommand.ParseDuration("--duration", parseResult.GetValue(duration)!), parseResult.GetValue(maxInFlight));
-            if (run.Videos < 10 || run.Users < 1 || run.FeedRate <= 0 || run.EventRate < 0 || run.MaxInFlight < 1)
+            var indexName = parseResult.GetValue(index);
+            var kind = indexName switch
             {
-                throw new UsageException("--videos must be at least 10, --users at least 1, --feed-rate positive, --event-rate not negative and --max-in-flight at least 1");
+                "hnsw" => VideoIndexKind.Hnsw,
+                "exact" => VideoIndexKind.Exact,
+                _ => throw new UsageException($"--index must be hnsw or exact (got \"{indexName}\")"),
+            };
+            var run = new Run(parseResult.GetValue(videos), parseResult.GetValue(users), parseResult.GetValue(feedRate), parseResult.GetValue(eventRate),
+                SimulateCommand.ParseDuration("--duration", parseResult.GetValue(duration)!), parseResult.GetValue(maxInFlight), kind,
+                parseResult.GetValue(freshnessEvery), parseResult.GetValue(footprintUsers), parseResult.GetValue(serverInFlight),
+                parseResult.GetValue(profile), SimulateCommand.ParseDuration("--warmup", parseResult.GetValue(warmup)!));
+            if (run.Warmup < TimeSpan.Zero || run.Videos < 20 || run.Users < 1 || run.FeedRate <= 0 || run.EventRate < 0 || run.MaxInFlight < 1 || run.FreshnessEvery < 1
+                || run.FootprintUsers < 0 || run.ServerMaxInFlight < 0 || run.Profile < 0)
+            {
+                throw new UsageException("--videos must be at least 20, --users and --freshness-every at least 1, --feed-rate positive, --event-rate, "
+                    + "--footprint-users and --server-max-in-flight not negative and --max-in-flight at least 1");
             }
 
             var result = await RunAsync(run, cancellationToken).ConfigureAwait(false);
@@ -74,31 +109,43 @@ internal static class FeedBenchCommand
 
     private static async Task<Dictionary<string, double>> RunAsync(Run run, CancellationToken cancellationToken)
     {
+        var loadAvg = FeedBenchProbes.LoadAverage();
+        var calibration = FeedBenchProbes.Calibrate();
         var dir = Directory.CreateTempSubdirectory("actorrec-bench-feed-");
         try
         {
-            var settings = ServerSettings.Create("bench", "127.0.0.1", 0, dir.FullName, 1 << 20, TimeSpan.FromSeconds(10));
+            var settings = ServerSettings.Create("bench", "127.0.0.1", 0, dir.FullName, 1 << 20, TimeSpan.FromSeconds(10))
+                .WithLoadShedding(run.ServerMaxInFlight, TimeSpan.FromSeconds(1));
             await using var logger = SerilogSetup.CreateLogger(LoggingSettings.Default with { Async = false, MinimumLevel = Serilog.Events.LogEventLevel.Warning }, TextWriter.Null);
-            var options = FeedNodeOptions.ForDataDir(dir.FullName, run.Videos);
+            var defaults = FeedNodeOptions.ForDataDir(dir.FullName, run.Videos);
+            var feedSettings = (defaults.Feed with { Retrieval = defaults.Feed.Retrieval with { Index = run.Index } }).Validate();
+            var options = defaults with { Feed = feedSettings };
             await using var app = ActorRecHost.Build(settings, logger, s => s.AddFeedApi(options), e => e.MapFeedApi());
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             await app.Services.GetRequiredService<ReadinessState>().WhenReady.WaitAsync(cancellationToken).ConfigureAwait(false);
             var engine = app.Services.GetRequiredService<FeedEngine>();
+            var bytesPerUser = run.FootprintUsers == 0 ? 0 : await FeedBenchProbes.BytesPerUserAsync(engine, run.FootprintUsers, FootprintEventsPerUser, cancellationToken).ConfigureAwait(false);
+            var userStateBytes = run.FootprintUsers == 0 ? 0 : UserStateFootprint.Measure(feedSettings, run.FootprintUsers, FootprintEventsPerUser).RetainedPerUser;
+            var profiled = run.Profile == 0 ? null : await FeedStageProfile.RunAsync(engine, run.Profile, cancellationToken).ConfigureAwait(false);
             var baseUri = ActorRecHost.GetListeningUris(app)[0];
-            using var http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(30) };
-            var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 }) { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(30) };
 
             var feeds = new List<double>();
             var posts = new List<double>();
+            var freshness = new List<double>();
+            var accepted = new long[run.Users];
             var inFlight = new List<Task>();
             // Open loop with a bound: a request due while max-in-flight are outstanding is not sent but counted as
             // dropped, so an overloaded node shows up as drops instead of an ever-growing backlog (and no OOM).
             var outstanding = new Outstanding(run.MaxInFlight);
+            var misses = new FreshnessMisses();
             var rng = new Random(11);
             var clock = Stopwatch.StartNew();
+            // Requests started during the warm-up are sent (the node warms up under the real load) but not recorded.
+            var measureFrom = Stopwatch.GetTimestamp() + (long)(run.Warmup.TotalSeconds * Stopwatch.Frequency);
             long feedsIssued = 0, postsIssued = 0, eventId = 0;
             using var ticker = new PeriodicTimer(TimeSpan.FromMilliseconds(1));
-            while (clock.Elapsed < run.Duration && await ticker.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            while (clock.Elapsed < run.Warmup + run.Duration && await ticker.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
                 var seconds = clock.Elapsed.TotalSeconds;
                 for (; feedsIssued < (long)(seconds * run.FeedRate); feedsIssued++)
@@ -106,14 +153,15 @@ internal static class FeedBenchCommand
                     var path = $"/v1/feed/b-u{rng.Next(run.Users)}?count=10";
                     if (outstanding.TryEnter(ref outstanding.FeedsDropped))
                     {
-                        inFlight.Add(TimeAsync(() => http.GetAsync(path, cancellationToken), feeds, outstanding, isFeed: true));
+                        inFlight.Add(TimeAsync(() => http.GetAsync(path, cancellationToken), feeds, outstanding, measureFrom, isFeed: true));
                     }
                 }
 
                 for (; postsIssued < (long)(seconds * run.EventRate / EventsPerPost); postsIssued++)
                 {
                     var events = new InteractionEventDto[EventsPerPost];
-                    var user = $"b-u{rng.Next(run.Users)}";
+                    var userIndex = rng.Next(run.Users);
+                    var user = $"b-u{userIndex}";
                     for (var i = 0; i < events.Length; i++)
                     {
                         events[i] = new InteractionEventDto($"b-e{++eventId}", i % 3 == 0 ? "like" : "view", user, $"v{rng.Next(run.Videos)}",
@@ -123,7 +171,11 @@ internal static class FeedBenchCommand
                     var batch = new EventBatchDto(events);
                     if (outstanding.TryEnter(ref outstanding.PostsDropped))
                     {
-                        inFlight.Add(TimeAsync(() => http.PostAsJsonAsync("/v1/events", batch, FeedJsonContext.Default.EventBatchDto, cancellationToken), posts, outstanding, isFeed: false));
+                        var probe = postsIssued % run.FreshnessEvery == 0
+                            ? new FreshnessProbe(http, $"/v1/feed/{user}?count=10", freshness, misses, measureFrom, cancellationToken)
+                            : null;
+                        inFlight.Add(TimeAsync(() => http.PostAsJsonAsync("/v1/events", batch, FeedJsonContext.Default.EventBatchDto, cancellationToken), posts, outstanding,
+                            measureFrom, isFeed: false, onOk: () => Interlocked.Add(ref accepted[userIndex], EventsPerPost), probe: probe));
                     }
                 }
 
@@ -134,25 +186,42 @@ internal static class FeedBenchCommand
             }
 
             await Task.WhenAll(inFlight).ConfigureAwait(false);
-            var elapsed = clock.Elapsed.TotalSeconds;
-            var residentUsers = (await engine.GetRegionStatsAsync(engine.Users).ConfigureAwait(false)).Entities;
-            var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
+            var elapsed = clock.Elapsed.TotalSeconds - run.Warmup.TotalSeconds;
+            var shed = app.Services.GetRequiredService<InFlightGauge>().Shed;
             await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
             var feedSorted = Sorted(feeds);
             var postSorted = Sorted(posts);
-            return new Dictionary<string, double>(StringComparer.Ordinal)
+            var freshSorted = Sorted(freshness);
+            var figures = new Dictionary<string, double>(StringComparer.Ordinal)
             {
                 ["feeds_per_s"] = feedSorted.Length / elapsed,
                 ["feed_p50_ms"] = Percentile(feedSorted, 0.50),
                 ["feed_p99_ms"] = Percentile(feedSorted, 0.99),
                 ["events_per_s"] = postSorted.Length * EventsPerPost / elapsed,
-                ["freshness_p99_ms"] = Percentile(postSorted, 0.99),
-                ["bytes_per_user"] = residentUsers == 0 ? 0 : Math.Max(0, heapAfter - heapBefore) / (double)residentUsers,
+                ["freshness_p99_ms"] = Percentile(freshSorted, 0.99),
+                ["bytes_per_user"] = bytesPerUser,
+                ["user_state_bytes"] = userStateBytes,
+                ["event_p99_ms"] = Percentile(postSorted, 0.99),
+                ["freshness_p50_ms"] = Percentile(freshSorted, 0.50),
+                ["freshness_probes"] = freshSorted.Length,
+                ["freshness_misses"] = misses.Count,
                 ["feeds_dropped"] = outstanding.FeedsDropped,
                 ["feed_errors"] = outstanding.FeedErrors,
+                ["feeds_shed"] = outstanding.FeedsShed,
                 ["events_dropped"] = outstanding.PostsDropped * (double)EventsPerPost,
                 ["event_errors"] = outstanding.PostErrors * (double)EventsPerPost,
+                ["events_shed"] = outstanding.PostsShed * (double)EventsPerPost,
+                ["server_shed"] = shed,
+                ["index_hnsw"] = run.Index == VideoIndexKind.Hnsw ? 1 : 0,
+                ["calibration_ms"] = calibration,
+                ["load_avg"] = loadAvg,
             };
+            foreach (var (key, value) in profiled ?? [])
+            {
+                figures[key] = value;
+            }
+
+            return figures;
         }
         finally
         {
@@ -160,10 +229,13 @@ internal static class FeedBenchCommand
         }
     }
 
-    private static async Task TimeAsync(Func<Task<HttpResponseMessage>> send, List<double> latencies, Outstanding outstanding, bool isFeed)
+    private static async Task TimeAsync(Func<Task<HttpResponseMessage>> send, List<double> latencies, Outstanding outstanding, long measureFrom, bool isFeed,
+        Func<long>? onOk = null, FreshnessProbe? probe = null)
     {
         var started = Stopwatch.GetTimestamp();
         var ok = false;
+        var shed = false;
+        long expected = 0;
         try
         {
             using var response = await send().ConfigureAwait(false);
@@ -171,10 +243,19 @@ internal static class FeedBenchCommand
             {
                 ok = true;
                 var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                lock (latencies)
+                if (started >= measureFrom)
                 {
-                    latencies.Add(ms);
+                    lock (latencies)
+                    {
+                        latencies.Add(ms);
+                    }
                 }
+
+                expected = onOk?.Invoke() ?? 0;
+            }
+            else
+            {
+                shed = response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter is not null;
             }
         }
         catch (HttpRequestException)
@@ -185,11 +266,16 @@ internal static class FeedBenchCommand
         }
         finally
         {
-            outstanding.Exit(ok, isFeed);
+            outstanding.Exit(ok, shed, isFeed);
+        }
+
+        if (ok && probe is not null)
+        {
+            await probe.RunAsync(Stopwatch.GetTimestamp(), expected).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Requests outstanding against the bound, and what did not make it (dropped before sending, or failed).</summary>
+    /// <summary>Requests outstanding against the bound, and what did not make it (dropped before sending, shed, or failed).</summary>
     private sealed class Outstanding(int max)
     {
         private int _count;
@@ -197,6 +283,8 @@ internal static class FeedBenchCommand
         public long PostsDropped;
         public long FeedErrors;
         public long PostErrors;
+        public long FeedsShed;
+        public long PostsShed;
 
         public bool TryEnter(ref long dropped)
         {
@@ -210,10 +298,14 @@ internal static class FeedBenchCommand
             return false;
         }
 
-        public void Exit(bool ok, bool isFeed)
+        public void Exit(bool ok, bool shed, bool isFeed)
         {
             Interlocked.Decrement(ref _count);
-            if (!ok)
+            if (shed)
+            {
+                Interlocked.Increment(ref isFeed ? ref FeedsShed : ref PostsShed);
+            }
+            else if (!ok)
             {
                 Interlocked.Increment(ref isFeed ? ref FeedErrors : ref PostErrors);
             }
@@ -230,5 +322,6 @@ internal static class FeedBenchCommand
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 
-    private sealed record Run(int Videos, int Users, double FeedRate, double EventRate, TimeSpan Duration, int MaxInFlight);
+    private sealed record Run(int Videos, int Users, double FeedRate, double EventRate, TimeSpan Duration, int MaxInFlight, VideoIndexKind Index,
+        int FreshnessEvery, int FootprintUsers, int ServerMaxInFlight, int Profile, TimeSpan Warmup);
 }

@@ -1,5 +1,4 @@
 using ActorRec.Cli.Configuration;
-using ActorRec.Recommender.Entities;
 using ActorRec.Server;
 using ActorRec.Server.Api;
 using Microsoft.AspNetCore.Routing;
@@ -24,7 +23,7 @@ internal static partial class FeedServe
         ArgumentNullException.ThrowIfNull(settings);
         var options = new FeedNodeOptions(
             node.Feed,
-            EntitySettings.Default,
+            node.Entities,
             node.Persistence with { DataDir = settings.DataDir },
             noDemo ? 0 : DemoVideos);
         return services => services.AddFeedApi(options);

@@ -21,7 +21,8 @@ internal sealed record NodeConfig(
     ActorSystemSettings Actors,
     PersistenceSettings Persistence,
     ComputeSettings Compute,
-    FeedSettings Feed)
+    FeedSettings Feed,
+    ActorRec.Recommender.Entities.EntitySettings Entities)
 {
     /// <summary>The modules whose embedded reference.conf sits under the user's file (earlier ones win on overlap).</summary>
     public static IReadOnlyList<Assembly> ReferenceAssemblies { get; } =
@@ -45,6 +46,7 @@ internal sealed record NodeConfig(
             ActorSystemSettingsReader.Read(config),
             PersistenceSettingsReader.Read(config),
             ComputeSettingsReader.Read(config),
-            FeedSettingsReader.Read(config));
+            FeedSettingsReader.Read(config),
+            FeedSettingsReader.ReadEntities(config));
     }
 }

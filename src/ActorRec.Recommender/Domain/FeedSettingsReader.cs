@@ -1,5 +1,6 @@
 using ActorRec.Hocon;
 using ActorRec.Hocon.Settings;
+using ActorRec.Recommender.Entities;
 
 namespace ActorRec.Recommender.Domain;
 
@@ -19,6 +20,7 @@ public static class FeedSettingsReader
     public static IReadOnlyList<string> Keys { get; } =
     [
         "embedding-dim",
+        "entities.passivate-after", "entities.snapshot-every", "entities.ranking-actors", "entities.ask-timeout",
         "limits.max-events-per-batch", "limits.max-event-body-bytes", "limits.max-video-body-bytes", "limits.max-id-length",
         "limits.max-region-length", "limits.max-device-length", "limits.max-hashtags", "limits.max-hashtag-length",
         "limits.max-caption-length", "limits.max-duration-ms", "limits.max-watch-ms", "limits.max-replays",
@@ -35,7 +37,8 @@ public static class FeedSettingsReader
         "video.promotion-share-rate",
         "retrieval.embedding-quota", "retrieval.similar-quota", "retrieval.similar-seeds", "retrieval.trending-quota",
         "retrieval.following-quota", "retrieval.cold-start-quota", "retrieval.oversample", "retrieval.following-max-age",
-        "retrieval.similar-cache-ttl", "retrieval.similar-cache-capacity", "retrieval.trending-refresh",
+        "retrieval.similar-cache-ttl", "retrieval.similar-cache-capacity", "retrieval.trending-refresh", "retrieval.index",
+        "retrieval.hnsw.m", "retrieval.hnsw.ef-construction", "retrieval.hnsw.ef-search", "retrieval.hnsw.reindex-drift",
         "ranking.batch-window", "ranking.max-batch", "ranking.session-blend", "ranking.engage-weight", "ranking.engage-scale",
         "ranking.completion-weight", "ranking.velocity-weight", "ranking.velocity-scale", "ranking.follow-bonus",
         "ranking.completion-prior-alpha", "ranking.completion-prior-beta",
@@ -59,10 +62,28 @@ public static class FeedSettingsReader
         var retrieval = ReadRetrieval(s.GetSection("retrieval"));
         var ranking = ReadRanking(s.GetSection("ranking"));
         var rerank = ReadRerank(s.GetSection("rerank"));
+        _ = ReadEntities(config);
         return s.Build(
             () => FeedSettings.Create(embeddingDim, limits, learning, user, video, retrieval, ranking, rerank),
             e => e is FeedSettingsException f && f.Key.StartsWith(FeedSettings.Path + ".", StringComparison.Ordinal)
                 ? f.Key[(FeedSettings.Path.Length + 1)..]
+                : null);
+    }
+
+    /// <summary>Reads the <c>actorrec.feed.entities</c> section (passivation, snapshots, ranking pool, ask timeout).</summary>
+    /// <exception cref="SettingsException">A key is missing, of the wrong type or out of range.</exception>
+    public static EntitySettings ReadEntities(Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var s = config.GetSection(EntitySettings.Path);
+        var passivateAfter = s.GetNonNegativeDuration("passivate-after");
+        var snapshotEvery = Int(s, "snapshot-every");
+        var rankingActors = Int(s, "ranking-actors");
+        var askTimeout = s.GetNonNegativeDuration("ask-timeout");
+        return s.Build(
+            () => EntitySettings.Create(passivateAfter, rankingActors, askTimeout, snapshotEvery),
+            e => e is FeedSettingsException f && f.Key.StartsWith(EntitySettings.Path + ".", StringComparison.Ordinal)
+                ? f.Key[(EntitySettings.Path.Length + 1)..]
                 : null);
     }
 
@@ -146,7 +167,13 @@ public static class FeedSettingsReader
         SimilarCacheTtl = s.GetNonNegativeDuration("similar-cache-ttl"),
         SimilarCacheCapacity = Int(s, "similar-cache-capacity"),
         TrendingRefresh = s.GetNonNegativeDuration("trending-refresh"),
+        Index = s.GetEnum<VideoIndexKind>("index"),
+        HnswM = Int(s, "hnsw.m"),
+        HnswEfConstruction = Int(s, "hnsw.ef-construction"),
+        HnswEfSearch = Int(s, "hnsw.ef-search"),
+        HnswReindexDrift = Float(s, "hnsw.reindex-drift"),
     };
+
 
     private static RankingSettings ReadRanking(Config s) => new()
     {

@@ -1,10 +1,20 @@
 namespace ActorRec.Recommender.Domain;
 
+/// <summary>Which nearest-neighbour index retrieval uses (<c>actorrec.feed.retrieval.index</c>).</summary>
+public enum VideoIndexKind
+{
+    /// <summary>An HNSW graph (approximate, sub-linear): <c>hnsw</c>.</summary>
+    Hnsw,
+
+    /// <summary>The exact SIMD scan of every row (linear in the catalog): <c>exact</c>.</summary>
+    Exact,
+}
+
 /// <summary>Candidate retrieval quotas (<c>actorrec.feed.retrieval</c>).</summary>
 public sealed record RetrievalSettings
 {
     /// <summary>Candidates from nearest neighbours of the user embedding.</summary>
-    public int EmbeddingQuota { get; init; } = 200;
+    public int EmbeddingQuota { get; init; } = 100;
 
     /// <summary>Candidates similar to recently engaged videos (split over the seeds).</summary>
     public int SimilarQuota { get; init; } = 60;
@@ -34,8 +44,32 @@ public sealed record RetrievalSettings
     /// <summary>How long the decayed-velocity trending lists are cached per region.</summary>
     public TimeSpan TrendingRefresh { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The nearest-neighbour index of the embedding and similar paths: HNSW (default) or the exact scan.</summary>
+    public VideoIndexKind Index { get; init; } = VideoIndexKind.Hnsw;
+
+    /// <summary>HNSW links per node on the upper layers (layer 0 keeps twice as many).</summary>
+    public int HnswM { get; init; } = 16;
+
+    /// <summary>HNSW candidate list size while linking a node.</summary>
+    public int HnswEfConstruction { get; init; } = 64;
+
+    /// <summary>HNSW candidate list size of a search (raised to the number of hits asked for when smaller).</summary>
+    public int HnswEfSearch { get; init; } = 64;
+
+    /// <summary>A video's HNSW node is re-linked only when 1 − cosine(new embedding, linked embedding) exceeds this.</summary>
+    public float HnswReindexDrift { get; init; } = 0.02f;
+
     internal void Validate(string p)
     {
+        if (!Enum.IsDefined(Index))
+        {
+            throw new FeedSettingsException($"{p}.index", $"must be hnsw or exact (got {Index})");
+        }
+
+        SettingCheck.Range($"{p}.hnsw.m", HnswM, 2, 256);
+        SettingCheck.Range($"{p}.hnsw.ef-construction", HnswEfConstruction, HnswM, 100_000);
+        SettingCheck.Range($"{p}.hnsw.ef-search", HnswEfSearch, 1, 100_000);
+        SettingCheck.Range($"{p}.hnsw.reindex-drift", HnswReindexDrift, 0, 0.999f);
         SettingCheck.Range($"{p}.embedding-quota", EmbeddingQuota, 0, 100_000);
         SettingCheck.Range($"{p}.similar-quota", SimilarQuota, 0, 100_000);
         SettingCheck.Range($"{p}.similar-seeds", SimilarSeeds, 0, 1000);

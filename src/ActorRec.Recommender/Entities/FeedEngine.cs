@@ -20,6 +20,9 @@ public sealed record IngestResult(int Accepted, int Applied, IReadOnlyList<Valid
     public bool IsValid => Errors.Count == 0;
 }
 
+/// <summary>A feed and the user's event count when its candidates were retrieved.</summary>
+public readonly record struct VersionedFeed(FeedResponseDto Feed, long StateVersion);
+
 /// <summary>An entity did not answer in time or failed; the request may be retried (HTTP 503).</summary>
 public sealed class EntityUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
@@ -60,12 +63,13 @@ public sealed partial class FeedEngine : IAsyncDisposable
         Entities = entities;
         _log = logger ?? NullLogger.Instance;
         _ownsSystem = ownsSystem;
-        var index = new ExactVideoIndex(settings.EmbeddingDim);
+        var index = VideoIndexes.Create(settings);
+        Index = index;
         Catalog = new VideoCatalog(settings.EmbeddingDim, index);
         _trending = new DecayedVelocityTrending(Catalog, settings);
         Pipeline = new FeedPipeline(Catalog, index, _trending, new CpuCandidateScorer(), settings);
-        Users = new LocalShardRegion(system, "user", id => UserActor.Props(id, runtime, Pipeline), entities.PassivateAfter);
-        Videos = new LocalShardRegion(system, "video", id => VideoActor.Props(id, runtime, settings, Catalog), entities.PassivateAfter);
+        Users = new LocalShardRegion(system, "user", id => UserActor.Props(id, runtime, Pipeline, entities.SnapshotEvery), entities.PassivateAfter);
+        Videos = new LocalShardRegion(system, "video", id => VideoActor.Props(id, runtime, settings, Catalog, entities.SnapshotEvery), entities.PassivateAfter);
         _rankers = new IActorRef[entities.RankingActors];
         for (var i = 0; i < _rankers.Length; i++)
         {
@@ -82,6 +86,9 @@ public sealed partial class FeedEngine : IAsyncDisposable
     public EntitySettings Entities { get; }
 
     public VideoCatalog Catalog { get; }
+
+    /// <summary>The nearest-neighbour index retrieval searches (<c>actorrec.feed.retrieval.index</c>).</summary>
+    public IVideoIndex Index { get; }
 
     public FeedPipeline Pipeline { get; }
 
@@ -259,7 +266,14 @@ public sealed partial class FeedEngine : IAsyncDisposable
     }
 
     /// <summary>The feed of a user (GET /v1/feed/{userId}); users are created on first sight.</summary>
-    public async Task<FeedResponseDto> GetFeedAsync(string userId, int count, string? region, bool explain, CancellationToken cancellationToken = default)
+    public async Task<FeedResponseDto> GetFeedAsync(string userId, int count, string? region, bool explain, CancellationToken cancellationToken = default) =>
+        (await GetVersionedFeedAsync(userId, count, region, explain, cancellationToken).ConfigureAwait(false)).Feed;
+
+    /// <summary>
+    /// The feed of a user with the version of the state it was built from: the user's event count at retrieval (the
+    /// <c>eventCount</c> of <c>GET /v1/users/{userId}</c>), so a client can tell whether an event is reflected.
+    /// </summary>
+    public async Task<VersionedFeed> GetVersionedFeedAsync(string userId, int count, string? region, bool explain, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(userId);
         var request = new FeedRequest(count, region, Time.GetUtcNow());
@@ -268,7 +282,7 @@ public sealed partial class FeedEngine : IAsyncDisposable
         var ranker = _rankers[(int)((ulong)Interlocked.Increment(ref _nextRanker) % (ulong)_rankers.Length)];
         var ranked = await Await(ranker.Ask(new RankFeed(candidates, request), Entities.AskTimeout, cancellationToken), "ranking").ConfigureAwait(false);
         var result = ranked as FeedResult ?? throw Unexpected(ranked, "ranking");
-        return FeedPipeline.ToDto(result, explain);
+        return new VersionedFeed(FeedPipeline.ToDto(result, explain), candidates.StateVersion);
     }
 
     /// <summary>The live state of a user, or null when no event of that user was ever applied.</summary>

@@ -17,11 +17,15 @@ public sealed class UserActor : PersistentActor
 {
     private readonly string _userId;
     private readonly FeedPipeline _pipeline;
+    private readonly int _snapshotEvery;
     private UserState _state;
+    private long _snapshotAt;
 
-    public UserActor(string userId, PersistenceRuntime runtime, FeedPipeline pipeline)
+    public UserActor(string userId, PersistenceRuntime runtime, FeedPipeline pipeline, int snapshotEvery = 0)
         : base(runtime)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(snapshotEvery);
+        _snapshotEvery = snapshotEvery;
         ArgumentException.ThrowIfNullOrEmpty(userId);
         ArgumentNullException.ThrowIfNull(pipeline);
         _userId = userId;
@@ -33,8 +37,8 @@ public sealed class UserActor : PersistentActor
 
     public static string PersistenceIdOf(string userId) => "user/" + userId;
 
-    public static Props Props(string userId, PersistenceRuntime runtime, FeedPipeline pipeline) =>
-        Actors.Props.Create(() => new UserActor(userId, runtime, pipeline));
+    public static Props Props(string userId, PersistenceRuntime runtime, FeedPipeline pipeline, int snapshotEvery = 0) =>
+        Actors.Props.Create(() => new UserActor(userId, runtime, pipeline, snapshotEvery));
 
     protected override bool ReceiveCommand(object message)
     {
@@ -114,8 +118,25 @@ public sealed class UserActor : PersistentActor
             {
                 FillCurrent(before);
                 sender?.Tell(new UserEventsApplied(fresh.Count, items.Count - fresh.Count, before), Self);
+                MaybeSnapshot();
             }
         });
+    }
+
+    protected override void OnRecoveryCompleted()
+    {
+        base.OnRecoveryCompleted();
+        _snapshotAt = LastSequenceNr;
+    }
+
+    /// <summary>entities.snapshot-every: a snapshot after that many of this user's events since the last one.</summary>
+    private void MaybeSnapshot()
+    {
+        if (_snapshotEvery > 0 && LastSequenceNr - _snapshotAt >= _snapshotEvery)
+        {
+            _snapshotAt = LastSequenceNr;
+            SaveSnapshot();
+        }
     }
 
     /// <summary>Duplicates teach the video with the user's current embedding (the video skips ids it has applied).</summary>

@@ -18,11 +18,15 @@ public sealed class VideoActor : PersistentActor
     private readonly string _videoId;
     private readonly FeedSettings _settings;
     private readonly VideoCatalog _catalog;
+    private readonly int _snapshotEvery;
     private VideoState? _state;
+    private long _snapshotAt;
 
-    public VideoActor(string videoId, PersistenceRuntime runtime, FeedSettings settings, VideoCatalog catalog)
+    public VideoActor(string videoId, PersistenceRuntime runtime, FeedSettings settings, VideoCatalog catalog, int snapshotEvery = 0)
         : base(runtime)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(snapshotEvery);
+        _snapshotEvery = snapshotEvery;
         ArgumentException.ThrowIfNullOrEmpty(videoId);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(catalog);
@@ -35,8 +39,8 @@ public sealed class VideoActor : PersistentActor
 
     public static string PersistenceIdOf(string videoId) => "video/" + videoId;
 
-    public static Props Props(string videoId, PersistenceRuntime runtime, FeedSettings settings, VideoCatalog catalog) =>
-        Actors.Props.Create(() => new VideoActor(videoId, runtime, settings, catalog));
+    public static Props Props(string videoId, PersistenceRuntime runtime, FeedSettings settings, VideoCatalog catalog, int snapshotEvery = 0) =>
+        Actors.Props.Create(() => new VideoActor(videoId, runtime, settings, catalog, snapshotEvery));
 
     /// <summary>The transition both live handling and recovery (and the journal replay tool) use.</summary>
     public static VideoState? Apply(VideoState? state, string videoId, object @event, FeedSettings settings)
@@ -84,6 +88,7 @@ public sealed class VideoActor : PersistentActor
 
     protected override void OnRecoveryCompleted()
     {
+        _snapshotAt = LastSequenceNr;
         if (_state is not null)
         {
             _catalog.Upsert(_state);
@@ -156,6 +161,11 @@ public sealed class VideoActor : PersistentActor
             {
                 _catalog.Upsert(_state);
                 sender?.Tell(new EventsApplied(fresh.Count, items.Count - fresh.Count), Self);
+                if (_snapshotEvery > 0 && LastSequenceNr - _snapshotAt >= _snapshotEvery)
+                {
+                    _snapshotAt = LastSequenceNr;
+                    SaveSnapshot();
+                }
             }
         });
     }

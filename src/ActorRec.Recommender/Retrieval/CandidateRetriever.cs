@@ -53,7 +53,8 @@ public sealed class CandidateRetriever
         var query = new float[_settings.EmbeddingDim];
         user.BuildQuery(now, _settings.Ranking.SessionBlend, query);
         var seed = StableHash.Combine(StableHash.Key("user:", user.UserId), (ulong)user.EventCount);
-        var set = new CandidateSet(user.UserId, query, now, region ?? user.Region ?? string.Empty, seed);
+        var capacity = r.EmbeddingQuota + r.SimilarQuota + r.TrendingQuota + r.FollowingQuota + r.ColdStartQuota;
+        var set = new CandidateSet(user.UserId, query, now, region ?? user.Region ?? string.Empty, seed, capacity) { StateVersion = user.EventCount };
 
         var maxAsk = (int)Math.Ceiling(Math.Max(r.EmbeddingQuota, Math.Max(r.TrendingQuota, 1)) * r.Oversample) + 1;
         var rows = ArrayPool<int>.Shared.Rent(maxAsk);

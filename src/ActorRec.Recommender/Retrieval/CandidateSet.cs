@@ -50,7 +50,7 @@ public struct FilterCounts
 /// </summary>
 public sealed class CandidateSet
 {
-    private readonly Dictionary<int, int> _indexByRow = [];
+    private readonly Dictionary<int, int> _indexByRow;
     private Candidate[] _items;
 
     public CandidateSet(string userId, float[] query, DateTimeOffset now, string region, ulong seed, int capacity = 256)
@@ -62,7 +62,10 @@ public sealed class CandidateSet
         Now = now;
         Region = region;
         Seed = seed;
+        // Sized once for the whole retrieval (the sum of the path quotas): growing the array and the dictionary
+        // step by step was most of a feed's garbage.
         _items = new Candidate[Math.Max(8, capacity)];
+        _indexByRow = new Dictionary<int, int>(Math.Max(8, capacity));
     }
 
     public string UserId { get; }
@@ -76,6 +79,9 @@ public sealed class CandidateSet
 
     /// <summary>Deterministic seed for exploration choices of this request.</summary>
     public ulong Seed { get; }
+
+    /// <summary>The user's event count when the set was retrieved: the version of the state this feed reflects.</summary>
+    public long StateVersion { get; init; }
 
     public int Count { get; private set; }
 

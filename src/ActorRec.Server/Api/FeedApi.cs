@@ -20,10 +20,17 @@ namespace ActorRec.Server.Api;
 /// <c>GET /v1/videos/{videoId}</c> (404 when unknown), <c>GET /v1/trending?region=US</c>.</item>
 /// </list>
 /// Every client mistake is a 400 (413 for bodies over the limit) <c>application/problem+json</c> naming the field;
-/// an entity that does not answer in time gives 503.
+/// an entity that does not answer in time gives 503, and so does a node over its in-flight bound (with Retry-After).
+/// Feed responses carry <see cref="UserEventCountHeader"/>.
 /// </summary>
 public static class FeedApi
 {
+    /// <summary>
+    /// Header of every feed response: the user's <c>eventCount</c> (as in <c>GET /v1/users/{userId}</c>) when the
+    /// feed's candidates were retrieved. A feed reflects an accepted event when this is at least the count after it.
+    /// </summary>
+    public const string UserEventCountHeader = "X-User-Event-Count";
+
     /// <summary>Registers the feed engine (opened from <paramref name="options"/>, disposed with the host) and its start-up task.</summary>
     public static IServiceCollection AddFeedApi(this IServiceCollection services, FeedNodeOptions options)
     {
@@ -137,8 +144,9 @@ public static class FeedApi
 
         return await Guard(async () =>
         {
-            var feed = await engine.GetFeedAsync(userId, count, region, explain, cancellationToken).ConfigureAwait(false);
-            return Results.Json(feed, FeedJsonContext.Default.FeedResponseDto);
+            var feed = await engine.GetVersionedFeedAsync(userId, count, region, explain, cancellationToken).ConfigureAwait(false);
+            request.HttpContext.Response.Headers[UserEventCountHeader] = feed.StateVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Results.Json(feed.Feed, FeedJsonContext.Default.FeedResponseDto);
         }).ConfigureAwait(false);
     }
 

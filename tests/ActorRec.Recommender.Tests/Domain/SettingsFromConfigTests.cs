@@ -2,6 +2,7 @@ using System.Reflection;
 using ActorRec.Hocon;
 using ActorRec.Hocon.Settings;
 using ActorRec.Recommender.Domain;
+using ActorRec.Recommender.Entities;
 
 namespace ActorRec.Recommender.Tests.Domain;
 
@@ -73,6 +74,16 @@ public sealed class SettingsFromConfigTests
     [InlineData("ranking.session-blend", "2")]
     [InlineData("rerank.default-count", "500")]
     [InlineData("rerank.max-per-creator", "1")]
+    [InlineData("retrieval.index", "faiss")]
+    [InlineData("retrieval.hnsw.m", "1")]
+    [InlineData("retrieval.hnsw.ef-construction", "4")]
+    [InlineData("retrieval.hnsw.ef-search", "0")]
+    [InlineData("retrieval.hnsw.reindex-drift", "1")]
+    [InlineData("entities.passivate-after", "-1s")]
+    [InlineData("entities.passivate-after", "soon")]
+    [InlineData("entities.snapshot-every", "-3")]
+    [InlineData("entities.ranking-actors", "0")]
+    [InlineData("entities.ask-timeout", "0s")]
     public void A_bad_value_throws_naming_the_full_key(string key, string value)
     {
         var config = ConfigFactory.ParseString($"{Section}.{key} = {value}")
@@ -81,6 +92,52 @@ public sealed class SettingsFromConfigTests
         var ex = Assert.Throws<SettingsException>(() => FeedSettingsReader.Read(config));
         Assert.Equal($"{Section}.{key}", ex.Path);
         Assert.Contains($"'{Section}.{key}'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("passivate-after", "-1s")]
+    [InlineData("snapshot-every", "ten")]
+    [InlineData("ranking-actors", "300")]
+    [InlineData("ask-timeout", "0s")]
+    public void A_bad_entity_value_throws_naming_the_full_key_when_the_entity_settings_are_read(string key, string value)
+    {
+        var config = ConfigFactory.ParseString($"{EntitySettings.Path}.{key} = {value}")
+            .WithFallback(ConfigLoader.LoadReferences(Module))
+            .Resolve();
+        Assert.Equal($"{EntitySettings.Path}.{key}", Assert.Throws<SettingsException>(() => FeedSettingsReader.ReadEntities(config)).Path);
+    }
+
+    [Fact]
+    public void Reference_conf_entities_equal_the_code_defaults_and_overrides_are_honoured()
+    {
+        Assert.Equal(EntitySettings.Default, FeedSettingsReader.ReadEntities(ConfigLoader.Load((string?)null, null, Module)));
+        var config = ConfigFactory.ParseString($"{EntitySettings.Path} {{ passivate-after = 30s, snapshot-every = 50, ranking-actors = 4, ask-timeout = 2s }}")
+            .WithFallback(ConfigLoader.LoadReferences(Module))
+            .Resolve();
+        Assert.Equal(
+            EntitySettings.Create(TimeSpan.FromSeconds(30), 4, TimeSpan.FromSeconds(2), 50),
+            FeedSettingsReader.ReadEntities(config));
+    }
+
+    [Fact]
+    public void Reference_conf_retrieval_index_equals_the_code_defaults_and_exact_is_selectable()
+    {
+        var defaults = FeedSettingsReader.Read(ConfigLoader.Load((string?)null, null, Module)).Retrieval;
+        Assert.Equal(VideoIndexKind.Hnsw, defaults.Index);
+        Assert.Equal(new RetrievalSettings(), defaults);
+        var config = ConfigFactory.ParseString($"{Section}.retrieval.index = exact").WithFallback(ConfigLoader.LoadReferences(Module)).Resolve();
+        Assert.Equal(VideoIndexKind.Exact, FeedSettingsReader.Read(config).Retrieval.Index);
+    }
+
+    [Fact]
+    public void Every_entity_and_index_key_has_its_own_comment_line()
+    {
+        var text = ReferenceConf.ReadText(Module, FeedSettingsReader.ResourceName);
+        var missing = ReferenceConf.UncommentedKeys(text)
+            .Where(k => k.StartsWith($"{EntitySettings.Path}.", StringComparison.Ordinal)
+                || k.StartsWith($"{Section}.retrieval.hnsw.", StringComparison.Ordinal)
+                || k == $"{Section}.retrieval.index");
+        Assert.Empty(missing);
     }
 
     [Fact]

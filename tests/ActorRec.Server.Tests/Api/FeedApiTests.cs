@@ -59,6 +59,25 @@ public sealed class FeedApiTests : IDisposable
     }
 
     [Fact]
+    public async Task A_feed_says_which_user_state_it_reflects_in_the_event_count_header()
+    {
+        await using var node = await FeedTestNode.StartAsync(_dir.FullName);
+        await node.PutVideoAsync("v1", "cats");
+        await node.PutVideoAsync("v2", "dogs");
+
+        using var first = await node.Client.GetAsync("/v1/feed/u7?count=5");
+        Assert.Equal("0", Assert.Single(first.Headers.GetValues(Server.Api.FeedApi.UserEventCountHeader)));
+
+        Assert.Equal(HttpStatusCode.Accepted, (await node.PostEventsAsync(
+            FeedTestNode.Event("h1", "view", "u7", "v1"), FeedTestNode.Event("h2", "like", "u7", "v1"), FeedTestNode.Event("h3", "view", "u7", "v2"))).StatusCode);
+
+        using var second = await node.Client.GetAsync("/v1/feed/u7?count=5");
+        var user = await node.GetAsync<UserStateDto>("/v1/users/u7");
+        Assert.Equal(3, user.EventCount);
+        Assert.Equal("3", Assert.Single(second.Headers.GetValues(Server.Api.FeedApi.UserEventCountHeader)));
+    }
+
+    [Fact]
     public async Task Resent_events_are_accepted_but_not_applied_twice()
     {
         await using var node = await FeedTestNode.StartAsync(_dir.FullName);

@@ -31,10 +31,12 @@ internal sealed class TestNode : IAsyncDisposable
         Action<IServiceCollection>? services = null,
         Action<IEndpointRouteBuilder>? endpoints = null,
         bool kestrel = false,
-        long maxBodyBytes = 1024)
+        long maxBodyBytes = 1024,
+        Func<ServerSettings, ServerSettings>? configure = null)
     {
         var dataDir = Directory.CreateTempSubdirectory("actorrec-host-");
         var settings = ServerSettings.Create("test-node", "127.0.0.1", 0, Path.Combine(dataDir.FullName, "data"), maxBodyBytes, TimeSpan.FromSeconds(30));
+        settings = configure?.Invoke(settings) ?? settings;
         var log = new StringWriter();
         var logger = SerilogSetup.CreateLogger(LoggingSettings.Default with { Async = false }, log);
         var app = ActorRecHost.Build(settings, logger, services, endpoints, kestrel ? null : builder => builder.WebHost.UseTestServer());

@@ -1,0 +1,22 @@
+using ActorRec.Recommender.Ann;
+using ActorRec.Recommender.Domain;
+
+namespace ActorRec.Recommender.Retrieval;
+
+/// <summary>Builds the <see cref="IVideoIndex"/> that <c>actorrec.feed.retrieval.index</c> names.</summary>
+public static class VideoIndexes
+{
+    /// <summary>HNSW (default) or the exact scan, with the graph settings of <c>retrieval.hnsw</c>.</summary>
+    public static IVideoIndex Create(FeedSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var r = settings.Retrieval;
+        return r.Index switch
+        {
+            VideoIndexKind.Exact => new ExactVideoIndex(settings.EmbeddingDim),
+            _ => new HnswVideoIndex(
+                HnswSettings.Create(settings.EmbeddingDim, AnnMetric.Cosine, r.HnswM, r.HnswEfConstruction, r.HnswEfSearch),
+                r.HnswReindexDrift),
+        };
+    }
+}
