@@ -108,6 +108,9 @@ public sealed partial class ClusterHost : IAsyncDisposable
 
     public IReadOnlyList<ClusterSingletonManager> Singletons => _singletons;
 
+    /// <summary>True once the node has joined (after <see cref="StartAsync"/>).</summary>
+    public bool IsStarted { get; private set; }
+
     /// <summary>When this host started (for uptime).</summary>
     public DateTimeOffset StartedAt { get; private set; }
 
@@ -121,6 +124,7 @@ public sealed partial class ClusterHost : IAsyncDisposable
         await Leases.InitializeAsync(cancellationToken).ConfigureAwait(false);
         await _runLog.InitializeAsync(cancellationToken).ConfigureAwait(false);
         await Node.StartAsync(cancellationToken).ConfigureAwait(false);
+        IsStarted = true;
         _ = WatchLeaveAsync(Node.Membership);
         foreach (var manager in _singletons)
         {
