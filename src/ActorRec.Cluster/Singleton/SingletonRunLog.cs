@@ -4,15 +4,15 @@ namespace ActorRec.Cluster.Singleton;
 
 /// <summary>
 /// One tenure of a singleton: the node that ran it under lease token <see cref="Token"/>, from
-/// <see cref="StartedAt"/> until <see cref="StoppedAt"/> (null while running, or when the node died). The instance is
-/// guaranteed stopped by <see cref="ValidUntil"/> (the expiry of the last lease renewal it recorded), so for two
-/// consecutive tenures <c>next.StartedAt &gt;= min(prev.StoppedAt, prev.ValidUntil)</c> must hold: that is how
-/// operators and tests check the singleton never ran twice.
+/// <see cref="StartedAt"/> until <see cref="StoppedAt"/> (null while running, or when the node died, whose instance
+/// died with it by <see cref="ValidUntil"/> at the latest: the expiry of the last lease renewal it recorded). For two
+/// consecutive tenures <c>next.StartedAt &gt;= prev.EndedBy</c> must hold: that is how operators and tests check
+/// that the singleton never ran twice.
 /// </summary>
 public sealed record SingletonRun(string Name, long Token, string Node, DateTimeOffset StartedAt, DateTimeOffset ValidUntil, DateTimeOffset? StoppedAt)
 {
-    /// <summary>When the instance was stopped at the latest.</summary>
-    public DateTimeOffset EndedBy => StoppedAt is { } s && s < ValidUntil ? s : ValidUntil;
+    /// <summary>When the instance stopped: as recorded, else (the node died) when its lease ran out.</summary>
+    public DateTimeOffset EndedBy => StoppedAt ?? ValidUntil;
 }
 
 /// <summary>Audit log of singleton tenures, written by the holder (best effort: a failed write is logged only).</summary>
