@@ -28,10 +28,10 @@ public static class ClusterAdminEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> GetStatusAsync(HttpContext http, ServerSettings settings, TimeProvider? time)
+    private static async Task<IResult> GetStatusAsync(HttpContext http, ServerSettings settings)
     {
         var host = http.RequestServices.GetService<ClusterHost>();
-        var now = (time ?? TimeProvider.System).GetUtcNow();
+        var now = (http.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow();
         if (host is null)
         {
             // A node started without a cluster store: it is its own, single, member.

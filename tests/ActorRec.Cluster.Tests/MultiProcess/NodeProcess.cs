@@ -109,7 +109,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
     }
 
     /// <summary>GET /readyz until 200 (polled; <paramref name="guard"/> is the failure deadline).</summary>
-    public Task WaitReadyAsync(TimeSpan guard) => Poll.UntilAsync(async () =>
+    public Task WaitReadyAsync(TimeSpan guard) => WithLogOnTimeoutAsync(Poll.UntilAsync(async () =>
     {
         if (HasExited)
         {
@@ -118,7 +118,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
 
         using var response = await Http.GetAsync(new Uri(Url, "/readyz")).ConfigureAwait(false);
         return response.StatusCode == HttpStatusCode.OK;
-    }, guard, $"{Name} ready");
+    }, guard, $"{Name} ready"));
 
     /// <summary>GET /admin/cluster with the admin token.</summary>
     public async Task<ClusterStatusResponse> GetClusterAsync()
@@ -132,7 +132,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
     public async Task<ClusterStatusResponse> WaitForClusterAsync(Func<ClusterStatusResponse, bool> match, TimeSpan guard, string what)
     {
         ClusterStatusResponse? seen = null;
-        await Poll.UntilAsync(async () =>
+        await WithLogOnTimeoutAsync(Poll.UntilAsync(async () =>
         {
             if (HasExited)
             {
@@ -141,8 +141,20 @@ public sealed partial class NodeProcess : IAsyncDisposable
 
             seen = await GetClusterAsync().ConfigureAwait(false);
             return match(seen);
-        }, guard, $"{what} (as seen from {Name}; last: {Describe(seen)})").ConfigureAwait(false);
+        }, guard, $"{what} (as seen from {Name}; last: {Describe(seen)})")).ConfigureAwait(false);
         return seen!;
+    }
+
+    private async Task WithLogOnTimeoutAsync(Task wait)
+    {
+        try
+        {
+            await wait.ConfigureAwait(false);
+        }
+        catch (TimeoutException timeout)
+        {
+            throw new TimeoutException(timeout.Message + "\n" + Tail(), timeout);
+        }
     }
 
     /// <summary>kill -9: no goodbye, no leave, sockets reset by the kernel.</summary>

@@ -55,7 +55,8 @@ public sealed class ClusterSingletonManagerTests
         var a = Manager("a");
         var b = Manager("b");
         await a.TickAsync();
-        // a "crashes": it never ticks again.
+        // a "crashes": its process, and the instance with it, is gone; it never ticks again.
+        _ledger.Stop();
         _time.Advance(Lease - TimeSpan.FromMilliseconds(1));
         await b.TickAsync();
         Assert.False(b.IsRunning);
