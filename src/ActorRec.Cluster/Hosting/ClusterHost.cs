@@ -36,6 +36,9 @@ public sealed record ClusterHostOptions
     /// <summary>Where inbound messages go; the default dead-letters them with a log line.</summary>
     public IRemoteMessageSink? Sink { get; init; }
 
+    /// <summary>Called from the membership loop with every new table version (the remote layer's death watch).</summary>
+    public Action<MembershipSnapshot>? OnMembershipChanged { get; init; }
+
     /// <summary>Overrides the store chosen by the settings (tests share one in-memory table between hosts).</summary>
     public IMembershipTable? Table { get; init; }
 
@@ -88,6 +91,7 @@ public sealed partial class ClusterHost : IAsyncDisposable
             options.Sink ?? new LoggingDeadLetterSink(loggers.CreateLogger<LoggingDeadLetterSink>()),
             OnSelfDownAsync,
             hooks,
+            options.OnMembershipChanged,
             loggers: loggers,
             time: _time);
         foreach (var definition in options.Singletons)
