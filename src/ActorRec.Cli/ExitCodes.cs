@@ -11,4 +11,7 @@ public static class ExitCodes
 
     /// <summary>The command line or the configuration is wrong (unknown option, bad value, a config file that does not parse).</summary>
     public const int Usage = 2;
+
+    /// <summary><c>serve</c>: the cluster declared this node down; it stopped its entities and exited (restart it as a new incarnation).</summary>
+    public const int Downed = 3;
 }

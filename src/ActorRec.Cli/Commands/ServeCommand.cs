@@ -1,6 +1,8 @@
 using System.CommandLine;
 using ActorRec.Cli.Configuration;
+using ActorRec.Cluster.Hosting;
 using ActorRec.Server;
+using ActorRec.Server.Admin;
 using ActorRec.Server.Health;
 using ActorRec.Server.Logging;
 using Microsoft.Extensions.Hosting;
@@ -10,8 +12,11 @@ namespace ActorRec.Cli.Commands;
 
 /// <summary>
 /// <c>actorrec serve</c>: loads the config (<c>--config</c>, else hocon/actorrec.conf, else the built-in defaults),
-/// applies <c>--port</c> and <c>--data-dir</c>, starts the host and runs until SIGTERM or Ctrl+C, then drains.
-/// Exit 0 after a clean stop, 1 when the server could not start or a start-up task failed, 2 for a config error.
+/// applies <c>--port</c>, <c>--data-dir</c> and <c>--node-name</c>, starts the host and runs until SIGTERM or Ctrl+C,
+/// then drains. With <c>--cluster-postgres</c> the node is a cluster member (see <see cref="ClusterServe"/>): it joins
+/// before it reports ready, leaves gracefully on SIGTERM, and stops when an operator's leave completes.
+/// Exit 0 after a clean stop or leave, 1 when the server could not start or a start-up task failed, 2 for a config
+/// error, 3 when the cluster declared the node down.
 /// </summary>
 internal static class ServeCommand
 {
@@ -33,6 +38,23 @@ internal static class ServeCommand
             HelpName = "DIR",
         };
 
+        var nodeName = new Option<string>("--node-name", "-n")
+        {
+            Description = "This node's name in logs, health and cluster membership (overrides actorrec.node-name).",
+            HelpName = "NAME",
+        };
+        var clusterPort = new Option<int?>("--cluster-port")
+        {
+            Description = "TCP port of the node-to-node transport (overrides actorrec.cluster.port; 0 picks a free port).",
+            HelpName = "PORT",
+        };
+        var clusterPostgres = new Option<string>("--cluster-postgres")
+        {
+            Description = "Join (or form) the cluster whose membership lives in this PostgreSQL database (a connection string). " +
+                "The secret comes from ACTORREC_CLUSTER_SECRET. Without it the node runs alone.",
+            HelpName = "CONNSTR",
+        };
+
         var noDemo = new Option<bool>("--no-demo")
         {
             Description = $"Start with an empty catalog (by default an empty journal gets a generated demo catalog of {FeedServe.DemoVideos} videos).",
@@ -43,35 +65,70 @@ internal static class ServeCommand
         serve.Add(port);
         serve.Add(dataDir);
         serve.Add(noDemo);
+        serve.Add(nodeName);
+        serve.Add(clusterPort);
+        serve.Add(clusterPostgres);
         serve.SetAction((parseResult, cancellationToken) => RunAsync(
             context,
-            parseResult.GetValue(config),
-            parseResult.GetValue(port),
-            parseResult.GetValue(dataDir),
-            parseResult.GetValue(noDemo),
+            new ServeOptions(
+                parseResult.GetValue(config),
+                parseResult.GetValue(port),
+                parseResult.GetValue(dataDir),
+                parseResult.GetValue(noDemo),
+                parseResult.GetValue(nodeName),
+                parseResult.GetValue(clusterPort),
+                parseResult.GetValue(clusterPostgres)),
             cancellationToken));
         return serve;
     }
 
-    private static async Task<int> RunAsync(CliContext context, string? configPath, int? port, string? dataDir, bool noDemo, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, ServeOptions options, CancellationToken cancellationToken)
     {
-        var file = ConfigLocator.Resolve(configPath, context);
+        var file = ConfigLocator.Resolve(options.ConfigPath, context);
         var node = NodeConfig.Load(file, context);
         var settings = node.Server;
-        if (port is { } p)
+        if (options.Port is { } p)
         {
             settings = settings.WithPort(p);
         }
 
+        if (options.NodeName is { } name)
+        {
+            settings = ServerSettings.Create(name, settings.HttpHost, settings.HttpPort, settings.DataDir, settings.MaxBodyBytes, settings.ShutdownTimeout);
+        }
+
         // Relative data dirs (from the option or the config) start at the working directory.
-        settings = settings.WithDataDir(Path.GetFullPath(dataDir ?? settings.DataDir, context.WorkingDirectory));
+        settings = settings.WithDataDir(Path.GetFullPath(options.DataDir ?? settings.DataDir, context.WorkingDirectory));
+        var clusterSettings = options.ClusterPostgres is { } postgres
+            ? ClusterServe.Settings(node, context, settings, postgres, options.ClusterPort)
+            : null;
 
         await using var serilog = SerilogSetup.CreateLogger(node.Logging, context.IsConsole ? null : context.Output);
         using var loggerFactory = SerilogSetup.CreateLoggerFactory(serilog, dispose: false);
         var log = loggerFactory.CreateLogger("ActorRec.Cli.Serve");
         CliLog.ConfigSource(log, file ?? "built-in defaults (no hocon/actorrec.conf found)");
 
-        await using var app = ActorRecHost.Build(settings, serilog, FeedServe.Services(node, settings, noDemo), FeedServe.Endpoints);
+        var cluster = clusterSettings is null ? null : ClusterServe.CreateHost(clusterSettings, loggerFactory);
+        var feed = FeedServe.Services(node, settings, options.NoDemo);
+        await using var app = ActorRecHost.Build(
+            settings,
+            serilog,
+            services =>
+            {
+                services.AddSingleton(node.Admin);
+                if (cluster is not null)
+                {
+                    // Joining comes first among the start-up tasks: the node is ready only as a member.
+                    services.AddClusterHost(cluster);
+                }
+
+                feed(services);
+            },
+            endpoints =>
+            {
+                FeedServe.Endpoints(endpoints);
+                endpoints.MapClusterAdmin();
+            });
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -91,8 +148,23 @@ internal static class ServeCommand
 
         await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
         CliLog.Stopped(log);
+        if (cluster is not null && cluster.Exited.IsCompletedSuccessfully && cluster.Exited.Result.Kind == ClusterExitKind.Down)
+        {
+            return ExitCodes.Downed;
+        }
+
         return app.Services.GetRequiredService<ReadinessState>().Phase == ReadinessPhase.Failed
             ? ExitCodes.Failure
             : ExitCodes.Ok;
     }
 }
+
+/// <summary>The options of <c>actorrec serve</c>.</summary>
+internal sealed record ServeOptions(
+    string? ConfigPath,
+    int? Port,
+    string? DataDir,
+    bool NoDemo,
+    string? NodeName,
+    int? ClusterPort,
+    string? ClusterPostgres);

@@ -1,11 +1,13 @@
 using System.Reflection;
 using ActorRec.Actors;
+using ActorRec.Cluster;
 using ActorRec.Compute;
 using ActorRec.Hocon;
 using ActorRec.Hocon.Settings;
 using ActorRec.Persistence;
 using ActorRec.Recommender.Domain;
 using ActorRec.Server;
+using ActorRec.Server.Admin;
 using ActorRec.Server.Logging;
 
 namespace ActorRec.Cli.Configuration;
@@ -22,7 +24,8 @@ internal sealed record NodeConfig(
     PersistenceSettings Persistence,
     ComputeSettings Compute,
     FeedSettings Feed,
-    ActorRec.Recommender.Entities.EntitySettings Entities)
+    ActorRec.Recommender.Entities.EntitySettings Entities,
+    AdminSettings Admin)
 {
     /// <summary>The modules whose embedded reference.conf sits under the user's file (earlier ones win on overlap).</summary>
     public static IReadOnlyList<Assembly> ReferenceAssemblies { get; } =
@@ -32,6 +35,7 @@ internal sealed record NodeConfig(
         typeof(PersistenceSettings).Assembly,
         typeof(ComputeSettings).Assembly,
         typeof(FeedSettings).Assembly,
+        typeof(ClusterSettings).Assembly,
     ];
 
     /// <summary>Loads and validates; a bad file throws <see cref="HoconException"/>, a bad value <see cref="SettingsException"/>.</summary>
@@ -47,6 +51,17 @@ internal sealed record NodeConfig(
             PersistenceSettingsReader.Read(config),
             ComputeSettingsReader.Read(config),
             FeedSettingsReader.Read(config),
-            FeedSettingsReader.ReadEntities(config));
+            FeedSettingsReader.ReadEntities(config),
+            AdminSettings.Create(config));
+    }
+
+    /// <summary>
+    /// The cluster settings, read only when the node joins a cluster (they require the cluster secret).
+    /// <paramref name="environment"/> supplies <c>ACTORREC_CLUSTER_SECRET</c>.
+    /// </summary>
+    public ClusterSettings ReadCluster(IReadOnlyDictionary<string, string> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return ClusterSettingsReader.Read(Config, name => environment.TryGetValue(name, out var value) ? value : null);
     }
 }

@@ -97,6 +97,19 @@ public enum LocalLeave
     HandoffDone,
 }
 
+/// <summary>What <see cref="MembershipService.RequestLeaveAsync"/> did.</summary>
+public enum LeaveRequestOutcome
+{
+    /// <summary>The member is now Leaving (or this node started its own leave).</summary>
+    Started,
+
+    /// <summary>No live member has that name.</summary>
+    NotFound,
+
+    /// <summary>The member is already Leaving or Exiting.</summary>
+    AlreadyLeaving,
+}
+
 /// <summary>Thresholds of <see cref="MembershipRules"/>.</summary>
 public sealed record MembershipRulesOptions(TimeSpan DownAfter, int DownQuorum, TimeSpan SuspicionTimeToLive)
 {

@@ -78,6 +78,12 @@ public sealed partial class MembershipService : IAsyncDisposable
     /// <summary>The table as last read.</summary>
     public MembershipSnapshot Current => Volatile.Read(ref _current);
 
+    /// <summary>Completes when this node has left (Removed) or was declared down; cancelled when disposed first.</summary>
+    public Task WhenFinished => _left.Task;
+
+    /// <summary>True once a graceful leave completed (this node is Removed).</summary>
+    public bool HasLeft { get; private set; }
+
     /// <summary>True once this node was declared down or has left; the loop has stopped.</summary>
     public bool IsFinished => _finished;
 
@@ -124,6 +130,53 @@ public sealed partial class MembershipService : IAsyncDisposable
 
         Wake();
         return _left.Task;
+    }
+
+    /// <summary>
+    /// Operator leave of any member (<c>actorrec cluster leave NODE</c> on any node): this node leaves itself, or
+    /// writes the live member named <paramref name="nodeName"/> as Leaving; that member reads its own row, runs its
+    /// before-leave hooks and completes the leave (Exiting, then Removed) as if it had been asked locally.
+    /// </summary>
+    public async Task<LeaveRequestOutcome> RequestLeaveAsync(string nodeName, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(nodeName);
+        if (string.Equals(nodeName, NodeName, StringComparison.Ordinal))
+        {
+            _ = LeaveAsync();
+            return LeaveRequestOutcome.Started;
+        }
+
+        for (var attempt = 0; attempt < MaxWritesPerRound; attempt++)
+        {
+            var table = await _table.ReadAllAsync(cancellationToken).ConfigureAwait(false);
+            MemberRow? target = null;
+            foreach (var m in table.Members)
+            {
+                if (m.IsLive && string.Equals(m.NodeName, nodeName, StringComparison.Ordinal) && (target is null || m.Incarnation > target.Incarnation))
+                {
+                    target = m;
+                }
+            }
+
+            if (target is null)
+            {
+                return LeaveRequestOutcome.NotFound;
+            }
+
+            if (target.Status is not (MemberStatus.Up or MemberStatus.Joining))
+            {
+                return LeaveRequestOutcome.AlreadyLeaving;
+            }
+
+            if (await _table.TryUpdateAsync(new MarkLeaving(target).Apply(), table.Version, cancellationToken).ConfigureAwait(false) == WriteOutcome.Applied)
+            {
+                LogLeaveRequested(target.MemberKey);
+                _listener.OnLocalWrite(table.Version + 1);
+                return LeaveRequestOutcome.Started;
+            }
+        }
+
+        throw new InvalidOperationException($"Could not mark '{nodeName}' as leaving: the membership table kept changing.");
     }
 
     /// <summary>A peer gossiped its table version: poll now if it is newer than ours.</summary>
@@ -183,6 +236,13 @@ public sealed partial class MembershipService : IAsyncDisposable
         for (var writes = 0; writes < MaxWritesPerRound; writes++)
         {
             Publish(table);
+            if (_leave == LocalLeave.None && table.Find(NodeName, Incarnation)?.Status == MemberStatus.Leaving)
+            {
+                // An operator asked another member to write us Leaving: carry the leave out as if asked here.
+                _leave = LocalLeave.Requested;
+                LogLeaving(NodeName);
+            }
+
             var decision = MembershipRules.Decide(table, NodeName, Incarnation, _detector, _time.GetUtcNow(), _rules, _leave, _proof);
             if (decision.Self != SelfVerdict.Alive)
             {
@@ -273,6 +333,7 @@ public sealed partial class MembershipService : IAsyncDisposable
         _finished = true;
         if (decision.Self == SelfVerdict.Removed)
         {
+            HasLeft = true;
             LogLeft(NodeName);
             _left.TrySetResult();
             return;
@@ -343,6 +404,9 @@ public sealed partial class MembershipService : IAsyncDisposable
 
     [LoggerMessage(EventId = 1206, Level = LogLevel.Warning, Message = "Membership store error; retrying at the next poll")]
     private partial void LogStoreError(Exception exception);
+
+    [LoggerMessage(EventId = 1208, Level = LogLevel.Information, Message = "Membership: an operator asked {Member} to leave; marked Leaving")]
+    private partial void LogLeaveRequested(string member);
 
     [LoggerMessage(EventId = 1207, Level = LogLevel.Error, Message = "Before-leave hook {Hook} failed; continuing the leave")]
     private partial void LogHookFailed(Exception exception, string hook);

@@ -14,6 +14,10 @@ public sealed class PostgresServer : IAsyncLifetime
     public string ConnectionString =>
         _server?.ConnectionString ?? throw new InvalidOperationException("The PostgreSQL test server has not started.");
 
+    /// <summary>A fresh empty database on the server (one per multi-process test, so clusters never meet).</summary>
+    public Task<string> CreateDatabaseAsync(string name) =>
+        (_server ?? throw new InvalidOperationException("The PostgreSQL test server has not started.")).CreateDatabaseAsync(name);
+
     public async Task InitializeAsync() => _server = await PostgresServerFixture.StartAsync("actorrec_cluster");
 
     public async Task DisposeAsync()
@@ -29,4 +33,18 @@ public sealed class PostgresServer : IAsyncLifetime
 public sealed class PostgresCollection : ICollectionFixture<PostgresServer>
 {
     public const string Name = "postgres";
+}
+
+/// <summary>The multi-process tests: their own PostgreSQL server, so they run beside the SQL contract tests.</summary>
+[CollectionDefinition(Name)]
+public sealed class MultiProcessCollection : ICollectionFixture<PostgresServer>
+{
+    public const string Name = "multi-process";
+}
+
+/// <summary>The soak test: its own collection, so its minute of load runs beside the other tests, not after them.</summary>
+[CollectionDefinition(Name)]
+public sealed class SoakCollection : ICollectionFixture<PostgresServer>
+{
+    public const string Name = "soak";
 }
