@@ -260,6 +260,25 @@ public sealed class RegionShardRouter
             return;
         }
 
+        if (entry.Epoch == epoch && entry.Phase is ShardPhase.Stopping or ShardPhase.Resolving)
+        {
+            // The shard moved on again before the handover arrived (a second handoff began while we awaited it):
+            // these messages are older than everything buffered here, so they go to the front, and on to the next owner.
+            var newer = entry.Buffer.ToArray();
+            entry.Buffer.Clear();
+            foreach (var m in messages)
+            {
+                entry.Buffer.Enqueue(m);
+            }
+
+            foreach (var m in newer)
+            {
+                entry.Buffer.Enqueue(m);
+            }
+
+            return;
+        }
+
         entry.Handover = (epoch, messages);
         if (entry.Phase == ShardPhase.AwaitingHandover && entry.Epoch == epoch)
         {
