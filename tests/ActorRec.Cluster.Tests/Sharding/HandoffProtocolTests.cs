@@ -15,7 +15,7 @@ public sealed class HandoffProtocolTests
     [Fact]
     public async Task Messages_survive_moving_shards_exactly_once_and_in_order_on_every_interleaving()
     {
-        for (var seed = 1; seed <= 60; seed++)
+        for (var seed = 1; seed <= 40; seed++)
         {
             var sim = new HandoffSimulation(seed, Nodes, ShardingSettings.Create(numberOfShards: 6, maxSimultaneousMoves: 6));
             await sim.Coord.StartAsync(1);

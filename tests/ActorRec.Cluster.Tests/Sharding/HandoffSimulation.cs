@@ -20,6 +20,8 @@ internal sealed class HandoffSimulation
 {
     public const string Coordinator = "coordinator";
     private readonly Dictionary<(string From, string To), Queue<Func<Task>>> _links = [];
+    private readonly List<Queue<Func<Task>>> _linkOrder = [];
+    private readonly List<Queue<Func<Task>>> _ready = [];
     private readonly Random _random;
 
     public HandoffSimulation(int seed, string[] nodes, ShardingSettings settings, int bufferSize = 100_000)
@@ -51,13 +53,14 @@ internal sealed class HandoffSimulation
 
     public List<RoutedMessage> RefusedMessages { get; } = [];
 
-    public bool HasPending => _links.Values.Any(q => q.Count > 0);
+    public bool HasPending => _linkOrder.Exists(q => q.Count > 0);
 
     public void Send(string from, string to, Func<Task> action)
     {
         if (!_links.TryGetValue((from, to), out var queue))
         {
             _links[(from, to)] = queue = new Queue<Func<Task>>();
+            _linkOrder.Add(queue);
         }
 
         queue.Enqueue(action);
@@ -72,14 +75,21 @@ internal sealed class HandoffSimulation
     /// <summary>Runs the head of a random non-empty link; false when nothing is pending.</summary>
     public async Task<bool> StepAsync()
     {
-        var ready = _links.Where(kv => kv.Value.Count > 0).Select(kv => kv.Key).OrderBy(k => k.From, StringComparer.Ordinal).ThenBy(k => k.To, StringComparer.Ordinal).ToList();
-        if (ready.Count == 0)
+        _ready.Clear();
+        foreach (var queue in _linkOrder)
+        {
+            if (queue.Count > 0)
+            {
+                _ready.Add(queue);
+            }
+        }
+
+        if (_ready.Count == 0)
         {
             return false;
         }
 
-        var link = ready[_random.Next(ready.Count)];
-        await _links[link].Dequeue()();
+        await _ready[_random.Next(_ready.Count)].Dequeue()();
         return true;
     }
 
