@@ -286,6 +286,26 @@ public sealed class RegionShardRouter
         }
     }
 
+    /// <summary>
+    /// Asks the coordinator again for every shard still waiting for a home (the region actor calls this on a timer:
+    /// an answer can be lost when the coordinator singleton moves). A shard released here is left alone: its new home
+    /// is announced by the coordinator that completes the handoff. Returns how many were asked.
+    /// </summary>
+    public int RetryResolving()
+    {
+        var asked = 0;
+        foreach (var (shard, entry) in _shards)
+        {
+            if (entry.Phase == ShardPhase.Resolving && entry.ReleasedEpoch == 0)
+            {
+                _effects.RequestHome(shard);
+                asked++;
+            }
+        }
+
+        return asked;
+    }
+
     /// <summary>A node is down: its barriers and handovers will never come.</summary>
     public void OnRegionDown(string node)
     {

@@ -114,6 +114,19 @@ public sealed class HandoffProtocolTests
     }
 
     [Fact]
+    public async Task A_lost_home_answer_is_asked_again_on_retry()
+    {
+        var sim = new HandoffSimulation(13, Nodes, ShardingSettings.Create(numberOfShards: 1));
+        await sim.Coord.StartAsync(1);
+        var a = sim.Routers["a"];
+        a.Route(new RoutedMessage("u", new TestMessage("a", 1), null));
+        Assert.Equal(1, a.RetryResolving()); // one shard waiting: asked again
+        await sim.DrainAsync();                  // both answers arrive; the second changes nothing
+        Assert.Equal(0, a.RetryResolving());
+        Assert.Equal([1], sim.Deliveries.Select(d => d.Message.Seq));
+    }
+
+    [Fact]
     public async Task A_stale_home_is_ignored_and_logged()
     {
         var sim = new HandoffSimulation(5, Nodes, ShardingSettings.Create(numberOfShards: 1));
