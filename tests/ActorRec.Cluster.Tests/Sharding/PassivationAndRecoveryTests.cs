@@ -101,7 +101,7 @@ public sealed class EntityResidencyTests
 
             return true;
         });
-        property.QuickCheckThrowOnFailure();
+        Check.One(FsCheck.Config.QuickThrowOnFailure.WithMaxTest(40), property);
     }
 
     [Fact]
