@@ -22,6 +22,7 @@ public static class CliApp
         root.Add(BenchCommands.Create(context));
         root.Add(JournalCommands.Create(context));
         root.Add(SimulateCommand.Create(context));
+        root.Add(EvalCommand.Create(context));
         foreach (var option in root.Options)
         {
             if (option is VersionOption version)

@@ -21,6 +21,7 @@ internal static class BenchCommands
         bench.Add(CreateJournal(context));
         bench.Add(CreateMicro(context));
         bench.Add(FeedBenchCommand.Create(context));
+        bench.Add(AnnBenchCommand.Create(context));
         bench.SetAction(parseResult =>
         {
             CliApp.WriteHelp(parseResult.CommandResult.Command, context.Output);

@@ -12,6 +12,7 @@ namespace ActorRec.Recommender.Ann;
 /// <param name="BuildSeconds">Wall time to insert every vector.</param>
 /// <param name="ExactMicrosPerQuery">Median exact-scan time per query.</param>
 /// <param name="AnnMicrosPerQuery">Median HNSW time per query.</param>
+/// <param name="EvaluationsPerQuery">Mean similarity evaluations of an HNSW search (the exact scan does one per vector).</param>
 public sealed record AnnBenchmarkResult(
     int Vectors,
     int Dimension,
@@ -21,7 +22,8 @@ public sealed record AnnBenchmarkResult(
     double RecallAtK,
     double BuildSeconds,
     double ExactMicrosPerQuery,
-    double AnnMicrosPerQuery)
+    double AnnMicrosPerQuery,
+    double EvaluationsPerQuery = 0)
 {
     /// <summary>Median exact-scan time over median HNSW time, per query.</summary>
     public double SpeedUp => ExactMicrosPerQuery / AnnMicrosPerQuery;
@@ -29,7 +31,7 @@ public sealed record AnnBenchmarkResult(
     /// <inheritdoc />
     public override string ToString() =>
         FormattableString.Invariant(
-            $"n={Vectors} dim={Dimension} queries={Queries} k={K} ef={Ef}: recall@{K}={RecallAtK:F4} build={BuildSeconds:F1}s exact={ExactMicrosPerQuery:F1}us/query hnsw={AnnMicrosPerQuery:F1}us/query speed-up={SpeedUp:F1}x");
+            $"n={Vectors} dim={Dimension} queries={Queries} k={K} ef={Ef}: recall@{K}={RecallAtK:F4} build={BuildSeconds:F1}s exact={ExactMicrosPerQuery:F1}us/query hnsw={AnnMicrosPerQuery:F1}us/query speed-up={SpeedUp:F1}x evaluations/query={EvaluationsPerQuery:F0}");
 }
 
 /// <summary>
@@ -63,6 +65,7 @@ public static class AnnBenchmark
         var hits = new AnnHit[queries * k];
         var exactTicks = new long[queries];
         var annTicks = new long[queries];
+        var evaluationsBefore = HnswIndex.EvaluationsOnThisThread;
         for (var q = 0; q < queries; q++)
         {
             var t0 = Stopwatch.GetTimestamp();
@@ -102,7 +105,8 @@ public static class AnnBenchmark
             (double)found / ((long)queries * k),
             build.Elapsed.TotalSeconds,
             MedianMicros(exactTicks),
-            MedianMicros(annTicks));
+            MedianMicros(annTicks),
+            (double)(HnswIndex.EvaluationsOnThisThread - evaluationsBefore) / queries);
     }
 
     private static double MedianMicros(long[] ticks)
