@@ -68,6 +68,7 @@ internal static class AnnBenchCommand
                     w.WriteNumber("speedup", Math.Round(result.SpeedUp, 2));
                     w.WriteNumber("build_s", Math.Round(result.BuildSeconds, 1));
                     w.WriteNumber("evaluations_per_query", Math.Round(result.EvaluationsPerQuery));
+                    w.WriteNumber("hnsw_insert_order_us", Math.Round(result.InsertOrderMicrosPerQuery, 1));
                     if (load is { } l)
                     {
                         w.WriteNumber("load_avg", l);

@@ -43,10 +43,11 @@ public sealed class ServedModelRecommenderTests
     public void It_learns_two_taste_groups_that_popularity_cannot_tell_apart()
     {
         // Users 0..99 watch items 0..19 to the end, users 100..199 items 20..39; both halves are equally popular.
+        // With the served learning rates (user 0.08, video 0.02) the groups separate within ~40 events per user.
         var random = new Random(5);
         var list = new List<Interaction>();
         long t = 0;
-        for (var round = 0; round < 12; round++)
+        for (var round = 0; round < 40; round++)
         {
             for (var u = 0; u < 200; u++)
             {
