@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
-using System.Runtime.Intrinsics.X86;
 
 namespace ActorRec.Recommender.Ann;
 
@@ -13,6 +12,8 @@ namespace ActorRec.Recommender.Ann;
 /// layer-0 links, where a search spends nearly all its time, in a parallel int arena with a fixed stride of
 /// <c>2M + 1</c> (<c>[count, link…]</c>); upper-layer links are small per-node arrays. Chunks never move once
 /// allocated; only the chunk directory is grown (copy, then swap).</para>
+/// <para>Files: this one holds the public operations, linking and search; <c>HnswIndex.Storage.cs</c> the arenas
+/// (chunks, codes, prefetch); <c>HnswIndex.Compact.cs</c> the locality-preserving copy.</para>
 /// <para><b>Two copies of each vector.</b> The graph walk scores against int8 codes (<see cref="Int8Codes"/>: one
 /// 64-byte line per 64-d vector instead of four, and a vpmaddwd dot), because a walk over 100k random nodes is
 /// bound by memory, not arithmetic. The float vectors decide everything that must be exact: the links chosen at
@@ -28,7 +29,7 @@ namespace ActorRec.Recommender.Ann;
 /// mix of the old and the new entries; every entry is always a valid node index, so the worst case is a search
 /// that walks a slightly stale neighbour set for one step (the count is clamped to the stride).</item>
 /// <item>Upper-layer link arrays are copy-on-write (a new array is swapped in whole).</item>
-/// <item>Update overwrites a vector in place (float stores are atomic); a search racing with it may score that one
+/// <item>Update overwrites a vector and its int8 codes in place (float stores are atomic); a search racing with it may score that one
 /// node with a mix of old and new components, i.e. approximately. Nothing else can go wrong.</item>
 /// <item>The entry point (node and top layer) is one immutable object swapped atomically.</item>
 /// <item>Delete sets a volatile tombstone. Tombstones stay in the graph as stepping stones (so searches keep
@@ -42,7 +43,7 @@ namespace ActorRec.Recommender.Ann;
 /// same graph and the same answers.</para>
 /// </remarks>
 [DebuggerDisplay("HnswIndex Count={Count} Dimension={Dimension}")]
-public sealed unsafe class HnswIndex
+public sealed unsafe partial class HnswIndex
 {
     private const int ChunkShift = 10;
     private const int ChunkSize = 1 << ChunkShift;
@@ -167,103 +168,6 @@ public sealed unsafe class HnswIndex
         }
     }
 
-    /// <summary>
-    /// Returns a copy of this index with the same graph, ids, vectors and tombstones, its nodes renumbered in
-    /// breadth-first order of layer 0 from the entry point, so nodes that a search visits together lie together in
-    /// memory (one cluster's codes in a few pages instead of spread over the whole arena). Searches keep their
-    /// answers (the graph is the same up to the renumbering); they touch fewer pages and cache lines, which is what
-    /// a walk over a large index waits on. Writers are held off while the copy is made; readers are not. The caller
-    /// swaps the returned index in; mutations applied to this index afterwards are not in the copy.
-    /// </summary>
-    public HnswIndex Compact()
-    {
-        lock (_writeLock)
-        {
-            var copy = new HnswIndex(_settings);
-            var n = _nodeCount;
-            if (n == 0 || _entry is null)
-            {
-                return copy;
-            }
-
-            var order = new int[n];
-            var renumber = new int[n];
-            Array.Fill(renumber, -1);
-            var numbered = 0;
-            var head = 0;
-            var scan = 0;
-            renumber[_entry.Node] = numbered;
-            order[numbered++] = _entry.Node;
-            while (numbered < n)
-            {
-                if (head == numbered)
-                {
-                    // The rest is unreachable on layer 0 from what is numbered so far: continue from the next one.
-                    while (renumber[scan] >= 0)
-                    {
-                        scan++;
-                    }
-
-                    renumber[scan] = numbered;
-                    order[numbered++] = scan;
-                }
-
-                var links = LinksOf(order[head++], 0);
-                for (var i = 0; i < links.Length; i++)
-                {
-                    if (renumber[links[i]] < 0)
-                    {
-                        renumber[links[i]] = numbered;
-                        order[numbered++] = links[i];
-                    }
-                }
-            }
-
-            Span<int> remapped = stackalloc int[_stride0];
-            for (var to = 0; to < n; to++)
-            {
-                var from = order[to];
-                copy.EnsureCapacity(to);
-                VectorOf(from).CopyTo(copy._vectorChunks[to >> ChunkShift].AsSpan((to & ChunkMask) * _dimension, _dimension));
-                _codeChunks[from >> ChunkShift].AsSpan((from & ChunkMask) * _codeStride, _codeStride)
-                    .CopyTo(copy._codeChunks[to >> ChunkShift].AsSpan((to & ChunkMask) * _codeStride, _codeStride));
-                copy._scaleChunks[to >> ChunkShift][to & ChunkMask] = ScaleOf(from);
-                var node = NodeAt(from);
-                var moved = new Node(node.Id, node.Level) { Deleted = node.Deleted };
-                for (var layer = 1; layer <= node.Level; layer++)
-                {
-                    var upper = node.UpperLinks[layer - 1];
-                    var mapped = new int[upper.Length];
-                    for (var i = 0; i < upper.Length; i++)
-                    {
-                        mapped[i] = renumber[upper[i]];
-                    }
-
-                    moved.UpperLinks[layer - 1] = mapped;
-                }
-
-                copy._nodes[to] = moved;
-                var links = LinksOf(from, 0);
-                for (var i = 0; i < links.Length; i++)
-                {
-                    remapped[i] = renumber[links[i]];
-                }
-
-                copy.SetLinks(to, 0, remapped[..links.Length]);
-                if (!node.Deleted)
-                {
-                    copy._idToNode[node.Id] = to;
-                }
-            }
-
-            copy._nodeCount = n;
-            copy._liveCount = _liveCount;
-            copy._tombstones = _tombstones;
-            copy._entry = new EntryPoint(renumber[_entry.Node], _entry.Level);
-            return copy;
-        }
-    }
-
     /// <summary>Approximate top-<paramref name="k"/> by similarity, best first.</summary>
     /// <param name="query">Query vector of length <see cref="Dimension"/>.</param>
     /// <param name="k">Number of hits wanted.</param>
@@ -369,49 +273,6 @@ public sealed unsafe class HnswIndex
         }
     }
 
-    private Node NodeAt(int index)
-    {
-        var table = Volatile.Read(ref _nodes);
-        if ((uint)index >= (uint)table.Length)
-        {
-            table = Volatile.Read(ref _nodes);
-        }
-
-        return Volatile.Read(ref table[index])!;
-    }
-
-    private ReadOnlySpan<float> VectorOf(int index)
-    {
-        var chunks = Volatile.Read(ref _vectorChunks);
-        var chunk = index >> ChunkShift;
-        if (chunk >= chunks.Length)
-        {
-            chunks = Volatile.Read(ref _vectorChunks);
-        }
-
-        return chunks[chunk].AsSpan((index & ChunkMask) * _dimension, _dimension);
-    }
-
-    /// <summary>A node's links on a layer. Layer 0 is a view of the shared slot (see the class remarks).</summary>
-    private ReadOnlySpan<int> LinksOf(int index, int layer)
-    {
-        if (layer > 0)
-        {
-            return Volatile.Read(ref NodeAt(index).UpperLinks[layer - 1]);
-        }
-
-        var chunks = Volatile.Read(ref _linkChunks);
-        var chunk = index >> ChunkShift;
-        if (chunk >= chunks.Length)
-        {
-            chunks = Volatile.Read(ref _linkChunks);
-        }
-
-        var slot = chunks[chunk].AsSpan((index & ChunkMask) * _stride0, _stride0);
-        var count = Math.Min(Volatile.Read(ref slot[0]), _stride0 - 1);
-        return slot.Slice(1, count);
-    }
-
     private void SetLinks(int index, int layer, ReadOnlySpan<int> links)
     {
         Debug.Assert(links.Length <= MaxLinks(layer), "Link list longer than the layer allows.");
@@ -436,40 +297,6 @@ public sealed unsafe class HnswIndex
 
     private float CodeSimilarity(sbyte* codes, float scale, int index) =>
         scale * ScaleOf(index) * Int8Codes.Dot(codes, CodesOf(index), _codeStride);
-
-    private sbyte* CodesOf(int index)
-    {
-        var chunks = Volatile.Read(ref _codeChunks);
-        var chunk = index >> ChunkShift;
-        if (chunk >= chunks.Length)
-        {
-            chunks = Volatile.Read(ref _codeChunks);
-        }
-
-        // Code chunks are allocated pinned: the address is stable for the index's lifetime.
-        return (sbyte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref chunks[chunk][(index & ChunkMask) * _codeStride]);
-    }
-
-    private float ScaleOf(int index)
-    {
-        var chunks = Volatile.Read(ref _scaleChunks);
-        var chunk = index >> ChunkShift;
-        if (chunk >= chunks.Length)
-        {
-            chunks = Volatile.Read(ref _scaleChunks);
-        }
-
-        return Volatile.Read(ref chunks[chunk][index & ChunkMask]);
-    }
-
-    /// <summary>Writes a node's code row and scale (before the node is published, or in place on update).</summary>
-    private void WriteCodes(int index, ReadOnlySpan<float> vector)
-    {
-        Span<sbyte> codes = _codeStride <= 1024 ? stackalloc sbyte[_codeStride] : new sbyte[_codeStride];
-        var scale = Int8Codes.Encode(vector, codes);
-        codes.CopyTo(_codeChunks[index >> ChunkShift].AsSpan((index & ChunkMask) * _codeStride, _codeStride));
-        Volatile.Write(ref _scaleChunks[index >> ChunkShift][index & ChunkMask], scale);
-    }
 
     private int MaxLinks(int level) => level == 0 ? _settings.M * 2 : _settings.M;
 
@@ -502,37 +329,6 @@ public sealed unsafe class HnswIndex
         if (level > entry.Level)
         {
             Volatile.Write(ref _entry, new EntryPoint(index, level));
-        }
-    }
-
-    private void EnsureCapacity(int index)
-    {
-        if (index == _nodes.Length)
-        {
-            var grown = new Node?[_nodes.Length * 2];
-            Array.Copy(_nodes, grown, _nodes.Length);
-            Volatile.Write(ref _nodes, grown);
-        }
-
-        var chunk = index >> ChunkShift;
-        if (chunk == _vectorChunks.Length)
-        {
-            var vectors = new float[chunk + 1][];
-            Array.Copy(_vectorChunks, vectors, chunk);
-            vectors[chunk] = GC.AllocateArray<float>(ChunkSize * _dimension, pinned: true);
-            Volatile.Write(ref _vectorChunks, vectors);
-            var links = new int[chunk + 1][];
-            Array.Copy(_linkChunks, links, chunk);
-            links[chunk] = GC.AllocateArray<int>(ChunkSize * _stride0, pinned: true);
-            Volatile.Write(ref _linkChunks, links);
-            var codes = new sbyte[chunk + 1][];
-            Array.Copy(_codeChunks, codes, chunk);
-            codes[chunk] = GC.AllocateArray<sbyte>(ChunkSize * _codeStride, pinned: true);
-            Volatile.Write(ref _codeChunks, codes);
-            var scales = new float[chunk + 1][];
-            Array.Copy(_scaleChunks, scales, chunk);
-            scales[chunk] = new float[ChunkSize];
-            Volatile.Write(ref _scaleChunks, scales);
         }
     }
 
@@ -696,40 +492,6 @@ public sealed unsafe class HnswIndex
                     {
                         scratch.PushResult(next, score, ef);
                     }
-                }
-            }
-        }
-    }
-
-    private void PrefetchLinks(int index)
-    {
-        if (Sse.IsSupported && index >= 0)
-        {
-            var chunks = Volatile.Read(ref _linkChunks);
-            var chunk = index >> ChunkShift;
-            if (chunk < chunks.Length)
-            {
-                var p = (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref chunks[chunk][(index & ChunkMask) * _stride0]);
-                Sse.Prefetch0(p);
-                Sse.Prefetch0(p + 64);
-            }
-        }
-    }
-
-    private void Prefetch(int index)
-    {
-        if (Sse.IsSupported)
-        {
-            var chunks = Volatile.Read(ref _codeChunks);
-            var chunk = index >> ChunkShift;
-            if (chunk < chunks.Length)
-            {
-                // Chunks are allocated pinned, so the address is stable without a fixed block.
-                var p = (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref chunks[chunk][(index & ChunkMask) * _codeStride]);
-                var bytes = Math.Min(_codeStride, 256);
-                for (var offset = 0; offset < bytes; offset += 64)
-                {
-                    Sse.Prefetch0(p + offset);
                 }
             }
         }
