@@ -23,6 +23,7 @@ internal static class BenchCommands
         bench.Add(FeedBenchCommand.Create(context));
         bench.Add(RemoteBenchCommand.Create(context));
         bench.Add(RemoteBenchCommand.CreatePeer(context));
+        bench.Add(AnnBenchCommand.Create(context));
         bench.SetAction(parseResult =>
         {
             CliApp.WriteHelp(parseResult.CommandResult.Command, context.Output);

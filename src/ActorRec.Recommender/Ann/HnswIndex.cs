@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
-using System.Runtime.Intrinsics.X86;
 
 namespace ActorRec.Recommender.Ann;
 
@@ -13,6 +12,13 @@ namespace ActorRec.Recommender.Ann;
 /// layer-0 links, where a search spends nearly all its time, in a parallel int arena with a fixed stride of
 /// <c>2M + 1</c> (<c>[count, link…]</c>); upper-layer links are small per-node arrays. Chunks never move once
 /// allocated; only the chunk directory is grown (copy, then swap).</para>
+/// <para>Files: this one holds the public operations, linking and search; <c>HnswIndex.Storage.cs</c> the arenas
+/// (chunks, codes, prefetch); <c>HnswIndex.Compact.cs</c> the locality-preserving copy.</para>
+/// <para><b>Two copies of each vector.</b> The graph walk scores against int8 codes (<see cref="Int8Codes"/>: one
+/// 64-byte line per 64-d vector instead of four, and a vpmaddwd dot), because a walk over 100k random nodes is
+/// bound by memory, not arithmetic. The float vectors decide everything that must be exact: the links chosen at
+/// insert (candidates re-scored before the neighbour heuristic), the greedy descent of the upper layers, and the
+/// final answer (the ef survivors of a search are re-scored in float, then the top k are cut).</para>
 /// <para><b>Concurrency: one writer at a time, readers never lock.</b> Insert, Update and Delete take
 /// <c>_writeLock</c>, so mutations are serial. Search takes no lock. It is safe because:</para>
 /// <list type="bullet">
@@ -23,7 +29,7 @@ namespace ActorRec.Recommender.Ann;
 /// mix of the old and the new entries; every entry is always a valid node index, so the worst case is a search
 /// that walks a slightly stale neighbour set for one step (the count is clamped to the stride).</item>
 /// <item>Upper-layer link arrays are copy-on-write (a new array is swapped in whole).</item>
-/// <item>Update overwrites a vector in place (float stores are atomic); a search racing with it may score that one
+/// <item>Update overwrites a vector and its int8 codes in place (float stores are atomic); a search racing with it may score that one
 /// node with a mix of old and new components, i.e. approximately. Nothing else can go wrong.</item>
 /// <item>The entry point (node and top layer) is one immutable object swapped atomically.</item>
 /// <item>Delete sets a volatile tombstone. Tombstones stay in the graph as stepping stones (so searches keep
@@ -37,7 +43,7 @@ namespace ActorRec.Recommender.Ann;
 /// same graph and the same answers.</para>
 /// </remarks>
 [DebuggerDisplay("HnswIndex Count={Count} Dimension={Dimension}")]
-public sealed unsafe class HnswIndex
+public sealed unsafe partial class HnswIndex
 {
     private const int ChunkShift = 10;
     private const int ChunkSize = 1 << ChunkShift;
@@ -46,6 +52,7 @@ public sealed unsafe class HnswIndex
     private readonly HnswSettings _settings;
     private readonly int _dimension;
     private readonly int _stride0;
+    private readonly int _codeStride;
     private readonly object _writeLock = new();
     private readonly Dictionary<long, int> _idToNode = new();
     private readonly Random _random;
@@ -53,6 +60,8 @@ public sealed unsafe class HnswIndex
     private Node?[] _nodes = new Node?[ChunkSize];
     private float[][] _vectorChunks = [];
     private int[][] _linkChunks = [];
+    private sbyte[][] _codeChunks = [];
+    private float[][] _scaleChunks = [];
     private int _nodeCount;
     private int _liveCount;
     private int _tombstones;
@@ -65,6 +74,7 @@ public sealed unsafe class HnswIndex
         _settings = settings;
         _dimension = settings.Dimension;
         _stride0 = (settings.M * 2) + 1;
+        _codeStride = Int8Codes.Stride(settings.Dimension);
         _random = new Random(settings.Seed);
         _levelMultiplier = 1.0 / Math.Log(settings.M);
     }
@@ -82,7 +92,7 @@ public sealed unsafe class HnswIndex
     public HnswSettings Settings => _settings;
 
     /// <summary>Approximate bytes per node: vector, layer-0 link slot, node record (upper layers add ~M ints on 1/M of nodes).</summary>
-    public int BytesPerNode => (_dimension * sizeof(float)) + (_stride0 * sizeof(int)) + 48;
+    public int BytesPerNode => (_dimension * sizeof(float)) + _codeStride + sizeof(float) + (_stride0 * sizeof(int)) + 48;
 
     /// <summary>Whether <paramref name="id"/> is present and not deleted.</summary>
     public bool Contains(long id)
@@ -198,12 +208,32 @@ public sealed unsafe class HnswIndex
             Normalize(q);
         }
 
+        var codes = scratch.Codes(_codeStride);
+        var scale = Int8Codes.Encode(q, scratch.CodeSpan(_codeStride));
         var current = GreedyDescend(q, entry.Node, entry.Level, 0, exclude: -1);
-        SearchLayer(q, current, Math.Max(ef > 0 ? ef : _settings.EfSearch, k), 0, scratch, excludeIndex: -1);
-        return scratch.DrainBest(k, destination, this);
+        SearchLayer(codes, scale, current, Math.Max(ef > 0 ? ef : _settings.EfSearch, k), 0, scratch, excludeIndex: -1);
+
+        // The walk ranked by the int8 codes; the ef survivors are re-scored exactly before the top-k is cut.
+        var found = scratch.DrainAllDescending();
+        for (var i = 0; i < found.Count; i++)
+        {
+            found[i] = (found[i].Index, Similarity(q, found[i].Index));
+        }
+
+        SortDescending(found);
+        var n = Math.Min(k, found.Count);
+        for (var i = 0; i < n; i++)
+        {
+            destination[i] = new AnnHit(IdOf(found[i].Index), found[i].Score);
+        }
+
+        return n;
     }
 
     internal long IdOf(int index) => NodeAt(index).Id;
+
+    /// <summary>Similarity evaluations done by searches on the calling thread so far (for benchmarks).</summary>
+    internal static long EvaluationsOnThisThread => HnswScratch.Get().Evaluations;
 
     private float[] Prepare(ReadOnlySpan<float> vector, string paramName)
     {
@@ -243,49 +273,6 @@ public sealed unsafe class HnswIndex
         }
     }
 
-    private Node NodeAt(int index)
-    {
-        var table = Volatile.Read(ref _nodes);
-        if ((uint)index >= (uint)table.Length)
-        {
-            table = Volatile.Read(ref _nodes);
-        }
-
-        return Volatile.Read(ref table[index])!;
-    }
-
-    private ReadOnlySpan<float> VectorOf(int index)
-    {
-        var chunks = Volatile.Read(ref _vectorChunks);
-        var chunk = index >> ChunkShift;
-        if (chunk >= chunks.Length)
-        {
-            chunks = Volatile.Read(ref _vectorChunks);
-        }
-
-        return chunks[chunk].AsSpan((index & ChunkMask) * _dimension, _dimension);
-    }
-
-    /// <summary>A node's links on a layer. Layer 0 is a view of the shared slot (see the class remarks).</summary>
-    private ReadOnlySpan<int> LinksOf(int index, int layer)
-    {
-        if (layer > 0)
-        {
-            return Volatile.Read(ref NodeAt(index).UpperLinks[layer - 1]);
-        }
-
-        var chunks = Volatile.Read(ref _linkChunks);
-        var chunk = index >> ChunkShift;
-        if (chunk >= chunks.Length)
-        {
-            chunks = Volatile.Read(ref _linkChunks);
-        }
-
-        var slot = chunks[chunk].AsSpan((index & ChunkMask) * _stride0, _stride0);
-        var count = Math.Min(Volatile.Read(ref slot[0]), _stride0 - 1);
-        return slot.Slice(1, count);
-    }
-
     private void SetLinks(int index, int layer, ReadOnlySpan<int> links)
     {
         Debug.Assert(links.Length <= MaxLinks(layer), "Link list longer than the layer allows.");
@@ -308,6 +295,9 @@ public sealed unsafe class HnswIndex
 
     private float Similarity(ReadOnlySpan<float> q, int index) => TensorPrimitives.Dot(q, VectorOf(index));
 
+    private float CodeSimilarity(sbyte* codes, float scale, int index) =>
+        scale * ScaleOf(index) * Int8Codes.Dot(codes, CodesOf(index), _codeStride);
+
     private int MaxLinks(int level) => level == 0 ? _settings.M * 2 : _settings.M;
 
     private int DrawLevel()
@@ -322,6 +312,7 @@ public sealed unsafe class HnswIndex
         var index = _nodeCount;
         EnsureCapacity(index);
         vector.CopyTo(_vectorChunks[index >> ChunkShift].AsSpan((index & ChunkMask) * _dimension, _dimension));
+        WriteCodes(index, vector);
         Volatile.Write(ref _nodes[index], new Node(id, level));
         Volatile.Write(ref _nodeCount, index + 1);
         _idToNode[id] = index;
@@ -341,32 +332,10 @@ public sealed unsafe class HnswIndex
         }
     }
 
-    private void EnsureCapacity(int index)
-    {
-        if (index == _nodes.Length)
-        {
-            var grown = new Node?[_nodes.Length * 2];
-            Array.Copy(_nodes, grown, _nodes.Length);
-            Volatile.Write(ref _nodes, grown);
-        }
-
-        var chunk = index >> ChunkShift;
-        if (chunk == _vectorChunks.Length)
-        {
-            var vectors = new float[chunk + 1][];
-            Array.Copy(_vectorChunks, vectors, chunk);
-            vectors[chunk] = GC.AllocateArray<float>(ChunkSize * _dimension, pinned: true);
-            Volatile.Write(ref _vectorChunks, vectors);
-            var links = new int[chunk + 1][];
-            Array.Copy(_linkChunks, links, chunk);
-            links[chunk] = GC.AllocateArray<int>(ChunkSize * _stride0, pinned: true);
-            Volatile.Write(ref _linkChunks, links);
-        }
-    }
-
     private void UpdateLocked(int index, float[] vector)
     {
         vector.CopyTo(_vectorChunks[index >> ChunkShift].AsSpan((index & ChunkMask) * _dimension, _dimension));
+        WriteCodes(index, vector);
         var entry = _entry!;
         var level = NodeAt(index).Level;
         LinkNode(index, level, entry, Math.Min(level, entry.Level));
@@ -387,15 +356,25 @@ public sealed unsafe class HnswIndex
         }
 
         var vector = VectorOf(index).ToArray();
+        var codes = CodesOf(index);
+        var scale = ScaleOf(index);
         var current = GreedyDescend(vector, start, entry.Level, topLayer + 1, exclude: index);
         for (var layer = topLayer; layer >= 0; layer--)
         {
-            SearchLayer(vector, current, _settings.EfConstruction, layer, scratch, excludeIndex: index);
+            SearchLayer(codes, scale, current, _settings.EfConstruction, layer, scratch, excludeIndex: index);
             var candidates = scratch.DrainAllDescending();
             if (candidates.Count == 0)
             {
                 continue;
             }
+
+            // Links are chosen on exact scores (the walk used the codes).
+            for (var i = 0; i < candidates.Count; i++)
+            {
+                candidates[i] = (candidates[i].Index, Similarity(vector, candidates[i].Index));
+            }
+
+            SortDescending(candidates);
 
             current = candidates[0].Index;
             var selected = SelectNeighbours(candidates, MaxLinks(layer));
@@ -460,11 +439,11 @@ public sealed unsafe class HnswIndex
     }
 
     /// <summary>Beam search on one layer; leaves the best live nodes (at most ef) in the scratch result heap.</summary>
-    private void SearchLayer(ReadOnlySpan<float> q, int start, int ef, int layer, HnswScratch scratch, int excludeIndex)
+    private void SearchLayer(sbyte* codes, float scale, int start, int ef, int layer, HnswScratch scratch, int excludeIndex)
     {
         scratch.Begin(NodeCount);
         scratch.MarkVisited(start);
-        var startScore = Similarity(q, start);
+        var startScore = CodeSimilarity(codes, scale, start);
         scratch.PushCandidate(start, startScore);
         if (start != excludeIndex && !NodeAt(start).Deleted)
         {
@@ -501,10 +480,11 @@ public sealed unsafe class HnswIndex
             // While those loads are in flight, also start loading the link slot of the next likely expansion.
             PrefetchLinks(scratch.PeekCandidate);
             var checkTombstones = Volatile.Read(ref _tombstones) > 0 || excludeIndex >= 0;
+            scratch.Evaluations += freshCount;
             for (var i = 0; i < freshCount; i++)
             {
                 var next = fresh[i];
-                var score = Similarity(q, next);
+                var score = CodeSimilarity(codes, scale, next);
                 if (scratch.ResultCount < ef || score > scratch.WorstResult)
                 {
                     scratch.PushCandidate(next, score);
@@ -512,40 +492,6 @@ public sealed unsafe class HnswIndex
                     {
                         scratch.PushResult(next, score, ef);
                     }
-                }
-            }
-        }
-    }
-
-    private void PrefetchLinks(int index)
-    {
-        if (Sse.IsSupported && index >= 0)
-        {
-            var chunks = Volatile.Read(ref _linkChunks);
-            var chunk = index >> ChunkShift;
-            if (chunk < chunks.Length)
-            {
-                var p = (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref chunks[chunk][(index & ChunkMask) * _stride0]);
-                Sse.Prefetch0(p);
-                Sse.Prefetch0(p + 64);
-            }
-        }
-    }
-
-    private void Prefetch(int index)
-    {
-        if (Sse.IsSupported)
-        {
-            var chunks = Volatile.Read(ref _vectorChunks);
-            var chunk = index >> ChunkShift;
-            if (chunk < chunks.Length)
-            {
-                // Chunks are allocated pinned, so the address is stable without a fixed block.
-                var p = (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref chunks[chunk][(index & ChunkMask) * _dimension]);
-                var bytes = Math.Min(_dimension * sizeof(float), 512);
-                for (var offset = 0; offset < bytes; offset += 64)
-                {
-                    Sse.Prefetch0((byte*)p + offset);
                 }
             }
         }

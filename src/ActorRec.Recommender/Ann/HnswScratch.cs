@@ -20,11 +20,15 @@ internal sealed class HnswScratch
     private int _resultCount;
     private int _visitedWords;
     private float[] _query = new float[64];
+    private sbyte[] _codes = GC.AllocateArray<sbyte>(64, pinned: true);
     private readonly List<(int Index, float Score)> _drained = new(256);
 
     public static HnswScratch Get() => t_instance ??= new HnswScratch();
 
     public int ResultCount => _resultCount;
+
+    /// <summary>Similarity evaluations of the graph walks on this thread so far (a benchmark statistic).</summary>
+    public long Evaluations { get; set; }
 
     /// <summary>Score of the worst kept result (the min-heap root); valid when ResultCount &gt; 0.</summary>
     public float WorstResult => _results[0].Score;
@@ -38,6 +42,20 @@ internal sealed class HnswScratch
 
         return _query.AsSpan(0, length);
     }
+
+    /// <summary>A pinned code row of <paramref name="stride"/> bytes for the quantised query.</summary>
+    public unsafe sbyte* Codes(int stride)
+    {
+        if (_codes.Length < stride)
+        {
+            _codes = GC.AllocateArray<sbyte>(stride, pinned: true);
+        }
+
+        return (sbyte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref _codes[0]);
+    }
+
+    /// <summary>The same buffer as a span (for encoding).</summary>
+    public Span<sbyte> CodeSpan(int stride) => _codes.AsSpan(0, stride);
 
     public void Begin(int nodeCount)
     {
@@ -181,24 +199,6 @@ internal sealed class HnswScratch
         }
 
         SiftDownResult((index, score));
-    }
-
-    /// <summary>Writes the best <paramref name="k"/> results, best first, as caller ids.</summary>
-    public int DrainBest(int k, Span<AnnHit> destination, HnswIndex owner)
-    {
-        while (_resultCount > k)
-        {
-            PopWorst();
-        }
-
-        var n = _resultCount;
-        for (var i = n - 1; i >= 0; i--)
-        {
-            var (index, score) = PopWorst();
-            destination[i] = new AnnHit(owner.IdOf(index), score);
-        }
-
-        return n;
     }
 
     /// <summary>All results, best first, in a list owned by this scratch (valid until the next call).</summary>

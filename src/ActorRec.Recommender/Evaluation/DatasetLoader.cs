@@ -116,7 +116,7 @@ public static class DatasetLoader
                 float.IsNaN(ratio) ? (positive ? 1f : 0f) : ratio));
         }
 
-        return new InteractionDataset("kuairand", list.ToArray(), users.ToArray(), items.ToArray());
+        return new InteractionDataset("kuairand", list.ToArray(), users.ToArray(), items.ToArray()) { StrengthKind = StrengthKind.WatchRatio };
     }
 
     private static InteractionDataset LoadMovieLens(string name, string path, string separator, DatasetSettings settings)

@@ -15,6 +15,14 @@ public interface IOnlineRecommender
 
     /// <summary>Learns from one interaction (called after the loop has asked for the user's top-k).</summary>
     void Observe(in Interaction interaction);
+
+    /// <summary>
+    /// Moves the model's clock to <paramref name="timestamp"/> (Unix ms, never backwards) before a top-k request,
+    /// for models whose scores decay with time. The default ignores it.
+    /// </summary>
+    void AdvanceTo(long timestamp)
+    {
+    }
 }
 
 /// <summary>Top-k selection over a dense score array with an exclusion set (a k-sized min-heap, no allocation).</summary>

@@ -10,6 +10,16 @@ namespace ActorRec.Recommender.Evaluation;
 /// <param name="Strength">Raw signal: the rating, or the watch ratio.</param>
 public readonly record struct Interaction(int User, int Item, long Timestamp, bool Positive, float Strength);
 
+/// <summary>What <see cref="Interaction.Strength"/> holds in a data set.</summary>
+public enum StrengthKind
+{
+    /// <summary>An explicit rating on a 1..5 scale (MovieLens).</summary>
+    Rating,
+
+    /// <summary>Play time divided by the video's duration (KuaiRand).</summary>
+    WatchRatio,
+}
+
 /// <summary>A data set in time order, with dense ids and the original ids they stand for.</summary>
 [DebuggerDisplay("{Name}: {Interactions.Length} interactions, {UserCount} users, {ItemCount} items")]
 public sealed class InteractionDataset
@@ -48,6 +58,9 @@ public sealed class InteractionDataset
         UserIds = userIds;
         ItemIds = itemIds;
     }
+
+    /// <summary>What <see cref="Interaction.Strength"/> means in this data set (a rating unless the loader says otherwise).</summary>
+    public StrengthKind StrengthKind { get; init; } = StrengthKind.Rating;
 
     /// <summary>Short name ("ml-100k", …).</summary>
     public string Name { get; }

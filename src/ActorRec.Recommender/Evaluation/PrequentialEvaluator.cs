@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 
 namespace ActorRec.Recommender.Evaluation;
 
@@ -31,39 +32,55 @@ public sealed record EvaluationSettings(double TrainFraction = 0.8, int HitK = 1
 /// <summary>Ranking metrics of one model, averaged over the evaluated positives.</summary>
 public sealed record RankingMetrics(double HitRate10, double Ndcg10, double Recall50, int Evaluated);
 
+/// <summary>Where a running evaluation stands: events replayed so far out of the total.</summary>
+public readonly record struct EvaluationProgress(int Replayed, int Total, int Evaluated);
+
 /// <summary>What one evaluation run produced.</summary>
 public sealed record EvaluationReport(string Dataset, int Events, int EvaluatedPositives, IReadOnlyDictionary<string, RankingMetrics> Models)
 {
+    /// <summary>Wall time of the whole run (batch training included), when the runner measured it.</summary>
+    public TimeSpan Elapsed { get; init; }
+
     /// <summary>
-    /// <c>{"dataset":…,"events":N,"models":{"name":{"hr10":…,"ndcg10":…,"recall50":…},…}}</c> (invariant culture).
+    /// <c>{"dataset":…,"events":N,"models":{"name":{"hr10":…,"ndcg10":…,"recall50":…},…}}</c>: exactly these keys,
+    /// metrics rounded to 4 decimals.
     /// </summary>
     public string ToJson()
     {
-        var sb = new StringBuilder();
-        sb.Append("{\"dataset\":\"").Append(Dataset).Append("\",\"events\":").Append(Events.ToString(CultureInfo.InvariantCulture))
-          .Append(",\"evaluated\":").Append(EvaluatedPositives.ToString(CultureInfo.InvariantCulture)).Append(",\"models\":{");
-        var first = true;
-        foreach (var (name, m) in Models)
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
         {
-            if (!first)
+            json.WriteStartObject();
+            json.WriteString("dataset", Dataset);
+            json.WriteNumber("events", Events);
+            json.WriteStartObject("models");
+            foreach (var (name, m) in Models)
             {
-                sb.Append(',');
+                json.WriteStartObject(name);
+                json.WriteNumber("hr10", Math.Round(m.HitRate10, 4));
+                json.WriteNumber("ndcg10", Math.Round(m.Ndcg10, 4));
+                json.WriteNumber("recall50", Math.Round(m.Recall50, 4));
+                json.WriteEndObject();
             }
 
-            first = false;
-            sb.Append('"').Append(name).Append("\":{")
-              .Append(CultureInfo.InvariantCulture, $"\"hr10\":{m.HitRate10:F4},\"ndcg10\":{m.Ndcg10:F4},\"recall50\":{m.Recall50:F4}")
-              .Append('}');
+            json.WriteEndObject();
+            json.WriteEndObject();
         }
 
-        return sb.Append("}}").ToString();
+        return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
     /// <summary>A fixed-width text table, one model a line.</summary>
     public string ToTable()
     {
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"{Dataset}: {Events} events, {EvaluatedPositives} positives evaluated\n");
+        sb.Append(CultureInfo.InvariantCulture, $"{Dataset}: {Events} events, {EvaluatedPositives} positives evaluated");
+        if (Elapsed > TimeSpan.Zero)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $", {Elapsed.TotalSeconds:F1} s");
+        }
+
+        sb.Append('\n');
         sb.Append(CultureInfo.InvariantCulture, $"{"model",-16} {"HR@10",8} {"NDCG@10",8} {"Recall@50",10}\n");
         foreach (var (name, m) in Models)
         {
@@ -84,7 +101,7 @@ public sealed record EvaluationReport(string Dataset, int Events, int EvaluatedP
 public static class PrequentialEvaluator
 {
     /// <summary>Replays <paramref name="dataset"/> through <paramref name="models"/> and reports their metrics.</summary>
-    public static EvaluationReport Run(InteractionDataset dataset, IReadOnlyList<IOnlineRecommender> models, EvaluationSettings? settings = null)
+    public static EvaluationReport Run(InteractionDataset dataset, IReadOnlyList<IOnlineRecommender> models, EvaluationSettings? settings = null, IProgress<EvaluationProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(models);
@@ -102,8 +119,14 @@ public static class PrequentialEvaluator
         var recall = new double[models.Count];
         var evaluated = 0;
         var list = new int[settings.RecallK];
+        var step = Math.Max(1, events.Length / 20);
         for (var t = 0; t < events.Length; t++)
         {
+            if (progress is not null && t % step == 0 && t > 0)
+            {
+                progress.Report(new EvaluationProgress(t, events.Length, evaluated));
+            }
+
             var e = events[t];
             var userSeen = seen[e.User] ??= new HashSet<int>();
             if (t >= start && e.Positive && !userSeen.Contains(e.Item))
@@ -111,6 +134,7 @@ public static class PrequentialEvaluator
                 evaluated++;
                 for (var m = 0; m < models.Count; m++)
                 {
+                    models[m].AdvanceTo(e.Timestamp);
                     var n = models[m].TopK(e.User, settings.RecallK, userSeen, list);
                     var rank = Array.IndexOf(list, e.Item, 0, n);
                     if (rank >= 0)
@@ -144,16 +168,19 @@ public static class PrequentialEvaluator
     }
 
     /// <summary>
-    /// The standard comparison: <paramref name="primary"/> (default: <see cref="OnlineHybridRecommender"/>), the
-    /// popularity baseline, and batch MF fitted on the training prefix, in one replay.
+    /// The standard comparison: <paramref name="primary"/> (default: the served model,
+    /// <see cref="ServedModelRecommender"/>, named "actorrec"), the popularity baseline, and batch MF fitted on the
+    /// training prefix, in one replay. <see cref="EvaluationReport.Elapsed"/> covers the batch training too.
     /// </summary>
-    public static EvaluationReport RunStandard(InteractionDataset dataset, IOnlineRecommender? primary = null, EvaluationSettings? settings = null, BatchMfSettings? batchSettings = null)
+    public static EvaluationReport RunStandard(InteractionDataset dataset, IOnlineRecommender? primary = null, EvaluationSettings? settings = null, BatchMfSettings? batchSettings = null, IProgress<EvaluationProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         settings ??= new EvaluationSettings();
         var prefix = (int)(dataset.Interactions.Length * settings.TrainFraction);
         var batch = new BatchMatrixFactorization(dataset.Interactions.AsSpan(0, prefix), dataset.UserCount, dataset.ItemCount, batchSettings);
-        primary ??= new OnlineHybridRecommender(dataset.UserCount, dataset.ItemCount);
-        return Run(dataset, [primary, new PopularityRecommender(dataset.ItemCount), batch], settings);
+        primary ??= new ServedModelRecommender(dataset.UserCount, dataset.ItemCount, dataset.StrengthKind);
+        var report = Run(dataset, [primary, new PopularityRecommender(dataset.ItemCount), batch], settings, progress);
+        return report with { Elapsed = clock.Elapsed };
     }
 }
