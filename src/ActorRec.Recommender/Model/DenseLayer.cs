@@ -52,6 +52,23 @@ internal sealed class DenseLayer
         }
     }
 
+    /// <summary>
+    /// Z = X Wᵀ + b for <paramref name="rows"/> inputs stored row after row in <paramref name="xs"/>; unit-major so
+    /// each weight row stays in cache while it meets every input.
+    /// </summary>
+    public void ForwardBatch(ReadOnlySpan<float> xs, int rows, Span<float> zs)
+    {
+        for (var j = 0; j < Outputs; j++)
+        {
+            var w = _weights.AsSpan(j * Inputs, Inputs);
+            var b = _bias[j];
+            for (var r = 0; r < rows; r++)
+            {
+                zs[(r * Outputs) + j] = TensorPrimitives.Dot(w, xs.Slice(r * Inputs, Inputs)) + b;
+            }
+        }
+    }
+
     /// <summary>Adds Wᵀ gz to <paramref name="gx"/> (when not empty), then applies the Adagrad step for gz xᵀ.</summary>
     public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> gz, Span<float> gx, float learningRate)
     {
