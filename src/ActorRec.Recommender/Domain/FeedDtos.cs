@@ -54,7 +54,7 @@ public sealed record FeedResponseDto(string UserId, IReadOnlyList<FeedItemDto> I
 /// </summary>
 public sealed record FeedExplainDto(double IntraListDiversity, int ExplorationSlots, double ExplorationShare, float MmrLambda, IReadOnlyList<string> Arms);
 
-/// <summary>One task of the ranking model in an item's explanation: its prediction, its weight, and blend·weight·prediction.</summary>
+/// <summary>One task of the ranking model in an item's explanation: its prediction, its weight, and blend·weight·prediction (its share of the model part before centring on the feed mean).</summary>
 public sealed record TaskPartDto(string Task, float Prediction, float Weight, float Contribution);
 
 public sealed record FeedItemDto(string VideoId, float Score, IReadOnlyList<string> Sources, ExplainDto? Explain = null);

@@ -44,10 +44,10 @@ public sealed record FeedSettings
     public TrendsSettings Trends { get; init; } = new();
 
     /// <summary>A/B experiments (<c>experiments</c>); empty by default.</summary>
-    public IReadOnlyList<Experiments.ExperimentSettings> Experiments { get; init; } = NoExperiments;
+    public IReadOnlyList<Experiments.ExperimentSettings> Experiments { get; init; } = Empty.Experiments;
 
     /// <summary>The shared empty experiment list (so default settings compare equal).</summary>
-    public static IReadOnlyList<Experiments.ExperimentSettings> NoExperiments { get; } = [];
+    public static IReadOnlyList<Experiments.ExperimentSettings> NoExperiments => Empty.Experiments;
 
     /// <summary>Builds validated settings; any section left null takes its defaults.</summary>
     public static FeedSettings Create(
@@ -89,6 +89,12 @@ public sealed record FeedSettings
         Trends.Validate($"{Path}.trends");
         global::ActorRec.Recommender.Experiments.FeedParameters.ValidateExperiments(this);
         return this;
+    }
+
+    // A holder with its own type initializer, so the list exists before Default is built.
+    private static class Empty
+    {
+        public static readonly IReadOnlyList<Experiments.ExperimentSettings> Experiments = [];
     }
 }
 

@@ -17,7 +17,7 @@ public sealed record ModelSettings
     /// <summary>The model re-scores this many of the best pre-ranked candidates of each feed.</summary>
     public int RescoreCandidates { get; init; } = 64;
 
-    /// <summary>Factor of the weighted task mix in the served score (score = pre-rank + blend · Σ w·p).</summary>
+    /// <summary>Strength of the task mix m = Σ w·p in the served score: pre-rank · e^(blend · (m − mean m over the feed)).</summary>
     public float Blend { get; init; } = 1f;
 
     public int Hidden1 { get; init; } = 32;

@@ -14,9 +14,12 @@ namespace ActorRec.Recommender.Ranking;
 /// best first (ties by row, so equal inputs give equal feeds). Stateless apart from settings: any thread, any node.
 /// <para>
 /// With a ranking model, that mix is the pre-rank: the best <c>model.rescore-candidates</c> of each set are then
-/// scored by the multi-task model in one batched forward pass, and each gets <c>blend · Σ w_task · p_task</c> added
-/// (weights and blend from the user's experiment arms when set). Candidates not re-scored get the smallest task mix
-/// of the re-scored ones, so the model can lift a candidate above another but never lets an unscored one jump.
+/// scored by the multi-task model in one batched forward pass. With m = Σ w_task · p_task (weights and blend from the
+/// user's experiment arms when set) and m̄ its mean over the re-scored candidates, the model part is
+/// <c>blend · (m − m̄)</c> and the score becomes <c>pre-rank · e^(model part)</c>: relative within the feed, so an
+/// untrained model (equal predictions) leaves the pre-rank untouched, and multiplicative, so the score stays positive
+/// and fatigue keeps its meaning. Candidates not re-scored get the smallest model part of the re-scored ones, so the
+/// model can lift a candidate above another but never lets an unscored one jump.
 /// </para>
 /// </summary>
 public sealed class FeedRanker
@@ -125,22 +128,29 @@ public sealed class FeedRanker
 
             var context = new RankingContext(set.Region, set.Device, set.Now.UtcDateTime.Hour);
             _model!.PredictBatch(set.UserEmbedding, rows.AsSpan(0, n), _catalog, context, predictions.AsSpan(0, n));
+            var mean = 0f;
+            for (var i = 0; i < n; i++)
+            {
+                mean += weights.Score(predictions[i]);
+            }
+
+            mean /= n;
             var floor = float.PositiveInfinity;
             for (var i = 0; i < n; i++)
             {
                 ref var c = ref items[i];
-                var mix = blend * weights.Score(predictions[i]);
-                floor = MathF.Min(floor, mix);
+                var part = blend * (weights.Score(predictions[i]) - mean);
+                floor = MathF.Min(floor, part);
                 c.Tasks = predictions[i];
                 c.Modeled = true;
-                c.Parts = c.Parts with { Model = mix, Total = c.Parts.Total + mix };
+                c.Parts = c.Parts with { Model = part, Total = c.Parts.Total * MathF.Exp(part) };
                 c.Score = c.Parts.Total;
             }
 
             for (var i = n; i < items.Length; i++)
             {
                 ref var c = ref items[i];
-                c.Parts = c.Parts with { Model = floor, Total = c.Parts.Total + floor };
+                c.Parts = c.Parts with { Model = floor, Total = c.Parts.Total * MathF.Exp(floor) };
                 c.Score = c.Parts.Total;
             }
 

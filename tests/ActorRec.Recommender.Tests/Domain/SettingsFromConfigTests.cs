@@ -29,7 +29,8 @@ public sealed class SettingsFromConfigTests
               user.session-half-life = 5m
               video.stage-impressions = [100, 1000]
               ranking { batch-window = 1ms, max-batch = 128 }
-              rerank.exploration-every = 0
+              exploration.share = 0.2
+              model.weights.like = 3
             }
             """);
         try
@@ -43,7 +44,8 @@ public sealed class SettingsFromConfigTests
                 User = d.User with { SessionHalfLife = TimeSpan.FromMinutes(5) },
                 Video = d.Video with { StageImpressions = [100, 1000] },
                 Ranking = d.Ranking with { BatchWindow = TimeSpan.FromMilliseconds(1), MaxBatch = 128 },
-                Rerank = d.Rerank with { ExplorationEvery = 0 },
+                Exploration = d.Exploration with { Share = 0.2 },
+                Model = d.Model with { Weights = d.Model.Weights with { Like = 3 } },
             };
             AssertSame(expected, settings);
         }
