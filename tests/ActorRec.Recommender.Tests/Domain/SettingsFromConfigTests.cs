@@ -75,6 +75,15 @@ public sealed class SettingsFromConfigTests
     [InlineData("ranking.session-blend", "2")]
     [InlineData("rerank.default-count", "500")]
     [InlineData("rerank.max-per-creator", "1")]
+    [InlineData("model.hidden1", "0")]
+    [InlineData("model.enabled", "maybe")]
+    [InlineData("model.weights.like", "NaN-ish")]
+    [InlineData("sparse-table.max-load-factor", "1.5")]
+    [InlineData("sparse-table.expiry", "0s")]
+    [InlineData("exploration.share", "1.5")]
+    [InlineData("diversity.mmr-lambda", "-0.1")]
+    [InlineData("trends.buckets", "0")]
+    [InlineData("trends.bucket-duration", "0s")]
     public void A_bad_value_throws_naming_the_full_key(string key, string value)
     {
         var config = ConfigFactory.ParseString($"{Section}.{key} = {value}")
@@ -83,6 +92,39 @@ public sealed class SettingsFromConfigTests
         var ex = Assert.Throws<SettingsException>(() => FeedSettingsReader.Read(config));
         Assert.Equal($"{Section}.{key}", ex.Path);
         Assert.Contains($"'{Section}.{key}'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Experiments_are_read_from_hocon_with_their_arms_and_overrides()
+    {
+        var config = ConfigFactory.ParseString($$"""
+            {{Section}}.experiments.weights {
+              salt = "s-1"
+              arms = [
+                { name = control, share = 0.25, overrides {} }
+                { name = treatment, share = 0.75, overrides { model.weights.like = 6, exploration.share = 0.3 } }
+              ]
+            }
+            """).WithFallback(ConfigLoader.LoadReferences(Module)).Resolve();
+        var e = Assert.Single(FeedSettingsReader.Read(config).Experiments);
+        Assert.Equal(("weights", "s-1", 2), (e.Name, e.Salt, e.Arms.Count));
+        Assert.Equal(0.75, e.Arms[1].Share);
+        Assert.Equal("6", e.Arms[1].Overrides["model.weights.like"]);
+        Assert.Equal("0.3", e.Arms[1].Overrides["exploration.share"]);
+        Assert.Empty(e.Arms[0].Overrides);
+    }
+
+    [Theory]
+    [InlineData("{ salt = s, arms = [ { name = a, share = 1, overrides { model.weights.charm = 2 } } ] }", ".experiments.x.arms[0].overrides.model.weights.charm")]
+    [InlineData("{ salt = s, arms = [ { name = a, share = 1, overrides { exploration.share = 3 } } ] }", ".experiments.x.arms[0].overrides.exploration.share")]
+    [InlineData("{ salt = s, arms = [ { name = a, share = 0.5 } ] }", ".experiments.x")]
+    [InlineData("{ salt = s, arms = [ { name = a, share = 1, colour = red } ] }", ".experiments.x.arms[0].colour")]
+    [InlineData("{ salt = s, arms = [ { name = a, share = 1 } ], owner = me }", ".experiments.x.owner")]
+    public void A_bad_experiment_names_its_key(string body, string suffix)
+    {
+        var config = ConfigFactory.ParseString($"{Section}.experiments.x {body}").WithFallback(ConfigLoader.LoadReferences(Module)).Resolve();
+        var ex = Assert.Throws<SettingsException>(() => FeedSettingsReader.Read(config));
+        Assert.StartsWith($"{Section}{suffix}", ex.Path, StringComparison.Ordinal);
     }
 
     [Fact]
