@@ -13,6 +13,7 @@ internal sealed class DenseLayer
     private readonly float[] _weightAcc;
     private readonly float[] _biasAcc;
     private readonly float[] _rowGrad;
+    private readonly float[] _rowStep;
 
     public DenseLayer(int inputs, int outputs, Random random, float initialAccumulator)
     {
@@ -23,6 +24,7 @@ internal sealed class DenseLayer
         _weightAcc = new float[inputs * outputs];
         _biasAcc = new float[outputs];
         _rowGrad = new float[inputs];
+        _rowStep = new float[inputs];
         Array.Fill(_weightAcc, initialAccumulator);
         Array.Fill(_biasAcc, initialAccumulator);
 
@@ -95,10 +97,11 @@ internal sealed class DenseLayer
             var acc = _weightAcc.AsSpan(j * Inputs, Inputs);
             TensorPrimitives.Multiply(x, g, _rowGrad);
             TensorPrimitives.MultiplyAdd(_rowGrad, _rowGrad, acc, acc);
-            for (var i = 0; i < Inputs; i++)
-            {
-                w[i] -= learningRate * _rowGrad[i] / MathF.Sqrt(acc[i]);
-            }
+
+            // w -= lr · grad / √acc, vectorised.
+            TensorPrimitives.Sqrt(acc, _rowStep);
+            TensorPrimitives.Divide(_rowGrad, _rowStep, _rowStep);
+            TensorPrimitives.MultiplyAdd(_rowStep, -learningRate, w, w);
 
             _biasAcc[j] += g * g;
             _bias[j] -= learningRate * g / MathF.Sqrt(_biasAcc[j]);

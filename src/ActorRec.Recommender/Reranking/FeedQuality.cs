@@ -13,7 +13,7 @@ public sealed record FeedDiversityStats(long Feeds, double MeanIntraListDiversit
 /// <summary>
 /// The learning parts of the feed that are shared by a node: the online ranking model, the sketch-based trends,
 /// the experiments (assignment, per-arm parameters, per-arm metrics) and the diversity counters. The ingest path
-/// hands every accepted event to <see cref="Observe"/> once (after the user step made it durable); the pipeline asks
+/// hands every accepted event to <c>Observe</c> once (after the user step made it durable); the pipeline asks
 /// <see cref="ParametersFor"/> once per feed. Thread-safe.
 /// </summary>
 public sealed class FeedQuality
@@ -90,12 +90,19 @@ public sealed class FeedQuality
                 continue;
             }
 
-            var e = events[i];
-            var info = catalog.Info(rows[i]);
-            Model?.Learn(e, userBefore[i], rows[i], catalog);
-            RecordTrend(e, info);
-            RecordExperiment(e, info);
+            Observe(events[i], rows[i], userBefore[i], catalog);
         }
+    }
+
+    /// <summary>Feeds one new event (video at catalog <paramref name="row"/>, user embedding before it) to the model, trends and experiments.</summary>
+    public void Observe(InteractionEvent e, int row, ReadOnlySpan<float> userBefore, VideoCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(catalog);
+        var info = catalog.Info(row);
+        Model?.Learn(e, userBefore, row, catalog);
+        RecordTrend(e, info);
+        RecordExperiment(e, info);
     }
 
     /// <summary>Counts a served feed's intra-list diversity (node-wide and under the user's arms).</summary>
