@@ -88,6 +88,7 @@ public sealed class FeedReranker
 
         var placed = new List<int>(Math.Min(count, pool.Count));
         var used = new bool[items.Length];
+        var mmr = parameters.MmrLambda < 1f ? new MmrScratch(items.Length) : null;
         var slots = parameters.Exploration.SlotsFor(count, set.UserEvents);
         var explored = 0;
         Random? rng = null;
@@ -104,7 +105,7 @@ public sealed class FeedReranker
 
             if (pick < 0)
             {
-                pick = PickDiverse(set, pool, used, placed, position, parameters.MmrLambda);
+                pick = PickDiverse(set, pool, used, placed, position, parameters.MmrLambda, mmr);
             }
 
             if (pick < 0)
@@ -185,7 +186,7 @@ public sealed class FeedReranker
         return best;
     }
 
-    private int PickDiverse(CandidateSet set, List<int> pool, bool[] used, List<int> placed, int position, float lambda)
+    private int PickDiverse(CandidateSet set, List<int> pool, bool[] used, List<int> placed, int position, float lambda, MmrScratch? mmr)
     {
         var firstFree = -1;
         var firstAllowed = -1;
@@ -240,7 +241,7 @@ public sealed class FeedReranker
                 continue;
             }
 
-            if (lambda >= 1f || placed.Count == 0)
+            if (mmr is null || placed.Count == 0)
             {
                 // Relevance alone: the first candidate within the caps is the best.
                 firstAllowed = i;
@@ -248,7 +249,7 @@ public sealed class FeedReranker
                 break;
             }
 
-            var similarity = MaxSimilarity(set, placed, i);
+            var similarity = MaxSimilarity(set, placed, i, mmr);
             var value = (lambda * (set[i].Score - bottom) / range) - ((1f - lambda) * similarity);
             if (firstAllowed < 0)
             {
@@ -281,19 +282,53 @@ public sealed class FeedReranker
         return firstFree;
     }
 
-    private float MaxSimilarity(CandidateSet set, List<int> placed, int index)
+    /// <summary>Max cosine similarity of candidate <paramref name="index"/> to the placed items, folding in only the items placed since its last call.</summary>
+    private float MaxSimilarity(CandidateSet set, List<int> placed, int index, MmrScratch mmr)
     {
         var a = _catalog.Row(set[index].Row);
-        var normA = TensorPrimitives.Norm(a);
-        var max = float.NegativeInfinity;
-        foreach (var p in placed)
+        var normA = mmr.Norm(index, a);
+        var max = mmr.MaxSimilarity[index];
+        for (var k = mmr.Folded[index]; k < placed.Count; k++)
         {
+            var p = placed[k];
             var b = _catalog.Row(set[p].Row);
-            var denominator = normA * TensorPrimitives.Norm(b);
+            var denominator = normA * mmr.Norm(p, b);
             max = MathF.Max(max, denominator > 0f ? TensorPrimitives.Dot(a, b) / denominator : 0f);
         }
 
+        mmr.MaxSimilarity[index] = max;
+        mmr.Folded[index] = placed.Count;
         return max;
+    }
+
+    /// <summary>Per-feed MMR state: each candidate's max similarity so far, how many placed items it covers, and cached norms.</summary>
+    private sealed class MmrScratch
+    {
+        public MmrScratch(int count)
+        {
+            MaxSimilarity = new float[count];
+            Array.Fill(MaxSimilarity, float.NegativeInfinity);
+            Folded = new int[count];
+            Norms = new float[count];
+            Array.Fill(Norms, float.NaN);
+        }
+
+        public float[] MaxSimilarity { get; }
+
+        public int[] Folded { get; }
+
+        public float[] Norms { get; }
+
+        public float Norm(int index, ReadOnlySpan<float> row)
+        {
+            var n = Norms[index];
+            if (float.IsNaN(n))
+            {
+                n = Norms[index] = TensorPrimitives.Norm(row);
+            }
+
+            return n;
+        }
     }
 
     private static bool HasDiversityNote(List<Adjustment>? list)
