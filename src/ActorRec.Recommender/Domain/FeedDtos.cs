@@ -99,7 +99,8 @@ public sealed record VideoStateDto(
     string Moderation,
     IReadOnlyList<string> Hashtags,
     long DurationMs,
-    DateTimeOffset UploadedAt);
+    DateTimeOffset UploadedAt,
+    int? StageLimit = null);
 
 public sealed record TrendingItemDto(string VideoId, float Velocity);
 

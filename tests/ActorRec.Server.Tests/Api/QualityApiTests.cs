@@ -91,7 +91,8 @@ public sealed class QualityApiTests : IDisposable
             await PutAsync(node, $"f{i}", "misc", $"cf{i}", "s3");
         }
 
-        Assert.Equal("test", (await node.GetAsync<VideoStateDto>("/v1/videos/good")).Stage);
+        var fresh = await node.GetAsync<VideoStateDto>("/v1/videos/good");
+        Assert.Equal(("test", 4), (fresh.Stage, fresh.StageLimit));
         var first = await node.GetAsync<FeedResponseDto>("/v1/feed/newcomer?count=8&explain=true");
         Assert.Contains("new", first.Items.Single(it => it.VideoId == "good").Sources);
         Assert.Contains("new", first.Items.Single(it => it.VideoId == "bad").Sources);
@@ -105,8 +106,8 @@ public sealed class QualityApiTests : IDisposable
 
         var good = await node.GetAsync<VideoStateDto>("/v1/videos/good");
         var bad = await node.GetAsync<VideoStateDto>("/v1/videos/bad");
-        Assert.Equal(("pool-1", 4L), (good.Stage, good.Impressions));
-        Assert.Equal("stopped", bad.Stage);
+        Assert.Equal(("pool-1", 4L, 50), (good.Stage, good.Impressions, good.StageLimit));
+        Assert.Equal(("stopped", (int?)null), (bad.Stage, bad.StageLimit));
 
         // Out of the test audience, neither comes through the new-videos path any more.
         var later = await node.GetAsync<FeedResponseDto>("/v1/feed/latecomer?count=8&explain=true");
