@@ -22,7 +22,10 @@ public sealed record VideoRowInfo(
     int Stage,
     bool StageStopped,
     bool InTestAudience,
-    ModerationState Moderation);
+    ModerationState Moderation,
+    IReadOnlyList<string>? Hashtags = null,
+    string? SoundId = null,
+    ulong SoundKey = 0);
 
 /// <summary>
 /// The read model of all videos that retrieval and ranking scan: video id ↔ dense row, the embedding matrix (row
@@ -122,7 +125,8 @@ public sealed class VideoCatalog : IEmbeddingSource
         var info = new VideoRowInfo(
             video.VideoId, video.Key, upload.CreatorId, DomainKeys.Creator(upload.CreatorId), upload.PrimaryTopic,
             DomainKeys.Topic(upload.PrimaryTopic), tags, upload.Region, upload.DurationMs, video.UploadedAt,
-            video.Stage, video.StageStopped, video.InTestAudience, video.Moderation);
+            video.Stage, video.StageStopped, video.InTestAudience, video.Moderation,
+            upload.Hashtags, upload.SoundId, upload.SoundId is null ? 0UL : StableHash.Key("sound:", upload.SoundId));
         lock (_writeLock)
         {
             if (!_rowById.TryGetValue(video.VideoId, out var row))

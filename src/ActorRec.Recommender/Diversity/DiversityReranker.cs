@@ -143,6 +143,33 @@ public sealed class DiversityReranker
 /// <summary>Intra-list diversity: the mean pairwise cosine distance (1 − cosine) of a list's embeddings.</summary>
 public static class IntraListDiversity
 {
+    /// <summary>Mean over all pairs of 1 − cos(a, b) of the rows of <paramref name="source"/> at <paramref name="rows"/>; 0 for fewer than two.</summary>
+    public static double Compute(ReadOnlySpan<int> rows, Retrieval.IEmbeddingSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (rows.Length < 2)
+        {
+            return 0;
+        }
+
+        double total = 0;
+        long pairs = 0;
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var a = source.Row(rows[i]);
+            var normA = TensorPrimitives.Norm(a);
+            for (var j = i + 1; j < rows.Length; j++)
+            {
+                var b = source.Row(rows[j]);
+                var denominator = normA * TensorPrimitives.Norm(b);
+                total += 1.0 - (denominator > 0f ? TensorPrimitives.Dot(a, b) / denominator : 0f);
+                pairs++;
+            }
+        }
+
+        return total / pairs;
+    }
+
     /// <summary>Mean over all pairs of 1 − cos(a, b); 0 for fewer than two items.</summary>
     public static double Compute(IReadOnlyList<ReadOnlyMemory<float>> embeddings)
     {

@@ -45,7 +45,17 @@ public sealed record VideoUploadDto(
     }
 }
 
-public sealed record FeedResponseDto(string UserId, IReadOnlyList<FeedItemDto> Items);
+public sealed record FeedResponseDto(string UserId, IReadOnlyList<FeedItemDto> Items, FeedExplainDto? Explain = null);
+
+/// <summary>
+/// <c>explain</c> of a whole feed (only with <c>explain=true</c>): its intra-list diversity (mean pairwise cosine
+/// distance of the videos' embeddings), exploration slots filled, the exploration share and MMR λ in force, and the
+/// user's experiment arms.
+/// </summary>
+public sealed record FeedExplainDto(double IntraListDiversity, int ExplorationSlots, double ExplorationShare, float MmrLambda, IReadOnlyList<string> Arms);
+
+/// <summary>One task of the ranking model in an item's explanation: its prediction, its weight, and blend·weight·prediction (its share of the model part before centring on the feed mean).</summary>
+public sealed record TaskPartDto(string Task, float Prediction, float Weight, float Contribution);
 
 public sealed record FeedItemDto(string VideoId, float Score, IReadOnlyList<string> Sources, ExplainDto? Explain = null);
 
@@ -53,7 +63,8 @@ public sealed record FeedItemDto(string VideoId, float Score, IReadOnlyList<stri
 public sealed record ExplainDto(
     IReadOnlyList<string> Retrieval,
     IReadOnlyDictionary<string, float> Score,
-    IReadOnlyList<AdjustmentDto> Adjustments);
+    IReadOnlyList<AdjustmentDto> Adjustments,
+    IReadOnlyList<TaskPartDto>? Tasks = null);
 
 public sealed record AdjustmentDto(string Kind, string Detail, float Delta);
 
@@ -88,11 +99,24 @@ public sealed record VideoStateDto(
     string Moderation,
     IReadOnlyList<string> Hashtags,
     long DurationMs,
-    DateTimeOffset UploadedAt);
+    DateTimeOffset UploadedAt,
+    int? StageLimit = null);
 
 public sealed record TrendingItemDto(string VideoId, float Velocity);
 
-public sealed record TrendingDto(string Region, IReadOnlyList<TrendingItemDto> Items);
+/// <summary>
+/// <c>GET /v1/trending?region=R</c>: videos (<see cref="Items"/>), hashtags and sounds by engagement velocity
+/// (weighted events per minute) over the sliding window of <see cref="WindowSeconds"/>.
+/// </summary>
+public sealed record TrendingDto(
+    string Region,
+    IReadOnlyList<TrendingItemDto> Items,
+    IReadOnlyList<TrendingKeyDto>? Hashtags = null,
+    IReadOnlyList<TrendingKeyDto>? Sounds = null,
+    double? WindowSeconds = null);
+
+/// <summary>A trending hashtag or sound and its velocity (weighted events per minute).</summary>
+public sealed record TrendingKeyDto(string Key, float Velocity);
 
 public sealed record FieldErrorDto(string Field, string Message);
 

@@ -28,6 +28,27 @@ public sealed record FeedSettings
 
     public RerankSettings Rerank { get; init; } = new();
 
+    /// <summary>The online multi-task ranking model (<c>model</c>).</summary>
+    public ModelSettings Model { get; init; } = new();
+
+    /// <summary>The collisionless sparse-feature table (<c>sparse-table</c>).</summary>
+    public SparseTableSettings SparseTable { get; init; } = new();
+
+    /// <summary>Exploration slots and Thompson sampling (<c>exploration</c>).</summary>
+    public ExplorationSettings Exploration { get; init; } = new();
+
+    /// <summary>MMR re-ranking (<c>diversity</c>).</summary>
+    public MmrSettings Diversity { get; init; } = new();
+
+    /// <summary>Sketch-based trends (<c>trends</c>).</summary>
+    public TrendsSettings Trends { get; init; } = new();
+
+    /// <summary>A/B experiments (<c>experiments</c>); empty by default.</summary>
+    public IReadOnlyList<Experiments.ExperimentSettings> Experiments { get; init; } = Empty.Experiments;
+
+    /// <summary>The shared empty experiment list (so default settings compare equal).</summary>
+    public static IReadOnlyList<Experiments.ExperimentSettings> NoExperiments => Empty.Experiments;
+
     /// <summary>Builds validated settings; any section left null takes its defaults.</summary>
     public static FeedSettings Create(
         int embeddingDim = 64,
@@ -61,7 +82,19 @@ public sealed record FeedSettings
         Retrieval.Validate($"{Path}.retrieval");
         Ranking.Validate($"{Path}.ranking");
         Rerank.Validate($"{Path}.rerank");
+        Model.Validate($"{Path}.model");
+        SparseTable.Validate($"{Path}.sparse-table");
+        Exploration.Validate($"{Path}.exploration");
+        Diversity.Validate($"{Path}.diversity");
+        Trends.Validate($"{Path}.trends");
+        global::ActorRec.Recommender.Experiments.FeedParameters.ValidateExperiments(this);
         return this;
+    }
+
+    // A holder with its own type initializer, so the list exists before Default is built.
+    private static class Empty
+    {
+        public static readonly IReadOnlyList<Experiments.ExperimentSettings> Experiments = [];
     }
 }
 

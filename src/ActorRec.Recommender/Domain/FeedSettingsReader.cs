@@ -44,7 +44,21 @@ public static class FeedSettingsReader
         "ranking.completion-prior-alpha", "ranking.completion-prior-beta",
         "rerank.diversity-window", "rerank.max-per-creator-in-window", "rerank.max-per-topic-in-window",
         "rerank.topic-fatigue-weight", "rerank.creator-fatigue-weight", "rerank.max-fatigue-penalty",
-        "rerank.exploration-every", "rerank.default-count", "rerank.max-count",
+        "rerank.default-count", "rerank.max-count",
+        "model.enabled", "model.rescore-candidates", "model.blend", "model.hidden1", "model.hidden2", "model.learning-rate",
+        "model.initial-accumulator", "model.watch-ratio-loss-weight", "model.max-watch-ratio", "model.embedding-learning-rate",
+        "model.device-buckets", "model.max-hashtags", "model.calibration-window", "model.seed", "model.weights.completion",
+        "model.weights.like", "model.weights.share", "model.weights.follow", "model.weights.skip", "model.weights.watch-ratio",
+        "sparse-table.dimension", "sparse-table.initial-capacity", "sparse-table.bucket-size", "sparse-table.max-load-factor",
+        "sparse-table.max-kicks", "sparse-table.stash-size", "sparse-table.admission-threshold",
+        "sparse-table.admission-probability", "sparse-table.sketch-width", "sparse-table.sketch-depth", "sparse-table.expiry",
+        "sparse-table.evict-interval", "sparse-table.init-scale", "sparse-table.seed",
+        "exploration.share", "exploration.new-user-share", "exploration.new-user-half-life-events", "exploration.prior-alpha",
+        "exploration.prior-beta",
+        "diversity.mmr-lambda", "diversity.mmr-pool",
+        "trends.bucket-duration", "trends.buckets", "trends.heavy-hitters", "trends.sketch-width", "trends.sketch-depth",
+        "trends.max-regions", "trends.top",
+        "experiments",
     ];
 
     /// <summary>Reads the <c>actorrec.feed</c> section of a resolved root config.</summary>
@@ -63,8 +77,22 @@ public static class FeedSettingsReader
         var ranking = ReadRanking(s.GetSection("ranking"));
         var rerank = ReadRerank(s.GetSection("rerank"));
         _ = ReadEntities(config);
+        var model = QualitySettingsReader.ReadModel(s.GetSection("model"));
+        var sparseTable = QualitySettingsReader.ReadSparseTable(s.GetSection("sparse-table"));
+        var exploration = QualitySettingsReader.ReadExploration(s.GetSection("exploration"));
+        var diversity = QualitySettingsReader.ReadDiversity(s.GetSection("diversity"));
+        var trends = QualitySettingsReader.ReadTrends(s.GetSection("trends"));
+        var experiments = QualitySettingsReader.ReadExperiments(s.GetSection("experiments"));
         return s.Build(
-            () => FeedSettings.Create(embeddingDim, limits, learning, user, video, retrieval, ranking, rerank),
+            () => (FeedSettings.Create(embeddingDim, limits, learning, user, video, retrieval, ranking, rerank) with
+            {
+                Model = model,
+                SparseTable = sparseTable,
+                Exploration = exploration,
+                Diversity = diversity,
+                Trends = trends,
+                Experiments = experiments,
+            }).Validate(),
             e => e is FeedSettingsException f && f.Key.StartsWith(FeedSettings.Path + ".", StringComparison.Ordinal)
                 ? f.Key[(FeedSettings.Path.Length + 1)..]
                 : null);
@@ -198,13 +226,12 @@ public static class FeedSettingsReader
         TopicFatigueWeight = Float(s, "topic-fatigue-weight"),
         CreatorFatigueWeight = Float(s, "creator-fatigue-weight"),
         MaxFatiguePenalty = Float(s, "max-fatigue-penalty"),
-        ExplorationEvery = Int(s, "exploration-every"),
         DefaultCount = Int(s, "default-count"),
         MaxCount = Int(s, "max-count"),
     };
 
     // Type checks only: the ranges belong to the records' Validate, which names the same key.
-    private static int Int(Config s, string key) => s.GetIntInRange(key, int.MinValue, int.MaxValue);
+    internal static int Int(Config s, string key) => s.GetIntInRange(key, int.MinValue, int.MaxValue);
 
-    private static float Float(Config s, string key) => (float)s.GetDoubleInRange(key, float.MinValue, float.MaxValue);
+    internal static float Float(Config s, string key) => (float)s.GetDoubleInRange(key, float.MinValue, float.MaxValue);
 }

@@ -139,7 +139,7 @@ public sealed record RankingSettings
     }
 }
 
-/// <summary>Re-ranking (<c>actorrec.feed.rerank</c>): caps, fatigue, exploration.</summary>
+/// <summary>Re-ranking (<c>actorrec.feed.rerank</c>): caps, fatigue, feed length.</summary>
 public sealed record RerankSettings
 {
     /// <summary>Sliding window of feed positions the caps apply to.</summary>
@@ -158,9 +158,6 @@ public sealed record RerankSettings
     /// <summary>Largest fraction of a score fatigue may remove.</summary>
     public float MaxFatiguePenalty { get; init; } = 0.25f;
 
-    /// <summary>Every Nth position is an exploration slot (0 turns exploration off).</summary>
-    public int ExplorationEvery { get; init; } = 5;
-
     public int DefaultCount { get; init; } = 10;
 
     public int MaxCount { get; init; } = 100;
@@ -173,7 +170,6 @@ public sealed record RerankSettings
         SettingCheck.NonNegative($"{p}.topic-fatigue-weight", TopicFatigueWeight);
         SettingCheck.NonNegative($"{p}.creator-fatigue-weight", CreatorFatigueWeight);
         SettingCheck.Range($"{p}.max-fatigue-penalty", MaxFatiguePenalty, 0, 1);
-        SettingCheck.Range($"{p}.exploration-every", ExplorationEvery, 0, 1000);
         SettingCheck.Range($"{p}.max-count", MaxCount, 1, 10_000);
         SettingCheck.Range($"{p}.default-count", DefaultCount, 1, MaxCount);
     }

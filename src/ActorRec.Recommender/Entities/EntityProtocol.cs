@@ -27,8 +27,11 @@ public sealed record ApplyVideoEvents(IReadOnlyList<VideoInteraction> Interactio
 /// <summary>Applies interactions to a user, in order. Reply: <see cref="UserEventsApplied"/>.</summary>
 public sealed record ApplyUserEvents(IReadOnlyList<UserInteraction> Interactions);
 
-/// <summary>Reply of the user actor: how many were new, and for each interaction the user's embedding before it (what the video learns from).</summary>
-public sealed record UserEventsApplied(int Applied, int Duplicates, IReadOnlyList<float[]> EmbeddingsBefore);
+/// <summary>
+/// Reply of the user actor: how many were new, for each interaction the user's embedding before it (what the video
+/// learns from), and which interactions were new (null: none was).
+/// </summary>
+public sealed record UserEventsApplied(int Applied, int Duplicates, IReadOnlyList<float[]> EmbeddingsBefore, IReadOnlyList<bool>? Fresh = null);
 
 /// <summary>Reply of the video actor to <see cref="ApplyVideoEvents"/>.</summary>
 public sealed record EventsApplied(int Applied, int Duplicates);

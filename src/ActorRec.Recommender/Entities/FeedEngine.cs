@@ -67,7 +67,7 @@ public sealed partial class FeedEngine : IAsyncDisposable
         Index = index;
         Catalog = new VideoCatalog(settings.EmbeddingDim, index);
         _trending = new DecayedVelocityTrending(Catalog, settings);
-        Pipeline = new FeedPipeline(Catalog, index, _trending, new CpuCandidateScorer(), settings);
+        Pipeline = new FeedPipeline(Catalog, index, _trending, new CpuCandidateScorer(), settings, system.TimeProvider);
         Users = new LocalShardRegion(system, "user", id => UserActor.Props(id, runtime, Pipeline, entities.SnapshotEvery), entities.PassivateAfter);
         Videos = new LocalShardRegion(system, "video", id => VideoActor.Props(id, runtime, settings, Catalog, entities.SnapshotEvery), entities.PassivateAfter);
         _rankers = new IActorRef[entities.RankingActors];
@@ -224,6 +224,7 @@ public sealed partial class FeedEngine : IAsyncDisposable
         }
 
         var before = new float[events.Count][];
+        var fresh = new bool[events.Count];
         var applied = 0;
         foreach (var (indexes, task) in userTasks)
         {
@@ -233,8 +234,12 @@ public sealed partial class FeedEngine : IAsyncDisposable
             for (var j = 0; j < indexes.Count; j++)
             {
                 before[indexes[j]] = ack.EmbeddingsBefore[j];
+                fresh[indexes[j]] = ack.Fresh is { } f && f[j];
             }
         }
+
+        // The ranking model, trends and experiment metrics learn once from every new event (its user step is durable).
+        Pipeline.Quality.Observe(events, rows, before, fresh, Catalog);
 
         var byVideo = new Dictionary<string, List<VideoInteraction>>(StringComparer.Ordinal);
         for (var i = 0; i < events.Count; i++)

@@ -117,7 +117,13 @@ public sealed class UserActor : PersistentActor
             if (++done == fresh.Count)
             {
                 FillCurrent(before);
-                sender?.Tell(new UserEventsApplied(fresh.Count, items.Count - fresh.Count, before), Self);
+                var isFresh = new bool[items.Count];
+                foreach (var i in freshIndex)
+                {
+                    isFresh[i] = true;
+                }
+
+                sender?.Tell(new UserEventsApplied(fresh.Count, items.Count - fresh.Count, before, isFresh), Self);
                 MaybeSnapshot();
             }
         });

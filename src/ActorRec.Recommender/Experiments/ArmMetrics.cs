@@ -6,8 +6,8 @@ public readonly record struct Estimate(double Value, double Low, double High, lo
 /// <summary>One impression's outcome, as the experiment metrics see it.</summary>
 public readonly record struct ImpressionOutcome(float WatchRatio, bool Completed, bool Liked);
 
-/// <summary>What an arm has measured so far.</summary>
-public sealed record ArmReport(string Arm, long Impressions, Estimate WatchRatio, Estimate CompletionRate, Estimate LikesPerImpression);
+/// <summary>What an arm has measured so far (<paramref name="IntraListDiversity"/>: mean over the feeds served to the arm).</summary>
+public sealed record ArmReport(string Arm, long Impressions, Estimate WatchRatio, Estimate CompletionRate, Estimate LikesPerImpression, Estimate IntraListDiversity = default);
 
 /// <summary>
 /// Per-arm accumulators: impressions, completions, likes, and the sum and sum of squares of watch ratio.
@@ -22,6 +22,9 @@ public sealed class ArmMetrics
     private long _likes;
     private double _watchSum;
     private double _watchSumSq;
+    private long _feeds;
+    private double _ildSum;
+    private double _ildSumSq;
 
     /// <summary>Creates empty accumulators for <paramref name="arm"/>.</summary>
     public ArmMetrics(string arm)
@@ -50,17 +53,43 @@ public sealed class ArmMetrics
         }
     }
 
+    /// <summary>Adds one like (likes arrive as events of their own, apart from the impression).</summary>
+    public void RecordLike()
+    {
+        lock (_lock)
+        {
+            _likes++;
+        }
+    }
+
+    /// <summary>Adds the intra-list diversity of one feed served to the arm.</summary>
+    public void RecordFeed(double intraListDiversity)
+    {
+        if (!double.IsFinite(intraListDiversity))
+        {
+            throw new ArgumentOutOfRangeException(nameof(intraListDiversity), intraListDiversity, "intraListDiversity must be finite.");
+        }
+
+        lock (_lock)
+        {
+            _feeds++;
+            _ildSum += intraListDiversity;
+            _ildSumSq += intraListDiversity * intraListDiversity;
+        }
+    }
+
     /// <summary>The estimates at confidence <paramref name="z"/> (1.96 ≈ 95%).</summary>
     public ArmReport Report(double z = 1.96)
     {
-        long n, completions, likes;
-        double sum, sumSq;
+        long n, completions, likes, feeds;
+        double sum, sumSq, ildSum, ildSumSq;
         lock (_lock)
         {
             (n, completions, likes, sum, sumSq) = (_impressions, _completions, _likes, _watchSum, _watchSumSq);
+            (feeds, ildSum, ildSumSq) = (_feeds, _ildSum, _ildSumSq);
         }
 
-        return new ArmReport(Arm, n, Mean(sum, sumSq, n, z), Wilson(completions, n, z), Wilson(likes, n, z));
+        return new ArmReport(Arm, n, Mean(sum, sumSq, n, z), Wilson(completions, n, z), Wilson(Math.Min(likes, n), n, z), Mean(ildSum, ildSumSq, feeds, z));
     }
 
     /// <summary>Wilson score interval of successes/n.</summary>
@@ -120,6 +149,31 @@ public sealed class ExperimentRegistry
 
     /// <summary>Experiment names.</summary>
     public IEnumerable<string> Names => _experiments.Keys;
+
+    /// <summary>Number of experiments.</summary>
+    public int Count => _experiments.Count;
+
+    /// <summary>The settings of an experiment, or null when there is none of that name.</summary>
+    public ExperimentSettings? Find(string experiment) =>
+        _experiments.TryGetValue(experiment ?? throw new ArgumentNullException(nameof(experiment)), out var e) ? e.Settings : null;
+
+    /// <summary>Records a like of <paramref name="userId"/> in every experiment, under the user's arm.</summary>
+    public void RecordLike(string userId)
+    {
+        foreach (var (settings, arms) in _experiments.Values)
+        {
+            arms[ExperimentAssigner.AssignIndex(settings, userId)].RecordLike();
+        }
+    }
+
+    /// <summary>Records the intra-list diversity of a feed served to <paramref name="userId"/> in every experiment.</summary>
+    public void RecordFeed(string userId, double intraListDiversity)
+    {
+        foreach (var (settings, arms) in _experiments.Values)
+        {
+            arms[ExperimentAssigner.AssignIndex(settings, userId)].RecordFeed(intraListDiversity);
+        }
+    }
 
     /// <summary>The arm of a user in an experiment.</summary>
     public ArmSettings Assign(string experiment, string userId) => ExperimentAssigner.Assign(Get(experiment).Settings, userId);

@@ -14,8 +14,8 @@ public static class ExperimentAssigner
     {
         ArgumentNullException.ThrowIfNull(salt);
         ArgumentNullException.ThrowIfNull(userId);
-        var text = string.Concat(salt, ":", userId);
-        var h = Hashing.Mix64(Hashing.Fnv1a64(text));
+        // FNV-1a of salt + ":" + userId, hashed piece by piece (no joined string on the per-feed path).
+        var h = Hashing.Mix64(Hashing.Fnv1a64Append(Hashing.Fnv1a64(salt, ":"), userId));
         return (h >> 11) * (1.0 / (1UL << 53));
     }
 

@@ -97,9 +97,14 @@ public static class Hashing
     }
 
     /// <summary>FNV-1a 64 over the UTF-16 code units of <paramref name="text"/>: stable across processes and runs.</summary>
-    public static ulong Fnv1a64(ReadOnlySpan<char> text)
+    public static ulong Fnv1a64(ReadOnlySpan<char> text) => Fnv1a64Append(14695981039346656037UL, text);
+
+    /// <summary>FNV-1a 64 of <paramref name="prefix"/> followed by <paramref name="text"/>, without building the joined string.</summary>
+    public static ulong Fnv1a64(ReadOnlySpan<char> prefix, ReadOnlySpan<char> text) => Fnv1a64Append(Fnv1a64(prefix), text);
+
+    /// <summary>Continues an FNV-1a 64 <paramref name="hash"/> over <paramref name="text"/> (hashing a concatenation piece by piece).</summary>
+    public static ulong Fnv1a64Append(ulong hash, ReadOnlySpan<char> text)
     {
-        var hash = 14695981039346656037UL;
         foreach (var c in text)
         {
             hash = (hash ^ (byte)c) * 1099511628211UL;

@@ -13,6 +13,7 @@ internal sealed class DenseLayer
     private readonly float[] _weightAcc;
     private readonly float[] _biasAcc;
     private readonly float[] _rowGrad;
+    private readonly float[] _rowStep;
 
     public DenseLayer(int inputs, int outputs, Random random, float initialAccumulator)
     {
@@ -23,6 +24,7 @@ internal sealed class DenseLayer
         _weightAcc = new float[inputs * outputs];
         _biasAcc = new float[outputs];
         _rowGrad = new float[inputs];
+        _rowStep = new float[inputs];
         Array.Fill(_weightAcc, initialAccumulator);
         Array.Fill(_biasAcc, initialAccumulator);
 
@@ -52,6 +54,23 @@ internal sealed class DenseLayer
         }
     }
 
+    /// <summary>
+    /// Z = X Wᵀ + b for <paramref name="rows"/> inputs stored row after row in <paramref name="xs"/>; unit-major so
+    /// each weight row stays in cache while it meets every input.
+    /// </summary>
+    public void ForwardBatch(ReadOnlySpan<float> xs, int rows, Span<float> zs)
+    {
+        for (var j = 0; j < Outputs; j++)
+        {
+            var w = _weights.AsSpan(j * Inputs, Inputs);
+            var b = _bias[j];
+            for (var r = 0; r < rows; r++)
+            {
+                zs[(r * Outputs) + j] = TensorPrimitives.Dot(w, xs.Slice(r * Inputs, Inputs)) + b;
+            }
+        }
+    }
+
     /// <summary>Adds Wᵀ gz to <paramref name="gx"/> (when not empty), then applies the Adagrad step for gz xᵀ.</summary>
     public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> gz, Span<float> gx, float learningRate)
     {
@@ -78,10 +97,11 @@ internal sealed class DenseLayer
             var acc = _weightAcc.AsSpan(j * Inputs, Inputs);
             TensorPrimitives.Multiply(x, g, _rowGrad);
             TensorPrimitives.MultiplyAdd(_rowGrad, _rowGrad, acc, acc);
-            for (var i = 0; i < Inputs; i++)
-            {
-                w[i] -= learningRate * _rowGrad[i] / MathF.Sqrt(acc[i]);
-            }
+
+            // w -= lr · grad / √acc, vectorised.
+            TensorPrimitives.Sqrt(acc, _rowStep);
+            TensorPrimitives.Divide(_rowGrad, _rowStep, _rowStep);
+            TensorPrimitives.MultiplyAdd(_rowStep, -learningRate, w, w);
 
             _biasAcc[j] += g * g;
             _bias[j] -= learningRate * g / MathF.Sqrt(_biasAcc[j]);

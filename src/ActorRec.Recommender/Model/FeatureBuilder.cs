@@ -57,7 +57,7 @@ public sealed class FeatureBuilder
     public CuckooEmbeddingTable Table => _table;
 
     /// <summary>Stable id of a region in the sparse table.</summary>
-    public static ulong RegionId(string region) => Hashing.Fnv1a64("region:" + region);
+    public static ulong RegionId(string region) => Hashing.Fnv1a64("region:", region);
 
     /// <summary>Writes the input vector for one (user, video, sparse ids, context). Nothing is admitted or counted.</summary>
     public void Build(ReadOnlySpan<float> user, ReadOnlySpan<float> video, ReadOnlySpan<ulong> sparseIds, in RankingContext context, Span<float> x)

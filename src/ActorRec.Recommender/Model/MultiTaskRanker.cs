@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics.Tensors;
 
 namespace ActorRec.Recommender.Model;
 
@@ -64,6 +65,9 @@ public sealed class MultiTaskRanker
     private readonly float[] _gz;
     private readonly float[] _gh1;
     private readonly float[] _gh2;
+    private float[] _batchH1 = [];
+    private float[] _batchH2 = [];
+    private float[] _batchZ = [];
 
     /// <summary>Creates a randomly initialised network for inputs of <paramref name="inputDimension"/> floats.</summary>
     public MultiTaskRanker(int inputDimension, RankerSettings? settings = null)
@@ -95,6 +99,41 @@ public sealed class MultiTaskRanker
     {
         Forward(x);
         return new TaskPredictions(Sigmoid(_z[0]), Sigmoid(_z[1]), Sigmoid(_z[2]), Sigmoid(_z[3]), Sigmoid(_z[4]), Math.Max(0f, _z[5]));
+    }
+
+    /// <summary>
+    /// Predicts every task for <paramref name="rows"/> inputs stored row after row in <paramref name="xs"/>, one layer
+    /// at a time over the whole batch (the same arithmetic as <see cref="Predict"/>). Scratch grows to the largest
+    /// batch seen and is reused, so a steady stream of feeds allocates nothing.
+    /// </summary>
+    public void PredictBatch(ReadOnlySpan<float> xs, int rows, Span<TaskPredictions> output)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        if (xs.Length < rows * InputDimension || output.Length < rows)
+        {
+            throw new ArgumentException($"{rows} rows need {rows * InputDimension} inputs and {rows} outputs (got {xs.Length} and {output.Length}).", nameof(xs));
+        }
+
+        if (_batchH1.Length < rows * _settings.Hidden1)
+        {
+            _batchH1 = new float[rows * _settings.Hidden1];
+            _batchH2 = new float[rows * _settings.Hidden2];
+            _batchZ = new float[rows * TaskPredictions.Count];
+        }
+
+        var h1 = _batchH1.AsSpan(0, rows * _settings.Hidden1);
+        var h2 = _batchH2.AsSpan(0, rows * _settings.Hidden2);
+        var z = _batchZ.AsSpan(0, rows * TaskPredictions.Count);
+        _layer1.ForwardBatch(xs, rows, h1);
+        TensorPrimitives.Max(h1, 0f, h1);
+        _layer2.ForwardBatch(h1, rows, h2);
+        TensorPrimitives.Max(h2, 0f, h2);
+        _heads.ForwardBatch(h2, rows, z);
+        for (var r = 0; r < rows; r++)
+        {
+            var o = z.Slice(r * TaskPredictions.Count, TaskPredictions.Count);
+            output[r] = new TaskPredictions(Sigmoid(o[0]), Sigmoid(o[1]), Sigmoid(o[2]), Sigmoid(o[3]), Sigmoid(o[4]), Math.Max(0f, o[5]));
+        }
     }
 
     /// <summary>The training loss of one example without learning from it.</summary>
@@ -161,20 +200,33 @@ public sealed class MultiTaskRanker
     /// <summary>Sum of the task losses; leaves dLoss/dz in <c>_gz</c>.</summary>
     private float LossAndOutputGradient(in TaskLabels labels)
     {
+        var mask = labels.Mask;
         var loss = 0f;
-        loss += LogLoss(0, labels.Completed);
-        loss += LogLoss(1, labels.Liked);
-        loss += LogLoss(2, labels.Shared);
-        loss += LogLoss(3, labels.Followed);
-        loss += LogLoss(4, labels.Skipped);
+        loss += LogLoss(0, labels.Completed, (mask & TaskMask.Completion) != 0);
+        loss += LogLoss(1, labels.Liked, (mask & TaskMask.Like) != 0);
+        loss += LogLoss(2, labels.Shared, (mask & TaskMask.Share) != 0);
+        loss += LogLoss(3, labels.Followed, (mask & TaskMask.Follow) != 0);
+        loss += LogLoss(4, labels.Skipped, (mask & TaskMask.Skip) != 0);
+        if ((mask & TaskMask.WatchRatio) == 0)
+        {
+            _gz[5] = 0f;
+            return loss;
+        }
+
         var target = Math.Clamp(float.IsFinite(labels.WatchRatio) ? labels.WatchRatio : 0f, 0f, _settings.MaxWatchRatio);
         var error = _z[5] - target;
         _gz[5] = _settings.WatchRatioLossWeight * error;
         return loss + (0.5f * _settings.WatchRatioLossWeight * error * error);
     }
 
-    private float LogLoss(int head, bool label)
+    private float LogLoss(int head, bool label, bool taught)
     {
+        if (!taught)
+        {
+            _gz[head] = 0f;
+            return 0f;
+        }
+
         var z = _z[head];
         var p = Sigmoid(z);
         _gz[head] = p - (label ? 1f : 0f);

@@ -41,6 +41,35 @@ public readonly record struct TaskPredictions(float Completion, float Like, floa
     };
 }
 
+/// <summary>Which task heads an example teaches (a like event says nothing about completion, for instance).</summary>
+[Flags]
+public enum TaskMask
+{
+    /// <summary>No head.</summary>
+    None = 0,
+
+    /// <summary>The completion head.</summary>
+    Completion = 1,
+
+    /// <summary>The like head.</summary>
+    Like = 2,
+
+    /// <summary>The share head.</summary>
+    Share = 4,
+
+    /// <summary>The follow head.</summary>
+    Follow = 8,
+
+    /// <summary>The skip head.</summary>
+    Skip = 16,
+
+    /// <summary>The watch-ratio head.</summary>
+    WatchRatio = 32,
+
+    /// <summary>Every head.</summary>
+    All = 63,
+}
+
 /// <summary>What was observed for one impression: the training labels.</summary>
 /// <param name="Completed">Watched to the end.</param>
 /// <param name="Liked">Liked.</param>
@@ -48,7 +77,8 @@ public readonly record struct TaskPredictions(float Completion, float Like, floa
 /// <param name="Followed">Followed the creator.</param>
 /// <param name="Skipped">Scrolled past.</param>
 /// <param name="WatchRatio">Watch time over duration (replays can push it above 1).</param>
-public readonly record struct TaskLabels(bool Completed, bool Liked, bool Shared, bool Followed, bool Skipped, float WatchRatio);
+/// <param name="Mask">The heads this example teaches; the others get no gradient.</param>
+public readonly record struct TaskLabels(bool Completed, bool Liked, bool Shared, bool Followed, bool Skipped, float WatchRatio, TaskMask Mask = TaskMask.All);
 
 /// <summary>Weights of the final score: score = Σ weight × prediction (a negative weight penalises, e.g. skip).</summary>
 public sealed record RankingScoreWeights(

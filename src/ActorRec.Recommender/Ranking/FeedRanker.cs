@@ -2,6 +2,7 @@ using System.Buffers;
 using ActorRec.Recommender.Catalog;
 using ActorRec.Recommender.Domain;
 using ActorRec.Recommender.Learning;
+using ActorRec.Recommender.Model;
 using ActorRec.Recommender.Retrieval;
 
 namespace ActorRec.Recommender.Ranking;
@@ -11,14 +12,24 @@ namespace ActorRec.Recommender.Ranking;
 /// <c>total = w_e·σ(scale·q·v) + w_c·(completions + α)/(views + α + β) + w_v·(1 − e^{−velocity/velocity-scale}) +
 /// follow-bonus·[creator followed]</c>, weights from <c>actorrec.feed.ranking</c>. Each set ends sorted by score,
 /// best first (ties by row, so equal inputs give equal feeds). Stateless apart from settings: any thread, any node.
+/// <para>
+/// With a ranking model, that mix is the pre-rank: the best <c>model.rescore-candidates</c> of each set are then
+/// scored by the multi-task model in one batched forward pass. With m = Σ w_task · p_task (weights and blend from the
+/// user's experiment arms when set) and m̄ its mean over the re-scored candidates, the model part is
+/// <c>blend · (m − m̄)</c> and the score becomes <c>pre-rank · e^(model part)</c>: relative within the feed, so an
+/// untrained model (equal predictions) leaves the pre-rank untouched, and multiplicative, so the score stays positive
+/// and fatigue keeps its meaning. Candidates not re-scored get the smallest model part of the re-scored ones, so the
+/// model can lift a candidate above another but never lets an unscored one jump.
+/// </para>
 /// </summary>
 public sealed class FeedRanker
 {
     private readonly VideoCatalog _catalog;
     private readonly ICandidateScorer _scorer;
     private readonly FeedSettings _settings;
+    private readonly RankingModelService? _model;
 
-    public FeedRanker(VideoCatalog catalog, ICandidateScorer scorer, FeedSettings settings)
+    public FeedRanker(VideoCatalog catalog, ICandidateScorer scorer, FeedSettings settings, RankingModelService? model = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(scorer);
@@ -26,6 +37,7 @@ public sealed class FeedRanker
         _catalog = catalog;
         _scorer = scorer;
         _settings = settings;
+        _model = model;
     }
 
     /// <summary>Scores every candidate of every set (one scorer call for the batch) and sorts each set.</summary>
@@ -71,6 +83,10 @@ public sealed class FeedRanker
                 }
 
                 Sort(items);
+                if (_model is not null && set.UserEmbedding is not null)
+                {
+                    Rescore(set);
+                }
             }
         }
         finally
@@ -88,6 +104,64 @@ public sealed class FeedRanker
         var c = b.Score.CompareTo(a.Score);
         return c != 0 ? c : a.Row.CompareTo(b.Row);
     });
+
+    private void Rescore(CandidateSet set)
+    {
+        var items = set.Items;
+        var n = Math.Min(items.Length, _settings.Model.RescoreCandidates);
+        if (n == 0)
+        {
+            return;
+        }
+
+        var parameters = set.Parameters;
+        var weights = parameters?.Weights ?? _settings.Model.Weights;
+        var blend = parameters?.Blend ?? _settings.Model.Blend;
+        var rows = ArrayPool<int>.Shared.Rent(n);
+        var predictions = ArrayPool<TaskPredictions>.Shared.Rent(n);
+        try
+        {
+            for (var i = 0; i < n; i++)
+            {
+                rows[i] = items[i].Row;
+            }
+
+            var context = new RankingContext(set.Region, set.Device, set.Now.UtcDateTime.Hour);
+            _model!.PredictBatch(set.UserEmbedding, rows.AsSpan(0, n), _catalog, context, predictions.AsSpan(0, n));
+            var mean = 0f;
+            for (var i = 0; i < n; i++)
+            {
+                mean += weights.Score(predictions[i]);
+            }
+
+            mean /= n;
+            var floor = float.PositiveInfinity;
+            for (var i = 0; i < n; i++)
+            {
+                ref var c = ref items[i];
+                var part = blend * (weights.Score(predictions[i]) - mean);
+                floor = MathF.Min(floor, part);
+                c.Tasks = predictions[i];
+                c.Modeled = true;
+                c.Parts = c.Parts with { Model = part, Total = c.Parts.Total * MathF.Exp(part) };
+                c.Score = c.Parts.Total;
+            }
+
+            for (var i = n; i < items.Length; i++)
+            {
+                ref var c = ref items[i];
+                c.Parts = c.Parts with { Model = floor, Total = c.Parts.Total * MathF.Exp(floor) };
+                c.Score = c.Parts.Total;
+            }
+
+            Sort(items);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(rows);
+            ArrayPool<TaskPredictions>.Shared.Return(predictions);
+        }
+    }
 
     private ScoreParts Mix(in Candidate c, float dot, DateTimeOffset now)
     {

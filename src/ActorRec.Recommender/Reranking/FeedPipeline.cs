@@ -1,5 +1,6 @@
 using ActorRec.Recommender.Catalog;
 using ActorRec.Recommender.Domain;
+using ActorRec.Recommender.Model;
 using ActorRec.Recommender.Ranking;
 using ActorRec.Recommender.Retrieval;
 using ActorRec.Recommender.Users;
@@ -17,13 +18,14 @@ public sealed record FeedRequest(int Count, string? Region, DateTimeOffset Now);
 /// </summary>
 public sealed class FeedPipeline
 {
-    public FeedPipeline(VideoCatalog catalog, IVideoIndex index, ITrendingSource trending, ICandidateScorer scorer, FeedSettings settings)
+    public FeedPipeline(VideoCatalog catalog, IVideoIndex index, ITrendingSource trending, ICandidateScorer scorer, FeedSettings settings, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         Settings = settings;
         Catalog = catalog;
+        Quality = new FeedQuality(settings, time);
         Retriever = new CandidateRetriever(catalog, index, trending, settings);
-        Ranker = new FeedRanker(catalog, scorer, settings);
+        Ranker = new FeedRanker(catalog, scorer, settings, Quality.Model);
         Reranker = new FeedReranker(catalog, settings);
     }
 
@@ -37,19 +39,34 @@ public sealed class FeedPipeline
 
     public FeedReranker Reranker { get; }
 
+    /// <summary>The ranking model, trends, experiments and diversity counters of this node.</summary>
+    public FeedQuality Quality { get; }
+
     /// <summary>A pipeline with the exact index, decayed-velocity trending and the CPU scorer over one catalog.</summary>
-    public static FeedPipeline CreateDefault(FeedSettings settings, out VideoCatalog catalog)
+    public static FeedPipeline CreateDefault(FeedSettings settings, out VideoCatalog catalog, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var index = new ExactVideoIndex(settings.EmbeddingDim);
         catalog = new VideoCatalog(settings.EmbeddingDim, index);
-        return new FeedPipeline(catalog, index, new DecayedVelocityTrending(catalog, settings), new CpuCandidateScorer(), settings);
+        return new FeedPipeline(catalog, index, new DecayedVelocityTrending(catalog, settings), new CpuCandidateScorer(), settings, time);
     }
 
+    /// <summary>Retrieves the candidates and attaches what ranking needs of the user (embedding, events, device, experiment parameters).</summary>
     public CandidateSet Retrieve(UserState user, FeedRequest request)
     {
+        ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(request);
-        return Retriever.Retrieve(user, request.Region, request.Now);
+        var set = Retriever.Retrieve(user, request.Region, request.Now);
+        if (Quality.Model is not null)
+        {
+            set.UserEmbedding = user.Embedding.ToArray();
+        }
+
+        set.UserEvents = user.EventCount;
+        set.Device = user.Device ?? string.Empty;
+        set.Parameters = Quality.ParametersFor(user.UserId, out var arms);
+        set.ExperimentArms = arms;
+        return set;
     }
 
     public void Rank(IReadOnlyList<CandidateSet> batch) => Ranker.ScoreBatch(batch);
@@ -57,7 +74,9 @@ public sealed class FeedPipeline
     public FeedResult Finish(CandidateSet scored, FeedRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return Reranker.Rerank(scored, ClampCount(request.Count));
+        var feed = Reranker.Rerank(scored, ClampCount(request.Count));
+        Quality.RecordFeed(feed.UserId, feed.Summary?.IntraListDiversity ?? 0);
+        return feed;
     }
 
     public FeedResult GetFeed(UserState user, FeedRequest request)
@@ -74,6 +93,8 @@ public sealed class FeedPipeline
     {
         ArgumentNullException.ThrowIfNull(feed);
         var items = new FeedItemDto[feed.Items.Count];
+        var weights = feed.Summary?.Parameters.Weights;
+        var blend = feed.Summary?.Parameters.Blend ?? 0f;
         for (var i = 0; i < items.Length; i++)
         {
             var it = feed.Items[i];
@@ -87,6 +108,7 @@ public sealed class FeedPipeline
                     ["completion"] = it.Parts.Completion,
                     ["velocity"] = it.Parts.Velocity,
                     ["followBonus"] = it.Parts.FollowBonus,
+                    ["model"] = it.Parts.Model,
                     ["ranked"] = it.Parts.Total,
                     ["retrieval"] = it.RetrievalScore,
                     ["final"] = it.Score,
@@ -97,12 +119,28 @@ public sealed class FeedPipeline
                     adj[a] = new AdjustmentDto(it.Adjustments[a].Kind, it.Adjustments[a].Detail, it.Adjustments[a].Delta);
                 }
 
-                ex = new ExplainDto(sources, parts, adj);
+                ex = new ExplainDto(sources, parts, adj, it.Tasks is { } t && weights is not null ? TaskParts(t, weights, blend) : null);
             }
 
             items[i] = new FeedItemDto(it.VideoId, it.Score, sources, ex);
         }
 
-        return new FeedResponseDto(feed.UserId, items);
+        FeedExplainDto? summary = null;
+        if (explain && feed.Summary is { } s)
+        {
+            summary = new FeedExplainDto(s.IntraListDiversity, s.ExplorationSlots, s.Parameters.Exploration.BaseShare, s.Parameters.MmrLambda, s.Arms);
+        }
+
+        return new FeedResponseDto(feed.UserId, items, summary);
     }
+
+    private static TaskPartDto[] TaskParts(TaskPredictions p, RankingScoreWeights w, float blend) =>
+    [
+        new("completion", p.Completion, w.Completion, blend * w.Completion * p.Completion),
+        new("like", p.Like, w.Like, blend * w.Like * p.Like),
+        new("share", p.Share, w.Share, blend * w.Share * p.Share),
+        new("follow", p.Follow, w.Follow, blend * w.Follow * p.Follow),
+        new("skip", p.Skip, w.Skip, blend * w.Skip * p.Skip),
+        new("watchRatio", p.WatchRatio, w.WatchRatio, blend * w.WatchRatio * p.WatchRatio),
+    ];
 }

@@ -22,7 +22,8 @@ public enum ApplyOutcome
 /// The whole feed engine in one object, single-threaded and in memory: users and videos in dictionaries, each event
 /// applied to the user (with sampled negatives) and then to the video (with the user's pre-update embedding), the
 /// catalog refreshed after each video change. It does exactly what the UserActor / VideoActor pair will do, in the
-/// same order, so it serves replays (<c>journal replay --feed</c>), offline evaluation and tests. Not thread-safe.
+/// same order (the ranking model, trends and experiments observe each new event between the two steps), so it serves
+/// replays (<c>journal replay --feed</c>), offline evaluation and tests. Not thread-safe.
 /// </summary>
 public sealed class LocalFeedEngine
 {
@@ -100,6 +101,12 @@ public sealed class LocalFeedEngine
         var before = user.Embedding.ToArray();
         var negatives = NegativeSampler.Sample(Catalog, e.IdKey, row, Settings.Learning.NegativeSamples);
         var userApplied = user.Apply(new UserInteraction(e, video.ToFacts(), negatives));
+        if (userApplied)
+        {
+            // As FeedEngine does after the user step: the ranking model, trends and experiments learn from it.
+            Pipeline.Quality.Observe(e, row, before, Catalog);
+        }
+
         var videoApplied = video.Apply(new VideoInteraction(e, before));
         if (videoApplied)
         {

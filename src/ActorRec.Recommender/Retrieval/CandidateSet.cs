@@ -3,8 +3,11 @@ using ActorRec.Recommender.Reranking;
 
 namespace ActorRec.Recommender.Retrieval;
 
-/// <summary>Scores of one candidate by part; <see cref="Total"/> is the weighted mix (see FeedRanker).</summary>
-public readonly record struct ScoreParts(float Engage, float Completion, float Velocity, float FollowBonus, float Total);
+/// <summary>
+/// Scores of one candidate by part; <see cref="Total"/> is the weighted mix (see FeedRanker), <see cref="Model"/>
+/// the blended task mix of the ranking model included in it.
+/// </summary>
+public readonly record struct ScoreParts(float Engage, float Completion, float Velocity, float FollowBonus, float Total, float Model = 0f);
 
 /// <summary>One retrieved video on its way through ranking and re-ranking.</summary>
 [DebuggerDisplay("row {Row} {Sources} score {Score}")]
@@ -26,6 +29,12 @@ public struct Candidate
     public bool FollowedCreator;
 
     public ScoreParts Parts;
+
+    /// <summary>The ranking model's task predictions (when <see cref="Modeled"/>).</summary>
+    public Model.TaskPredictions Tasks;
+
+    /// <summary>Whether the ranking model re-scored this candidate.</summary>
+    public bool Modeled;
 
     /// <summary>The current score: the ranking total, then adjusted by re-ranking.</summary>
     public float Score;
@@ -84,6 +93,21 @@ public sealed class CandidateSet
     public long StateVersion { get; init; }
 
     public int Count { get; private set; }
+
+    /// <summary>The user's long-term embedding (the ranking model's user input); set by the feed pipeline.</summary>
+    public float[]? UserEmbedding { get; set; }
+
+    /// <summary>Events the user has produced (drives the exploration share).</summary>
+    public long UserEvents { get; set; }
+
+    /// <summary>The user's device (ranking context); empty when unknown.</summary>
+    public string Device { get; set; } = string.Empty;
+
+    /// <summary>Feed parameters of the user's experiment arms (null: the settings' own).</summary>
+    public Experiments.FeedParameters? Parameters { get; set; }
+
+    /// <summary>The user's experiment arms ("experiment:arm"), for explanations.</summary>
+    public IReadOnlyList<string> ExperimentArms { get; set; } = [];
 
     public FilterCounts Filtered;
 

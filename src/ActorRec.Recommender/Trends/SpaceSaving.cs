@@ -15,6 +15,7 @@ public sealed class SpaceSaving
     private readonly ulong[] _keys;
     private readonly double[] _counts;
     private readonly double[] _errors;
+    private readonly string?[] _labels;
 
     /// <summary>Creates an empty summary of at most <paramref name="capacity"/> keys.</summary>
     public SpaceSaving(int capacity)
@@ -25,6 +26,7 @@ public sealed class SpaceSaving
         _keys = new ulong[capacity];
         _counts = new double[capacity];
         _errors = new double[capacity];
+        _labels = new string?[capacity];
     }
 
     /// <summary>Most keys kept.</summary>
@@ -33,12 +35,13 @@ public sealed class SpaceSaving
     /// <summary>Keys kept now.</summary>
     public int Count { get; private set; }
 
-    /// <summary>Adds <paramref name="weight"/> to <paramref name="key"/>.</summary>
-    public void Add(ulong key, double weight = 1.0)
+    /// <summary>Adds <paramref name="weight"/> to <paramref name="key"/>; <paramref name="label"/> (a display name, kept while the key is) is optional.</summary>
+    public void Add(ulong key, double weight = 1.0, string? label = null)
     {
         if (_slotOf.TryGetValue(key, out var slot))
         {
             _counts[slot] += weight;
+            _labels[slot] ??= label;
             return;
         }
 
@@ -48,6 +51,7 @@ public sealed class SpaceSaving
             _keys[slot] = key;
             _counts[slot] = weight;
             _errors[slot] = 0;
+            _labels[slot] = label;
             _slotOf[key] = slot;
             return;
         }
@@ -66,8 +70,12 @@ public sealed class SpaceSaving
         _errors[min] = _counts[min];
         _counts[min] += weight;
         _keys[min] = key;
+        _labels[min] = label;
         _slotOf[key] = min;
     }
+
+    /// <summary>The label given with a kept key (null when not kept or given none).</summary>
+    public string? Label(ulong key) => _slotOf.TryGetValue(key, out var slot) ? _labels[slot] : null;
 
     /// <summary>Estimated weight of a kept key (0 when not kept).</summary>
     public double Estimate(ulong key) => _slotOf.TryGetValue(key, out var slot) ? _counts[slot] : 0;
@@ -86,6 +94,7 @@ public sealed class SpaceSaving
     public void Clear()
     {
         _slotOf.Clear();
+        Array.Clear(_labels);
         Count = 0;
     }
 }

@@ -15,8 +15,8 @@ public enum TrendKind
     Sound,
 }
 
-/// <summary>A trending key with its engagement velocity (weighted events per minute over the window).</summary>
-public readonly record struct TrendEntry(ulong Key, double PerMinute);
+/// <summary>A trending key with its engagement velocity (weighted events per minute over the window) and its label when recorded with one.</summary>
+public readonly record struct TrendEntry(ulong Key, double PerMinute, string? Label = null);
 
 /// <summary>Settings of the <see cref="TrendTracker"/>.</summary>
 /// <param name="BucketDuration">Width of one time bucket.</param>
@@ -96,7 +96,7 @@ public sealed class TrendTracker
     public static ulong KeyOf(string id) => Hashing.Fnv1a64(id ?? throw new ArgumentNullException(nameof(id)));
 
     /// <summary>Records engagement of <paramref name="weight"/> for a key in a region, now.</summary>
-    public void Record(TrendKind kind, string region, ulong key, double weight = 1.0)
+    public void Record(TrendKind kind, string region, ulong key, double weight = 1.0, string? label = null)
     {
         ArgumentNullException.ThrowIfNull(region);
         if (!(weight > 0) || !double.IsFinite(weight))
@@ -110,7 +110,7 @@ public sealed class TrendTracker
             var slot = SlotFor(RegionSlots(region, create: true)!, epoch);
             var k = (int)kind;
             slot.Sketches[k].Add(key, (uint)Math.Max(1, Math.Round(weight)));
-            slot.HeavyHitters[k].Add(key, weight);
+            slot.HeavyHitters[k].Add(key, weight, label);
         }
     }
 
@@ -143,15 +143,17 @@ public sealed class TrendTracker
             foreach (var key in candidates)
             {
                 double total = 0;
+                string? label = null;
                 foreach (var slot in slots)
                 {
                     if (Live(slot, epoch))
                     {
                         total += slot.Sketches[k].Estimate(key);
+                        label ??= slot.HeavyHitters[k].Label(key);
                     }
                 }
 
-                entries.Add(new TrendEntry(key, total / minutes));
+                entries.Add(new TrendEntry(key, total / minutes, label));
             }
 
             entries.Sort(static (a, b) => b.PerMinute != a.PerMinute ? b.PerMinute.CompareTo(a.PerMinute) : a.Key.CompareTo(b.Key));

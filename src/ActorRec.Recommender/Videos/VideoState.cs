@@ -188,7 +188,7 @@ public sealed class VideoState
             ModerationState.UnderReview => "under_review",
             _ => "removed",
         },
-        Upload.Hashtags, Upload.DurationMs, UploadedAt);
+        Upload.Hashtags, Upload.DurationMs, UploadedAt, StageLimit);
 
     /// <summary>
     /// Applies one interaction; returns false (changing nothing) when the event id is in the idempotency window.

@@ -52,6 +52,7 @@ public static class FeedApi
         endpoints.MapGet("/v1/users/{userId}", GetUser);
         endpoints.MapGet("/v1/videos/{videoId}", GetVideo);
         endpoints.MapGet("/v1/trending", GetTrending);
+        endpoints.MapQualityApi();
         return endpoints;
     }
 
@@ -191,7 +192,8 @@ public static class FeedApi
             return FeedApiResults.Invalid("region", $"is required, with 1 to {limits.MaxRegionLength} characters");
         }
 
-        return Results.Json(engine.GetTrending(region), FeedJsonContext.Default.TrendingDto);
+        // Served from the sketches of the event stream (videos, hashtags and sounds over the sliding window).
+        return Results.Json(engine.Pipeline.Quality.Trending(region), FeedJsonContext.Default.TrendingDto);
     }
 
     private static IResult? CheckId(string field, string id, IngestLimits limits) =>

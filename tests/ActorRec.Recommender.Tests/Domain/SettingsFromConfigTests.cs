@@ -30,7 +30,8 @@ public sealed class SettingsFromConfigTests
               user.session-half-life = 5m
               video.stage-impressions = [100, 1000]
               ranking { batch-window = 1ms, max-batch = 128 }
-              rerank.exploration-every = 0
+              exploration.share = 0.2
+              model.weights.like = 3
             }
             """);
         try
@@ -44,7 +45,8 @@ public sealed class SettingsFromConfigTests
                 User = d.User with { SessionHalfLife = TimeSpan.FromMinutes(5) },
                 Video = d.Video with { StageImpressions = [100, 1000] },
                 Ranking = d.Ranking with { BatchWindow = TimeSpan.FromMilliseconds(1), MaxBatch = 128 },
-                Rerank = d.Rerank with { ExplorationEvery = 0 },
+                Exploration = d.Exploration with { Share = 0.2 },
+                Model = d.Model with { Weights = d.Model.Weights with { Like = 3 } },
             };
             AssertSame(expected, settings);
         }
@@ -84,6 +86,15 @@ public sealed class SettingsFromConfigTests
     [InlineData("entities.snapshot-every", "-3")]
     [InlineData("entities.ranking-actors", "0")]
     [InlineData("entities.ask-timeout", "0s")]
+    [InlineData("model.hidden1", "0")]
+    [InlineData("model.enabled", "maybe")]
+    [InlineData("model.weights.like", "NaN-ish")]
+    [InlineData("sparse-table.max-load-factor", "1.5")]
+    [InlineData("sparse-table.expiry", "0s")]
+    [InlineData("exploration.share", "1.5")]
+    [InlineData("diversity.mmr-lambda", "-0.1")]
+    [InlineData("trends.buckets", "0")]
+    [InlineData("trends.bucket-duration", "0s")]
     public void A_bad_value_throws_naming_the_full_key(string key, string value)
     {
         var config = ConfigFactory.ParseString($"{Section}.{key} = {value}")
@@ -138,6 +149,39 @@ public sealed class SettingsFromConfigTests
                 || k.StartsWith($"{Section}.retrieval.hnsw.", StringComparison.Ordinal)
                 || k == $"{Section}.retrieval.index");
         Assert.Empty(missing);
+    }
+
+    [Fact]
+    public void Experiments_are_read_from_hocon_with_their_arms_and_overrides()
+    {
+        var config = ConfigFactory.ParseString($$"""
+            {{Section}}.experiments.weights {
+              salt = "s-1"
+              arms = [
+                { name = control, share = 0.25, overrides {} }
+                { name = treatment, share = 0.75, overrides { model.weights.like = 6, exploration.share = 0.3 } }
+              ]
+            }
+            """).WithFallback(ConfigLoader.LoadReferences(Module)).Resolve();
+        var e = Assert.Single(FeedSettingsReader.Read(config).Experiments);
+        Assert.Equal(("weights", "s-1", 2), (e.Name, e.Salt, e.Arms.Count));
+        Assert.Equal(0.75, e.Arms[1].Share);
+        Assert.Equal("6", e.Arms[1].Overrides["model.weights.like"]);
+        Assert.Equal("0.3", e.Arms[1].Overrides["exploration.share"]);
+        Assert.Empty(e.Arms[0].Overrides);
+    }
+
+    [Theory]
+    [InlineData("{ salt = s, arms = [ { name = a, share = 1, overrides { model.weights.charm = 2 } } ] }", ".experiments.x.arms[0].overrides.model.weights.charm")]
+    [InlineData("{ salt = s, arms = [ { name = a, share = 1, overrides { exploration.share = 3 } } ] }", ".experiments.x.arms[0].overrides.exploration.share")]
+    [InlineData("{ salt = s, arms = [ { name = a, share = 0.5 } ] }", ".experiments.x")]
+    [InlineData("{ salt = s, arms = [ { name = a, share = 1, colour = red } ] }", ".experiments.x.arms[0].colour")]
+    [InlineData("{ salt = s, arms = [ { name = a, share = 1 } ], owner = me }", ".experiments.x.owner")]
+    public void A_bad_experiment_names_its_key(string body, string suffix)
+    {
+        var config = ConfigFactory.ParseString($"{Section}.experiments.x {body}").WithFallback(ConfigLoader.LoadReferences(Module)).Resolve();
+        var ex = Assert.Throws<SettingsException>(() => FeedSettingsReader.Read(config));
+        Assert.StartsWith($"{Section}{suffix}", ex.Path, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -10,9 +10,16 @@ public sealed class FeedRerankerTests
     private static readonly DateTimeOffset T = TestWorld.Start;
 
     /// <summary>20 videos: v0..v9 by creator "big" (topic a), v10..v19 by ten different creators (topics b and c).</summary>
-    private static TestWorld World(RerankSettings? rerank = null)
+    private static readonly ExplorationSettings NoExploration = new() { Share = 0, NewUserShare = 0 };
+
+    private static TestWorld World(RerankSettings? rerank = null, ExplorationSettings? exploration = null, float mmrLambda = 1f)
     {
-        var w = new TestWorld(FeedSettings.Create(rerank: rerank ?? new RerankSettings { ExplorationEvery = 0 }));
+        var settings = FeedSettings.Create(rerank: rerank ?? new RerankSettings()) with
+        {
+            Exploration = exploration ?? NoExploration,
+            Diversity = new MmrSettings { MmrLambda = mmrLambda },
+        };
+        var w = new TestWorld(settings.Validate());
         for (var i = 0; i < 20; i++)
         {
             w.Upload($"v{i}", i < 10 ? "big" : $"c{i}", [i < 10 ? "a" : i % 2 == 0 ? "b" : "c"]);
@@ -73,7 +80,7 @@ public sealed class FeedRerankerTests
     [Fact]
     public void Fatigue_lowers_scores_and_is_explained()
     {
-        var w = World(new RerankSettings { ExplorationEvery = 0, MaxPerCreatorInWindow = 5, MaxPerTopicInWindow = 5 });
+        var w = World(new RerankSettings { MaxPerCreatorInWindow = 5, MaxPerTopicInWindow = 5 });
         var set = Set(w);
         set[0].TopicFatigue = 5f;
         set[0].CreatorFatigue = 5f;
@@ -91,7 +98,8 @@ public sealed class FeedRerankerTests
     [Fact]
     public void Exploration_slots_take_new_videos_deterministically()
     {
-        var w = World(new RerankSettings { ExplorationEvery = 3, MaxPerCreatorInWindow = 10, MaxPerTopicInWindow = 10 });
+        // A third of 9 positions for a new user: slots at positions 3, 6 and 9.
+        var w = World(new RerankSettings { MaxPerCreatorInWindow = 10, MaxPerTopicInWindow = 10 }, new ExplorationSettings { Share = 0, NewUserShare = 1.0 / 3 });
         static RetrievalSource Src(int i) => i >= 12 ? RetrievalSource.ColdStart : RetrievalSource.Embedding;
         var a = w.Pipeline.Reranker.Rerank(Set(w, 7, Src), 9);
         var b = w.Pipeline.Reranker.Rerank(Set(w, 7, Src), 9);
@@ -105,6 +113,74 @@ public sealed class FeedRerankerTests
         Assert.Equal(["v0", "v1", "v2", "v3", "v4", "v5"], a.Items.Where((_, p) => (p + 1) % 3 != 0).Select(i => i.VideoId));
         var picks = Enumerable.Range(0, 20).Select(seed => w.Pipeline.Reranker.Rerank(Set(w, (ulong)seed, Src), 3).Items[2].VideoId).Distinct().Count();
         Assert.True(picks > 1, "different seeds explore different videos");
+        Assert.Equal(3, a.Summary!.ExplorationSlots);
+    }
+
+    [Fact]
+    public void A_new_user_explores_more_and_the_share_converges_as_events_arrive()
+    {
+        var w = World(new RerankSettings { MaxPerCreatorInWindow = 10, MaxPerTopicInWindow = 10 }, new ExplorationSettings { Share = 0.1, NewUserShare = 0.5, NewUserHalfLifeEvents = 10 });
+        static RetrievalSource Src(int i) => i >= 10 ? RetrievalSource.ColdStart : RetrievalSource.Embedding;
+        int Explored(long events)
+        {
+            var set = Set(w, 3, Src);
+            set.UserEvents = events;
+            return w.Pipeline.Reranker.Rerank(set, 10).Items.Count(i => i.Adjustments.Any(a => a.Kind == "exploration"));
+        }
+
+        Assert.Equal(5, Explored(0));
+        Assert.Equal(3, Explored(10));
+        Assert.Equal(1, Explored(1_000));
+    }
+
+    [Fact]
+    public void Thompson_sampling_prefers_the_new_video_that_completes()
+    {
+        var w = World(new RerankSettings { MaxPerCreatorInWindow = 10, MaxPerTopicInWindow = 10 }, new ExplorationSettings { Share = 0.1, NewUserShare = 0.1 });
+        var good = w.Videos["v12"];
+        var bad = w.Videos["v13"];
+        for (var i = 0; i < 40; i++)
+        {
+            good.Apply(w.Event("x", "v12", InteractionType.View, T, watchMs: 15_000), new float[w.Settings.EmbeddingDim]);
+            bad.Apply(w.Event("x", "v13", InteractionType.View, T, watchMs: 1_000), new float[w.Settings.EmbeddingDim]);
+        }
+
+        w.Catalog.Upsert(good);
+        w.Catalog.Upsert(bad);
+        static RetrievalSource Src(int i) => i is 12 or 13 ? RetrievalSource.ColdStart : RetrievalSource.Embedding;
+        var wins = Enumerable.Range(0, 40).Count(seed => w.Pipeline.Reranker.Rerank(Set(w, (ulong)seed, Src), 10).Items[9].VideoId == "v12");
+        Assert.True(wins >= 36, $"the completing video won {wins} of 40 exploration slots");
+    }
+
+    [Fact]
+    public void Mmr_places_a_different_video_before_a_near_duplicate_and_raises_intra_list_diversity()
+    {
+        // v10..v19 are by different creators; v10 and v12 share topic b, so their content embeddings are close.
+        var caps = new RerankSettings { MaxPerCreatorInWindow = 10, MaxPerTopicInWindow = 10 };
+        CandidateSet Close(TestWorld w)
+        {
+            var set = new CandidateSet("u1", new float[w.Settings.EmbeddingDim], T, "US", 1);
+            foreach (var (id, score) in new[] { ("v10", 1.0f), ("v12", 0.99f), ("v14", 0.98f), ("v11", 0.9f) })
+            {
+                w.Catalog.TryGetRow(id, out var row);
+                set.Add(row, RetrievalSource.Embedding, 0f);
+                set[set.Count - 1].Score = score;
+            }
+
+            return set;
+        }
+
+        var plain = World(caps);
+        var relevance = plain.Pipeline.Reranker.Rerank(Close(plain), 2);
+        Assert.Equal(["v10", "v12"], relevance.Items.Select(i => i.VideoId));
+
+        var diverse = World(caps, mmrLambda: 0.3f);
+        var mmr = diverse.Pipeline.Reranker.Rerank(Close(diverse), 2);
+        Assert.Equal("v10", mmr.Items[0].VideoId);
+        Assert.Equal("v11", mmr.Items[1].VideoId);
+        Assert.Contains(mmr.Items[1].Adjustments, a => a.Kind == "mmr");
+        Assert.True(mmr.Summary!.IntraListDiversity > relevance.Summary!.IntraListDiversity,
+            $"ILD {mmr.Summary.IntraListDiversity:0.###} with MMR vs {relevance.Summary.IntraListDiversity:0.###} without");
     }
 
     [Fact]
