@@ -257,6 +257,24 @@ public abstract class JournalBase : IJournal
 
     public Task<long> ReadHighestOffsetAsync(CancellationToken cancellationToken = default) => ReadHighestOffsetCoreAsync(cancellationToken);
 
+    public async Task FenceAsync(string fenceKey, long epoch, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(fenceKey);
+        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        long current = await FenceCoreAsync(fenceKey, epoch, cancellationToken).ConfigureAwait(false);
+        if (current > epoch)
+        {
+            throw new JournalFencedException(fenceKey, 0, fenceKey, epoch, current);
+        }
+    }
+
+    public Task<long> ReadFenceEpochAsync(string fenceKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(fenceKey);
+        return FenceCoreAsync(fenceKey, 0, cancellationToken);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -289,19 +307,24 @@ public abstract class JournalBase : IJournal
 
     protected abstract Task<long> ReadHighestOffsetCoreAsync(CancellationToken cancellationToken);
 
+    /// <summary>Raises the epoch of <paramref name="fenceKey"/> to <paramref name="epoch"/> durably unless it is already
+    /// higher or equal (then nothing is written); returns the epoch in force afterwards. Must be atomic with respect to
+    /// <see cref="CommitBatchAsync"/>: no write checked against the old epoch may commit after this returned.</summary>
+    protected abstract Task<long> FenceCoreAsync(string fenceKey, long epoch, CancellationToken cancellationToken);
+
     protected abstract ValueTask DisposeCoreAsync();
 
     /// <summary>Stores call this before inserting the <paramref name="rowIndex"/>-th row of a transaction.</summary>
     protected void BeforeRowInsert(int rowIndex) => FaultInjection?.Invoke(rowIndex);
 
     /// <summary>
-    /// Checks a write against the last stored (sequence, epoch) of its id; returns the rejection or null.
+    /// Checks a write against the highest stored sequence of its id and the epoch of its fence key; returns the rejection or null.
     /// </summary>
-    protected static JournalException? CheckWrite(AtomicWrite write, long highestStored, long storedEpoch)
+    protected static JournalException? CheckWrite(AtomicWrite write, long highestStored, long fenceEpoch)
     {
-        if (write.WriterEpoch < storedEpoch)
+        if (write.WriterEpoch < fenceEpoch)
         {
-            return new FencedWriteException(write.PersistenceId, write.LowestSequenceNr, write.WriterEpoch, storedEpoch);
+            return new JournalFencedException(write.PersistenceId, write.LowestSequenceNr, write.FenceKey, write.WriterEpoch, fenceEpoch);
         }
 
         if (write.LowestSequenceNr <= highestStored)

@@ -47,6 +47,13 @@ public sealed class PostgresJournal : JournalBase
               checksum BIGINT NOT NULL,
               payload BYTEA NOT NULL,
               CONSTRAINT journal_pid_seq UNIQUE (persistence_id, sequence_nr));
+            DO $$ BEGIN
+              IF to_regclass('journal_fences') IS NULL THEN
+                CREATE TABLE journal_fences (fence_key TEXT PRIMARY KEY, epoch BIGINT NOT NULL);
+                INSERT INTO journal_fences (fence_key, epoch)
+                  SELECT persistence_id, MAX(writer_epoch) FROM journal GROUP BY persistence_id HAVING MAX(writer_epoch) > 0;
+              END IF;
+            END $$;
             """);
         cmd.ExecuteNonQuery();
     }
@@ -59,14 +66,16 @@ public sealed class PostgresJournal : JournalBase
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            Dictionary<string, (long Seq, long Epoch)> last = await ReadLastAsync(conn, batch, cancellationToken).ConfigureAwait(false);
+            (Dictionary<string, long> last, Dictionary<string, long> fences) = await ReadStateAsync(conn, batch, cancellationToken).ConfigureAwait(false);
             Exception?[]? results = null;
             var accepted = new List<AtomicWrite>(batch.Count);
+            Dictionary<string, long>? raised = null;
             for (int i = 0; i < batch.Count; i++)
             {
                 AtomicWrite write = batch[i];
-                (long seq, long epoch) = last.TryGetValue(write.PersistenceId, out (long Seq, long Epoch) s) ? s : (0, 0);
-                JournalException? rejection = CheckWrite(write, seq, epoch);
+                long seq = last.GetValueOrDefault(write.PersistenceId);
+                long fence = fences.GetValueOrDefault(write.FenceKey);
+                JournalException? rejection = CheckWrite(write, seq, fence);
                 if (rejection is not null)
                 {
                     (results ??= new Exception?[batch.Count])[i] = rejection;
@@ -74,7 +83,12 @@ public sealed class PostgresJournal : JournalBase
                 }
 
                 accepted.Add(write);
-                last[write.PersistenceId] = (write.HighestSequenceNr, write.WriterEpoch);
+                last[write.PersistenceId] = write.HighestSequenceNr;
+                if (write.WriterEpoch > fence)
+                {
+                    fences[write.FenceKey] = write.WriterEpoch;
+                    (raised ??= new Dictionary<string, long>(StringComparer.Ordinal))[write.FenceKey] = write.WriterEpoch;
+                }
             }
 
             if (accepted.Count > 0)
@@ -101,6 +115,11 @@ public sealed class PostgresJournal : JournalBase
                 }
 
                 await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (raised is not null)
+            {
+                await RaiseFencesAsync(conn, raised, cancellationToken).ConfigureAwait(false);
             }
 
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -176,30 +195,103 @@ public sealed class PostgresJournal : JournalBase
 
     protected override ValueTask DisposeCoreAsync() => _dataSource.DisposeAsync();
 
-    private static async Task<Dictionary<string, (long Seq, long Epoch)>> ReadLastAsync(NpgsqlConnection conn, IReadOnlyList<AtomicWrite> batch,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// One round trip: the highest sequence of every id of the batch, and the epoch of every fence key, the fence rows
+    /// locked FOR UPDATE so that a concurrent <see cref="IJournal.FenceAsync"/> waits for this transaction (or this one
+    /// waits for it and then sees the raised epoch).
+    /// </summary>
+    private static async Task<(Dictionary<string, long> Last, Dictionary<string, long> Fences)> ReadStateAsync(NpgsqlConnection conn,
+        IReadOnlyList<AtomicWrite> batch, CancellationToken cancellationToken)
     {
         var ids = new HashSet<string>(StringComparer.Ordinal);
+        var keys = new HashSet<string>(StringComparer.Ordinal);
         foreach (AtomicWrite write in batch)
         {
             ids.Add(write.PersistenceId);
+            keys.Add(write.FenceKey);
         }
 
-        var idArray = new string[ids.Count];
-        ids.CopyTo(idArray);
-        await using var cmd = new NpgsqlCommand("""
-            SELECT u.pid, j.sequence_nr, j.writer_epoch FROM unnest($1::text[]) AS u(pid)
-            CROSS JOIN LATERAL (SELECT sequence_nr, writer_epoch FROM journal WHERE persistence_id = u.pid ORDER BY sequence_nr DESC LIMIT 1) j
-            """, conn);
-        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = idArray });
-        var last = new Dictionary<string, (long Seq, long Epoch)>(ids.Count, StringComparer.Ordinal);
+        await using var cmd = new NpgsqlBatch(conn)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("""
+                    SELECT u.pid, j.sequence_nr FROM unnest($1::text[]) AS u(pid)
+                    CROSS JOIN LATERAL (SELECT sequence_nr FROM journal WHERE persistence_id = u.pid ORDER BY sequence_nr DESC LIMIT 1) j
+                    """) { Parameters = { new NpgsqlParameter<string[]> { TypedValue = [.. ids] } } },
+                new NpgsqlBatchCommand("SELECT fence_key, epoch FROM journal_fences WHERE fence_key = ANY($1) ORDER BY fence_key FOR UPDATE")
+                {
+                    Parameters = { new NpgsqlParameter<string[]> { TypedValue = [.. keys] } },
+                },
+            },
+        };
+        var last = new Dictionary<string, long>(ids.Count, StringComparer.Ordinal);
+        var fences = new Dictionary<string, long>(StringComparer.Ordinal);
         await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            last[r.GetString(0)] = (r.GetInt64(1), r.GetInt64(2));
+            last[r.GetString(0)] = r.GetInt64(1);
         }
 
-        return last;
+        await r.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            fences[r.GetString(0)] = r.GetInt64(1);
+        }
+
+        return (last, fences);
+    }
+
+    /// <summary>
+    /// Stores the raised epochs of the batch. A key with no row when the batch read the fences may have been fenced
+    /// since by another node: the upsert then waits for that node's transaction and returns its higher epoch, and the
+    /// batch fails (and is retried write by write, each then rejected or stored against the new epoch).
+    /// </summary>
+    private static async Task RaiseFencesAsync(NpgsqlConnection conn, Dictionary<string, long> raised, CancellationToken cancellationToken)
+    {
+        string[] keys = [.. raised.Keys];
+        Array.Sort(keys, StringComparer.Ordinal);
+        long[] epochs = new long[keys.Length];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            epochs[i] = raised[keys[i]];
+        }
+
+        await using var cmd = new NpgsqlCommand("""
+            INSERT INTO journal_fences (fence_key, epoch) SELECT * FROM unnest($1::text[], $2::bigint[])
+            ON CONFLICT (fence_key) DO UPDATE SET epoch = GREATEST(journal_fences.epoch, EXCLUDED.epoch)
+            RETURNING fence_key, epoch
+            """, conn);
+        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys });
+        cmd.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = epochs });
+        await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            string key = r.GetString(0);
+            long stored = r.GetInt64(1);
+            if (stored > raised[key])
+            {
+                throw new InvalidOperationException($"Fence key '{key}' was raised to epoch {stored} by another writer during this batch.");
+            }
+        }
+    }
+
+    protected override async Task<long> FenceCoreAsync(string fenceKey, long epoch, CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand cmd = _dataSource.CreateCommand(epoch > 0
+            ? """
+              INSERT INTO journal_fences (fence_key, epoch) VALUES ($1, $2)
+              ON CONFLICT (fence_key) DO UPDATE SET epoch = GREATEST(journal_fences.epoch, EXCLUDED.epoch)
+              RETURNING epoch
+              """
+            : "SELECT COALESCE((SELECT epoch FROM journal_fences WHERE fence_key = $1), 0)");
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = fenceKey });
+        if (epoch > 0)
+        {
+            cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = epoch });
+        }
+
+        return (long)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     private static async Task<List<PersistentRepr>> ReadRowsAsync(NpgsqlCommand cmd, int capacity, CancellationToken cancellationToken)
