@@ -12,27 +12,33 @@ namespace ActorRec.Persistence.Journal;
 /// <para><b>Live all-events and commit order.</b> Offsets are assigned at insert time (SQLite INTEGER PRIMARY KEY,
 /// PostgreSQL identity), which may differ from commit order when several transactions run at once: a reader could
 /// see offset 11 committed while 10 is still in flight, move past 10 and lose it. Within one process this cannot
-/// happen: the single writer loop commits one transaction at a time, so offsets become visible in order. For stores
-/// shared by several processes (PostgreSQL with several nodes) the live query treats a hole in the offsets as an
-/// in-flight transaction: it stops before the hole and re-reads until the hole fills or
+/// happen when the writer commits one transaction at a time (SQLite, in-memory), so offsets become visible in order.
+/// Where they may not (PostgreSQL: pipelined commits of one node, and several nodes) the live query treats a hole in
+/// the offsets as an in-flight transaction: it stops before the hole and re-reads until the hole fills or
 /// <see cref="PersistenceSettings.GapTimeout"/> passes (then it is a rolled-back transaction's burnt offsets and is
 /// skipped). Logical deletes keep rows, so they never create holes.</para>
 /// </remarks>
 public abstract class JournalBase : IJournal
 {
-    private static readonly Task Never = new TaskCompletionSource().Task;
     private readonly GroupCommitWriter _writer;
     private readonly CommitNotifier _notifier = new();
     private int _disposed;
 
-    protected JournalBase(PersistenceSettings settings, TimeProvider? time, ILogger? logger)
+    /// <param name="settings">Journal settings (group commit, reads, live queries).</param>
+    /// <param name="time">Clock for windows and live-query polling (null = system).</param>
+    /// <param name="logger">Logger (null = none).</param>
+    /// <param name="maxConcurrentCommits">Batches the group-commit writer may have in flight at once (1 = strictly one
+    /// after the other). Above 1, <see cref="CommitBatchAsync"/> runs concurrently for batches with disjoint
+    /// persistence ids, and offsets may become visible out of order (see remarks).</param>
+    protected JournalBase(PersistenceSettings settings, TimeProvider? time, ILogger? logger, int maxConcurrentCommits = 1)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxConcurrentCommits);
         Settings = settings;
         Time = time ?? TimeProvider.System;
         Logger = logger ?? NullLogger.Instance;
         _writer = new GroupCommitWriter(CommitBatchAsync, _notifier.Signal, settings.MaxBatchRows, settings.MaxBatchBytes,
-            settings.BatchWindow, Time, Logger);
+            settings.BatchWindow, maxConcurrentCommits, Time, Logger);
     }
 
     protected PersistenceSettings Settings { get; }
@@ -207,7 +213,9 @@ public abstract class JournalBase : IJournal
 
             if (blocked)
             {
-                await CommitNotifier.WaitAsync(Never, Settings.LivePollInterval, Time, cancellationToken)
+                // A hole: a transaction of this process (pipelined commits) or of another node is in flight. A local
+                // commit wakes us (it may fill the hole); holes left by other nodes are re-read at the poll interval.
+                await CommitNotifier.WaitAsync(signal, Settings.LivePollInterval, Time, cancellationToken)
                     .ConfigureAwait(false);
             }
             else if (rows.Count < Settings.ReadBatchSize)

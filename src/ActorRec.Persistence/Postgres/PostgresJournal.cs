@@ -19,9 +19,13 @@ namespace ActorRec.Persistence.Postgres;
 /// loser gets a <see cref="SequenceConflictException"/>. Fencing is always read from the table, never cached: a
 /// concurrent <see cref="IJournal.FenceAsync"/> waits for the batch's row locks (or the batch waits for it and reads
 /// the raised epoch); a key first fenced while a batch raises it is caught by the upsert's RETURNING.</para>
+/// <para><b>Pipelining.</b> The group-commit writer keeps <see cref="ConcurrentCommits"/> batches in flight on separate
+/// connections; batches in flight never share a persistence id (the writer holds a later write back until the batch
+/// with the earlier one finished), so the sequence checks stay exact. Two batches under one fence key serialize on the
+/// fence row lock.</para>
 /// <para><b>Offsets.</b> <c>ordering</c> is an identity column. Identity values are taken at insert time, not commit
-/// time; within a node the single writer loop commits in order, across nodes live queries wait for holes
-/// (see <see cref="JournalBase"/> remarks and <c>gap-timeout</c>).</para>
+/// time, so with pipelined batches and across nodes offsets may become visible out of order; live queries wait for
+/// holes (see <see cref="JournalBase"/> remarks and <c>gap-timeout</c>).</para>
 /// </remarks>
 public sealed class PostgresJournal : JournalBase
 {
@@ -32,8 +36,12 @@ public sealed class PostgresJournal : JournalBase
     private readonly NpgsqlDataSource _dataSource;
     private readonly Dictionary<string, long> _lastById = new(StringComparer.Ordinal);
 
+    /// <summary>Group-commit batches in flight at once: while one waits for its COPY and commit (server CPU, fsync),
+    /// the next is read, checked and streamed, so client and server work overlap.</summary>
+    public const int ConcurrentCommits = 2;
+
     public PostgresJournal(PersistenceSettings settings, TimeProvider? time = null, ILogger? logger = null)
-        : base(settings, time, logger)
+        : base(settings, time, logger, ConcurrentCommits)
     {
         if (string.IsNullOrWhiteSpace(settings.ConnectionString))
         {
@@ -134,14 +142,17 @@ public sealed class PostgresJournal : JournalBase
             }
 
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-            if (_lastById.Count > MaxCachedIds)
+            lock (_lastById)
             {
-                _lastById.Clear();
-            }
+                if (_lastById.Count > MaxCachedIds)
+                {
+                    _lastById.Clear();
+                }
 
-            foreach (AtomicWrite write in accepted)
-            {
-                _lastById[write.PersistenceId] = write.HighestSequenceNr;
+                foreach (AtomicWrite write in accepted)
+                {
+                    _lastById[write.PersistenceId] = write.HighestSequenceNr;
+                }
             }
 
             return results;
@@ -160,9 +171,12 @@ public sealed class PostgresJournal : JournalBase
     /// <summary>Drops the cached sequences of a failed batch's ids (another node may have written them); never matches.</summary>
     private bool Forget(IReadOnlyList<AtomicWrite> batch)
     {
-        foreach (AtomicWrite write in batch)
+        lock (_lastById)
         {
-            _lastById.Remove(write.PersistenceId);
+            foreach (AtomicWrite write in batch)
+            {
+                _lastById.Remove(write.PersistenceId);
+            }
         }
 
         return false;
@@ -242,18 +256,21 @@ public sealed class PostgresJournal : JournalBase
         var ids = new HashSet<string>(StringComparer.Ordinal);
         var keys = new HashSet<string>(StringComparer.Ordinal);
         var last = new Dictionary<string, long>(batch.Count, StringComparer.Ordinal);
-        foreach (AtomicWrite write in batch)
+        lock (cached)
         {
-            if (cached.TryGetValue(write.PersistenceId, out long seq))
+            foreach (AtomicWrite write in batch)
             {
-                last[write.PersistenceId] = seq;
-            }
-            else
-            {
-                ids.Add(write.PersistenceId);
-            }
+                if (cached.TryGetValue(write.PersistenceId, out long seq))
+                {
+                    last[write.PersistenceId] = seq;
+                }
+                else
+                {
+                    ids.Add(write.PersistenceId);
+                }
 
-            keys.Add(write.FenceKey);
+                keys.Add(write.FenceKey);
+            }
         }
 
         await using var cmd = new NpgsqlBatch(conn)
