@@ -92,6 +92,7 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
         var busy = new HashSet<string>(StringComparer.Ordinal);
         var held = new List<Pending>();
         var heldIds = new HashSet<string>(StringComparer.Ordinal);
+        Task<bool>? readable = null;
         bool open = true;
         while (true)
         {
@@ -117,8 +118,13 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
                     continue;
                 }
 
-                await WaitForWorkAsync(reader, inFlight, busy, open).ConfigureAwait(false);
-                open = open && !reader.Completion.IsCompleted;
+                if (readable is null || readable.IsCompleted)
+                {
+                    readable = reader.WaitToReadAsync().AsTask();
+                }
+
+                await WaitForWorkAsync(readable, inFlight, busy).ConfigureAwait(false);
+                open = !(readable.IsCompleted && !readable.Result);
                 continue;
             }
 
@@ -137,16 +143,29 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until the channel has a write (or completed) or an in-flight commit finished (and retires it).</summary>
-    private static async Task WaitForWorkAsync(ChannelReader<Pending> reader, List<InFlight> inFlight, HashSet<string> busy, bool open)
+    /// <summary>
+    /// Waits until the channel has a write (or completed) or an in-flight commit finished (and retires it).
+    /// <paramref name="readable"/> is the loop's one outstanding WaitToReadAsync: a single-reader channel reuses its
+    /// waiter, so a second wait must never be requested while an earlier one is still pending.
+    /// </summary>
+    private static async Task WaitForWorkAsync(Task<bool> readable, List<InFlight> inFlight, HashSet<string> busy)
     {
         if (inFlight.Count == 0)
         {
-            await reader.WaitToReadAsync().ConfigureAwait(false);
+            await readable.ConfigureAwait(false);
             return;
         }
 
-        Task readable = open ? reader.WaitToReadAsync().AsTask() : Task.Delay(Timeout.Infinite);
+        if (readable.IsCompleted)
+        {
+            if (!readable.Result)
+            {
+                await RetireAsync(inFlight, busy).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
         Task firstDone = inFlight.Count == 1 ? inFlight[0].Commit : Task.WhenAny(InFlightTasks(inFlight));
         if (await Task.WhenAny(readable, firstDone).ConfigureAwait(false) == firstDone)
         {

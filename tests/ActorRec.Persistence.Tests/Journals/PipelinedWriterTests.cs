@@ -57,4 +57,24 @@ public sealed class PipelinedWriterTests
         gates[2].SetResult();
         await Task.WhenAll(a2, a3).WaitAsync(Guard);
     }
+
+    [Fact]
+    public async Task One_writer_waiting_for_each_ack_keeps_being_served()
+    {
+        // The loop waits for "a write arrived" or "a commit finished"; here the commit always wins, so the loop must
+        // keep its one pending channel wait across iterations (a single-reader channel reuses its waiter).
+        static async Task<Exception?[]?> Commit(IReadOnlyList<AtomicWrite> batch, CancellationToken ct)
+        {
+            await Task.Yield();
+            return null;
+        }
+
+        await using var writer = new GroupCommitWriter(Commit, () => { }, 100, 1 << 20, TimeSpan.Zero, 2, TimeProvider.System, NullLogger.Instance);
+        for (int seq = 1; seq <= 200; seq++)
+        {
+            await writer.EnqueueAsync(W(seq % 2 == 0 ? "a" : "b", seq), default).WaitAsync(Guard);
+        }
+
+        Assert.Equal(200, writer.Commits);
+    }
 }
