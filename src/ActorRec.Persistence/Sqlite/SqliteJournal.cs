@@ -9,9 +9,9 @@ namespace ActorRec.Persistence.Sqlite;
 /// The embedded journal: one SQLite file (<c>journal.db</c> in the data dir) in WAL mode.
 /// </summary>
 /// <remarks>
-/// <para><b>Layout</b> (see <see cref="SqliteJournalSchema"/>). An append-only rowid table <c>events</c>:
+/// <para><b>Layout</b> (see <see cref="SqliteJournalSchema"/>). An append-only rowid table <c>journal</c>:
 /// <c>ordering INTEGER PRIMARY KEY</c> is the global offset, so an insert appends at the right edge of the table
-/// B-tree; each persistence id is numbered once in <c>persistence_ids</c> and rows carry that number, with a UNIQUE
+/// B-tree; each persistence id is numbered once in <c>persistence_ids</c> and rows carry that number too, with a UNIQUE
 /// (pid, sequence_nr) index that makes duplicate sequence numbers impossible even if the checks below were bypassed.
 /// (A WITHOUT ROWID table keyed by (pid, seq) measured 10× slower here: random inserts into the main tree.)</para>
 /// <para><b>Durability.</b> <c>synchronous=FULL</c> by default: the WAL is fsynced at each commit, and a caller's
@@ -44,6 +44,7 @@ public sealed class SqliteJournal : JournalBase
     private readonly Dictionary<string, (long Id, long Seq)> _pending = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _fences = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _pendingFences = new(StringComparer.Ordinal);
+    private readonly Utf8Cache _pidUtf8 = new();
     private readonly Utf8Cache _manifestUtf8 = new();
 
     public SqliteJournal(PersistenceSettings settings, TimeProvider? time = null, ILogger? logger = null)
@@ -67,8 +68,8 @@ public sealed class SqliteJournal : JournalBase
             _writer = SqliteFiles.Open(_connectionString, settings.SqliteSynchronousFull);
             SqliteJournalSchema.EnsureCurrent(_writer, FilePath);
             _insert = Prepare("""
-                INSERT INTO events (pid, sequence_nr, writer_epoch, manifest, schema_version, timestamp_ms, checksum, payload)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                INSERT INTO journal (pid, sequence_nr, writer_epoch, manifest, schema_version, timestamp_ms, checksum, payload, persistence_id)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                 """);
             _insertPid = Prepare("INSERT INTO persistence_ids (persistence_id) VALUES (?1)");
             _upsertFence = Prepare("""
@@ -76,7 +77,7 @@ public sealed class SqliteJournal : JournalBase
                 ON CONFLICT (fence_key) DO UPDATE SET epoch = max(epoch, excluded.epoch)
                 """);
             _last = _writer.CreateCommand();
-            _last.CommandText = "SELECT p.id, (SELECT MAX(sequence_nr) FROM events WHERE pid = p.id) FROM persistence_ids p WHERE p.persistence_id = $pid";
+            _last.CommandText = "SELECT p.id, (SELECT MAX(sequence_nr) FROM journal WHERE pid = p.id) FROM persistence_ids p WHERE p.persistence_id = $pid";
             _lastPid = _last.Parameters.Add("$pid", SqliteType.Text);
             _last.Prepare();
             _fence = _writer.CreateCommand();
@@ -226,7 +227,7 @@ public sealed class SqliteJournal : JournalBase
     {
         await using SqliteConnection conn = SqliteFiles.OpenReader(_connectionString);
         await using SqliteCommand cmd = conn.CreateCommand();
-        cmd.CommandText = $"SELECT MAX(sequence_nr) FROM events WHERE pid = {PidOf}";
+        cmd.CommandText = $"SELECT MAX(sequence_nr) FROM journal WHERE pid = {PidOf}";
         cmd.Parameters.AddWithValue("$pid", persistenceId);
         object? value = cmd.ExecuteScalar();
         return value is long l ? l : 0;
@@ -236,7 +237,7 @@ public sealed class SqliteJournal : JournalBase
     {
         await using SqliteConnection conn = SqliteFiles.OpenReader(_connectionString);
         await using SqliteCommand cmd = conn.CreateCommand();
-        cmd.CommandText = $"UPDATE events SET deleted = 1 WHERE pid = {PidOf} AND sequence_nr <= $to AND deleted = 0";
+        cmd.CommandText = $"UPDATE journal SET deleted = 1 WHERE pid = {PidOf} AND sequence_nr <= $to AND deleted = 0";
         cmd.Parameters.AddWithValue("$pid", persistenceId);
         cmd.Parameters.AddWithValue("$to", toSequenceNr);
         cmd.ExecuteNonQuery();
@@ -273,7 +274,7 @@ public sealed class SqliteJournal : JournalBase
     {
         await using SqliteConnection conn = SqliteFiles.OpenReader(_connectionString);
         await using SqliteCommand cmd = conn.CreateCommand();
-        cmd.CommandText = "SELECT MAX(ordering) FROM events";
+        cmd.CommandText = "SELECT MAX(ordering) FROM journal";
         object? value = cmd.ExecuteScalar();
         return value is long l ? l : 0;
     }
@@ -294,7 +295,7 @@ public sealed class SqliteJournal : JournalBase
     /// <summary>
     /// Inserts one row through the raw SQLite API on the writer connection (inside the open transaction): binding and
     /// stepping a prepared statement directly costs about a third of a provider command execution per row. The manifest
-    /// is bound as UTF-8 from <see cref="Utf8Cache"/> (binding a string allocates its UTF-8 copy per call); SQLite
+    /// and id are bound as UTF-8 from <see cref="Utf8Cache"/> (binding a string allocates its UTF-8 copy per call); SQLite
     /// copies bound text (SQLITE_TRANSIENT), so the cache buffer may change after the step.
     /// </summary>
     private void InsertRow(long pid, PersistentRepr e)
@@ -308,6 +309,7 @@ public sealed class SqliteJournal : JournalBase
         raw.sqlite3_bind_int64(stmt, 6, e.TimestampMs);
         raw.sqlite3_bind_int64(stmt, 7, e.ComputeChecksum());
         raw.sqlite3_bind_blob(stmt, 8, e.Payload);
+        raw.sqlite3_bind_text(stmt, 9, _pidUtf8.Get(e.PersistenceId));
         Step(stmt);
     }
 
@@ -354,7 +356,7 @@ public sealed class SqliteJournal : JournalBase
     private static List<PersistentRepr> ReadEventsRaw(sqlite3 db, string persistenceId, long fromSequenceNr, long toSequenceNr, int max)
     {
         int rc = raw.sqlite3_prepare_v2(db, $"""
-            SELECT ordering, NULL, sequence_nr, writer_epoch, manifest, schema_version, timestamp_ms, deleted, checksum, payload FROM events
+            SELECT {Columns} FROM journal
             WHERE pid = (SELECT id FROM persistence_ids WHERE persistence_id = ?1) AND sequence_nr >= ?2 AND sequence_nr <= ?3 AND deleted = 0
             ORDER BY sequence_nr LIMIT ?4
             """, out sqlite3_stmt stmt);

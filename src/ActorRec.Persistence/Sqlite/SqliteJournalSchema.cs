@@ -6,29 +6,35 @@ namespace ActorRec.Persistence.Sqlite;
 /// Schema of <c>journal.db</c> and its migrations, versioned with <c>PRAGMA user_version</c>.
 /// </summary>
 /// <remarks>
-/// <para><b>Version 2</b> (current) keys rows by a small integer per persistence id: <c>persistence_ids(id, persistence_id)</c>
-/// maps each id string once, and <c>events</c> stores <c>pid</c> as that integer, so the UNIQUE (pid, sequence_nr)
-/// index holds a few bytes per entry instead of the id string. With thousands of ids per group commit the inserts
-/// spread over that index and each touched page is written to the WAL at commit: a ~3× smaller index is ~3× fewer
-/// pages per commit. <c>writer_fences(fence_key, epoch)</c> holds the highest writer epoch per fence key.</para>
-/// <para>A view <c>journal</c> shows the rows with their id strings (the version-1 column layout), with INSTEAD OF
-/// UPDATE/DELETE triggers, so operators and tests that read or repair rows by <c>persistence_id</c> keep working.</para>
-/// <para><b>Version 1</b> (a <c>journal</c> table with the id string in every row) is migrated in place, in one
-/// transaction, when the file is opened: ids are numbered, rows are copied with their ordering offsets, checksums and
-/// deleted flags unchanged, and the highest epoch of each id becomes its fence. A file from a newer version is refused
-/// with a message naming both versions.</para>
+/// <para><b>Version 2</b> (current) keys the uniqueness index by a small integer per persistence id:
+/// <c>persistence_ids(id, persistence_id)</c> numbers each id string once, every <c>journal</c> row carries that number
+/// in <c>pid</c>, and UNIQUE (pid, sequence_nr) holds a few bytes per entry instead of the id string. With thousands of
+/// ids per group commit the inserts spread over that index and each touched page is written to the WAL at commit: a
+/// ~3× smaller index is ~3× fewer pages per commit. The rows keep their <c>persistence_id</c> column (the table is
+/// appended at its right edge, so the string costs bytes, not pages), so operators' SQL on <c>journal</c> still works.
+/// <c>writer_fences(fence_key, epoch)</c> holds the highest writer epoch per fence key.</para>
+/// <para><b>Version 1</b> (no <c>pid</c> column, UNIQUE (persistence_id, sequence_nr)) is migrated in place, in one
+/// transaction, when the file is opened: ids are numbered, rows get their number (offsets, checksums and deleted flags
+/// unchanged), the index is rebuilt on (pid, sequence_nr), and the highest epoch of each id becomes its fence. A file
+/// from a newer version, or a database that is not a journal, is refused with a message naming it.</para>
 /// </remarks>
 internal static class SqliteJournalSchema
 {
     public const int Version = 2;
 
-    private const string CreateV2 = """
+    private const string CreateIdTables = """
         CREATE TABLE persistence_ids (
           id INTEGER PRIMARY KEY,
           persistence_id TEXT NOT NULL UNIQUE);
-        CREATE TABLE events (
+        CREATE TABLE writer_fences (
+          fence_key TEXT PRIMARY KEY,
+          epoch INTEGER NOT NULL) WITHOUT ROWID;
+        """;
+
+    private const string CreateV2 = CreateIdTables + """
+        CREATE TABLE journal (
           ordering INTEGER PRIMARY KEY,
-          pid INTEGER NOT NULL,
+          persistence_id TEXT NOT NULL,
           sequence_nr INTEGER NOT NULL,
           writer_epoch INTEGER NOT NULL DEFAULT 0,
           manifest TEXT NOT NULL,
@@ -36,23 +42,9 @@ internal static class SqliteJournalSchema
           timestamp_ms INTEGER NOT NULL,
           deleted INTEGER NOT NULL DEFAULT 0,
           checksum INTEGER NOT NULL,
-          payload BLOB NOT NULL);
-        CREATE UNIQUE INDEX events_pid_seq ON events (pid, sequence_nr);
-        CREATE TABLE writer_fences (
-          fence_key TEXT PRIMARY KEY,
-          epoch INTEGER NOT NULL) WITHOUT ROWID;
-        CREATE VIEW journal AS
-          SELECT e.ordering, p.persistence_id, e.sequence_nr, e.writer_epoch, e.manifest, e.schema_version,
-                 e.timestamp_ms, e.deleted, e.checksum, e.payload
-          FROM events e JOIN persistence_ids p ON p.id = e.pid;
-        CREATE TRIGGER journal_update INSTEAD OF UPDATE ON journal BEGIN
-          UPDATE events SET writer_epoch = NEW.writer_epoch, manifest = NEW.manifest, schema_version = NEW.schema_version,
-            timestamp_ms = NEW.timestamp_ms, deleted = NEW.deleted, checksum = NEW.checksum, payload = NEW.payload
-          WHERE ordering = OLD.ordering;
-        END;
-        CREATE TRIGGER journal_delete INSTEAD OF DELETE ON journal BEGIN
-          DELETE FROM events WHERE ordering = OLD.ordering;
-        END;
+          payload BLOB NOT NULL,
+          pid INTEGER NOT NULL);
+        CREATE UNIQUE INDEX journal_pid_seq_v2 ON journal (pid, sequence_nr);
         """;
 
     /// <summary>Creates the current schema in an empty file or migrates an older one; throws naming the file otherwise.</summary>
@@ -104,18 +96,15 @@ internal static class SqliteJournalSchema
 
     private static void MigrateFromV1(SqliteConnection conn, SqliteTransaction tx)
     {
-        Execute(conn, tx, "ALTER TABLE journal RENAME TO journal_v1");
-        Execute(conn, tx, CreateV2);
-        Execute(conn, tx, """
+        Execute(conn, tx, CreateIdTables + """
+            ALTER TABLE journal ADD COLUMN pid INTEGER NOT NULL DEFAULT 0;
             INSERT INTO persistence_ids (persistence_id)
-              SELECT DISTINCT persistence_id FROM journal_v1 ORDER BY persistence_id;
-            INSERT INTO events (ordering, pid, sequence_nr, writer_epoch, manifest, schema_version, timestamp_ms, deleted, checksum, payload)
-              SELECT j.ordering, p.id, j.sequence_nr, j.writer_epoch, j.manifest, j.schema_version, j.timestamp_ms, j.deleted, j.checksum, j.payload
-              FROM journal_v1 j JOIN persistence_ids p ON p.persistence_id = j.persistence_id
-              ORDER BY j.ordering;
+              SELECT DISTINCT persistence_id FROM journal ORDER BY persistence_id;
+            UPDATE journal SET pid = (SELECT p.id FROM persistence_ids p WHERE p.persistence_id = journal.persistence_id);
             INSERT INTO writer_fences (fence_key, epoch)
-              SELECT persistence_id, MAX(writer_epoch) FROM journal_v1 GROUP BY persistence_id HAVING MAX(writer_epoch) > 0;
-            DROP TABLE journal_v1;
+              SELECT persistence_id, MAX(writer_epoch) FROM journal GROUP BY persistence_id HAVING MAX(writer_epoch) > 0;
+            DROP INDEX IF EXISTS journal_pid_seq;
+            CREATE UNIQUE INDEX journal_pid_seq_v2 ON journal (pid, sequence_nr);
             """);
     }
 

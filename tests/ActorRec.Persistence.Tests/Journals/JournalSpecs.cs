@@ -35,10 +35,7 @@ public sealed class SqliteJournalSpec : JournalSpec, IDisposable
         await using var conn = new SqliteConnection($"Data Source={((SqliteJournal)Journal).FilePath};Pooling=false");
         await conn.OpenAsync();
         await using SqliteCommand cmd = conn.CreateCommand();
-        cmd.CommandText = """
-            UPDATE events SET payload = $p
-            WHERE pid = (SELECT id FROM persistence_ids WHERE persistence_id = $pid) AND sequence_nr = $seq
-            """;
+        cmd.CommandText = "UPDATE journal SET payload = $p WHERE persistence_id = $pid AND sequence_nr = $seq";
         cmd.Parameters.AddWithValue("$p", payload);
         cmd.Parameters.AddWithValue("$pid", persistenceId);
         cmd.Parameters.AddWithValue("$seq", sequenceNr);

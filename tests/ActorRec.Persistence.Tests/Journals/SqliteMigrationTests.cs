@@ -53,7 +53,8 @@ public sealed class SqliteMigrationTests : IDisposable
         }
 
         Assert.Equal(SqliteJournalSchemaVersion, Scalar("PRAGMA user_version"));
-        Assert.Equal(0L, Scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'journal_v1'"));
+        Assert.Equal(0L, Scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'journal_pid_seq'"));
+        Assert.Equal(1L, Scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'journal_pid_seq_v2'"));
         await using (var reopened = new SqliteJournal(Settings))
         {
             Assert.Equal(3, await reopened.ReadHighestSequenceNrAsync("user-a"));
@@ -64,7 +65,7 @@ public sealed class SqliteMigrationTests : IDisposable
     [Fact]
     public void A_journal_from_a_newer_schema_is_refused_with_both_versions_named()
     {
-        Exec("CREATE TABLE events (x INTEGER); PRAGMA user_version = 9;");
+        Exec("CREATE TABLE journal (x INTEGER); PRAGMA user_version = 9;");
         InvalidOperationException ex = Assert.Throws<InvalidOperationException>(() => new SqliteJournal(Settings));
         Assert.Contains("schema version 9", ex.Message, StringComparison.Ordinal);
         Assert.Contains("(2)", ex.Message, StringComparison.Ordinal);
