@@ -65,8 +65,16 @@ public abstract partial class PersistentActor : ActorBase
 
     public bool IsRecovering => _phase == Phase.Recovering;
 
-    /// <summary>Fencing epoch written with every event (the shard owner's epoch in a cluster; 0 alone).</summary>
+    /// <summary>
+    /// Fencing epoch written with every event (the shard owner's epoch in a cluster; 0 alone). The journal rejects a
+    /// write whose epoch is older than the highest stored under <see cref="FenceKey"/> with
+    /// <see cref="JournalFencedException"/>, and the actor stops like on any failed write.
+    /// </summary>
     protected virtual long WriterEpoch => 0;
+
+    /// <summary>Key the <see cref="WriterEpoch"/> is checked under: null = the persistence id; a shard's key lets
+    /// <see cref="IJournal.FenceAsync"/> fence every entity of the shard at once.</summary>
+    protected virtual string? FenceKey => null;
 
     protected PersistenceRuntime Runtime => _runtime;
 
@@ -105,7 +113,7 @@ public abstract partial class PersistentActor : ActorBase
         ArgumentNullException.ThrowIfNull(handler);
         EnsureRunning();
         PersistentRepr repr = ToRepr(@event);
-        _writes.Add(new AtomicWrite(repr));
+        _writes.Add(new AtomicWrite(repr, FenceKey));
         _invocations.Add(new Invocation<TEvent>(@event, handler, repr.SequenceNr, _writes.Count - 1));
     }
 
@@ -127,7 +135,7 @@ public abstract partial class PersistentActor : ActorBase
             reprs[i] = ToRepr(events[i]);
         }
 
-        _writes.Add(new AtomicWrite(reprs));
+        _writes.Add(new AtomicWrite(reprs, FenceKey));
         for (int i = 0; i < reprs.Length; i++)
         {
             _invocations.Add(new Invocation<TEvent>(events[i], handler, reprs[i].SequenceNr, _writes.Count - 1));

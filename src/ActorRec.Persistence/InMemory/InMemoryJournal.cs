@@ -13,6 +13,7 @@ public sealed class InMemoryJournal : JournalBase
     private readonly object _gate = new();
     private readonly List<PersistentRepr> _rows = [];
     private readonly Dictionary<string, List<int>> _byPid = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _fences = new(StringComparer.Ordinal);
 
     public InMemoryJournal(PersistenceSettings? settings = null, TimeProvider? time = null, ILogger? logger = null)
         : base(settings ?? PersistenceSettings.Default with { Plugin = PersistencePlugin.InMemory }, time, logger)
@@ -40,18 +41,24 @@ public sealed class InMemoryJournal : JournalBase
         {
             Exception?[]? results = null;
             var pending = new List<PersistentRepr>();
-            var last = new Dictionary<string, (long Seq, long Epoch)>(StringComparer.Ordinal);
+            var last = new Dictionary<string, long>(StringComparer.Ordinal);
+            var fences = new Dictionary<string, long>(StringComparer.Ordinal);
             long ordering = _rows.Count;
             int rowIndex = 0;
             for (int i = 0; i < batch.Count; i++)
             {
                 AtomicWrite write = batch[i];
-                if (!last.TryGetValue(write.PersistenceId, out (long Seq, long Epoch) state))
+                if (!last.TryGetValue(write.PersistenceId, out long seq))
                 {
-                    state = LastOf(write.PersistenceId);
+                    seq = LastOf(write.PersistenceId);
                 }
 
-                JournalException? rejection = CheckWrite(write, state.Seq, state.Epoch);
+                if (!fences.TryGetValue(write.FenceKey, out long fence))
+                {
+                    fence = _fences.GetValueOrDefault(write.FenceKey);
+                }
+
+                JournalException? rejection = CheckWrite(write, seq, fence);
                 if (rejection is not null)
                 {
                     (results ??= new Exception?[batch.Count])[i] = rejection;
@@ -64,7 +71,13 @@ public sealed class InMemoryJournal : JournalBase
                     pending.Add(e with { Ordering = ++ordering, Checksum = e.ComputeChecksum(), Deleted = false });
                 }
 
-                last[write.PersistenceId] = (write.HighestSequenceNr, write.WriterEpoch);
+                last[write.PersistenceId] = write.HighestSequenceNr;
+                fences[write.FenceKey] = Math.Max(fence, write.WriterEpoch);
+            }
+
+            foreach (KeyValuePair<string, long> kv in fences)
+            {
+                _fences[kv.Key] = kv.Value;
             }
 
             foreach (PersistentRepr row in pending)
@@ -112,7 +125,7 @@ public sealed class InMemoryJournal : JournalBase
     {
         lock (_gate)
         {
-            return Task.FromResult(LastOf(persistenceId).Seq);
+            return Task.FromResult(LastOf(persistenceId));
         }
     }
 
@@ -180,16 +193,22 @@ public sealed class InMemoryJournal : JournalBase
         }
     }
 
+    protected override Task<long> FenceCoreAsync(string fenceKey, long epoch, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            long current = _fences.GetValueOrDefault(fenceKey);
+            if (epoch > current)
+            {
+                _fences[fenceKey] = current = epoch;
+            }
+
+            return Task.FromResult(current);
+        }
+    }
+
     protected override ValueTask DisposeCoreAsync() => ValueTask.CompletedTask;
 
-    private (long Seq, long Epoch) LastOf(string persistenceId)
-    {
-        if (_byPid.TryGetValue(persistenceId, out List<int>? list) && list.Count > 0)
-        {
-            PersistentRepr row = _rows[list[^1]];
-            return (row.SequenceNr, row.WriterEpoch);
-        }
-
-        return (0, 0);
-    }
+    private long LastOf(string persistenceId) =>
+        _byPid.TryGetValue(persistenceId, out List<int>? list) && list.Count > 0 ? _rows[list[^1]].SequenceNr : 0;
 }

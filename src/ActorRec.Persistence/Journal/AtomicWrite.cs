@@ -3,10 +3,25 @@ namespace ActorRec.Persistence.Journal;
 /// <summary>
 /// Events of one persistence id that are stored all together or not at all, with contiguous sequence numbers.
 /// </summary>
+/// <remarks>
+/// <b>Fencing.</b> The events' <see cref="PersistentRepr.WriterEpoch"/> is checked against the highest epoch stored
+/// under <see cref="FenceKey"/> (the persistence id, or a shard key shared by many ids): an older epoch is rejected with
+/// <see cref="JournalFencedException"/>, a newer one raises the stored epoch with the write.
+/// </remarks>
 public sealed class AtomicWrite
 {
-    public AtomicWrite(IReadOnlyList<PersistentRepr> events)
+    private readonly string? _fenceKey;
+
+    /// <param name="events">One or more events of one persistence id, contiguous sequence numbers, one writer epoch.</param>
+    /// <param name="fenceKey">Key the writer epoch is checked under (null = the persistence id).</param>
+    public AtomicWrite(IReadOnlyList<PersistentRepr> events, string? fenceKey = null)
     {
+        if (fenceKey is { Length: 0 })
+        {
+            throw new ArgumentException("A fence key must not be empty (null means the persistence id).", nameof(fenceKey));
+        }
+
+        _fenceKey = fenceKey;
         ArgumentNullException.ThrowIfNull(events);
         if (events.Count == 0)
         {
@@ -49,8 +64,8 @@ public sealed class AtomicWrite
         PayloadBytes = bytes;
     }
 
-    public AtomicWrite(PersistentRepr single)
-        : this([single])
+    public AtomicWrite(PersistentRepr single, string? fenceKey = null)
+        : this([single], fenceKey)
     {
     }
 
@@ -61,6 +76,9 @@ public sealed class AtomicWrite
     public long HighestSequenceNr => Events[^1].SequenceNr;
 
     public long WriterEpoch => Events[0].WriterEpoch;
+
+    /// <summary>Key the writer epoch is checked and raised under: the one given, else the persistence id.</summary>
+    public string FenceKey => _fenceKey ?? Events[0].PersistenceId;
 
     public IReadOnlyList<PersistentRepr> Events { get; }
 

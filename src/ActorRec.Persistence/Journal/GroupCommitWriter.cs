@@ -16,6 +16,11 @@ namespace ActorRec.Persistence.Journal;
 /// or epoch rules without failing the others (per-write results). When the transaction itself fails (I/O error,
 /// a unique violation raced by another node), the batch was rolled back entirely and every write of it is retried
 /// alone, so one bad write fails only itself. Writes are never reordered for the same persistence id.</para>
+/// <para><b>Pipelining.</b> With <c>maxInFlight</c> above 1 the loop forms and hands over the next batch while earlier
+/// ones are still committing (a store whose commit waits on a server and an fsync then overlaps that wait with the next
+/// batch's work). Batches in flight never share a persistence id: a write whose id is in flight, or whose id has an
+/// older write held back, is held back (in arrival order) until that batch finished, so the writes of one id still
+/// reach the store one transaction after the other and in order.</para>
 /// <para>Cancellation is honoured only before a write is queued: once queued it may already be committed.</para>
 /// </remarks>
 internal sealed partial class GroupCommitWriter : IAsyncDisposable
@@ -28,6 +33,7 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
     private readonly int _maxRows;
     private readonly long _maxBytes;
     private readonly TimeSpan _window;
+    private readonly int _maxInFlight;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Task _loop;
@@ -40,9 +46,11 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
         int maxRows,
         long maxBytes,
         TimeSpan window,
+        int maxInFlight,
         TimeProvider time,
         ILogger logger)
     {
+        _maxInFlight = maxInFlight;
         _commit = commit;
         _afterCommit = afterCommit;
         _maxRows = maxRows;
@@ -80,43 +88,169 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
     private async Task RunAsync()
     {
         ChannelReader<Pending> reader = _channel.Reader;
-        var batch = new List<Pending>(Math.Min(_maxRows, 4096));
-        Pending? carry = null;
-        while (carry is not null || await reader.WaitToReadAsync().ConfigureAwait(false))
+        var inFlight = new List<InFlight>(_maxInFlight);
+        var busy = new HashSet<string>(StringComparer.Ordinal);
+        var held = new List<Pending>();
+        var heldIds = new HashSet<string>(StringComparer.Ordinal);
+        Task<bool>? readable = null;
+        bool open = true;
+        while (true)
         {
-            batch.Clear();
+            while (inFlight.Count >= _maxInFlight)
+            {
+                await RetireAsync(inFlight, busy).ConfigureAwait(false);
+            }
+
+            var batch = new List<Pending>();
             long rows = 0;
             long bytes = 0;
-            if (carry is not null)
+            TakeHeld(held, heldIds, busy, batch, ref rows, ref bytes);
+            bool full = Drain(reader, busy, held, heldIds, batch, ref rows, ref bytes);
+            if (batch.Count == 0)
             {
-                batch.Add(carry);
-                rows = carry.Write.Events.Count;
-                bytes = carry.Write.PayloadBytes;
-                carry = null;
+                if (!open && inFlight.Count == 0)
+                {
+                    if (held.Count == 0)
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                if (readable is null || readable.IsCompleted)
+                {
+                    readable = reader.WaitToReadAsync().AsTask();
+                }
+
+                await WaitForWorkAsync(readable, inFlight, busy).ConfigureAwait(false);
+                open = !(readable.IsCompleted && !readable.Result);
+                continue;
             }
 
-            carry = Drain(reader, batch, ref rows, ref bytes);
-            if (_window > TimeSpan.Zero && carry is null && rows < _maxRows && bytes < _maxBytes)
+            if (_window > TimeSpan.Zero && !full)
             {
                 await Task.Delay(_window, _time).ConfigureAwait(false);
-                carry = Drain(reader, batch, ref rows, ref bytes);
+                Drain(reader, busy, held, heldIds, batch, ref rows, ref bytes);
             }
 
-            if (batch.Count > 0)
+            foreach (Pending pending in batch)
             {
-                await CommitAsync(batch, rows).ConfigureAwait(false);
+                busy.Add(pending.Write.PersistenceId);
+            }
+
+            inFlight.Add(new InFlight(batch, CommitAsync(batch, rows)));
+        }
+    }
+
+    /// <summary>
+    /// Waits until the channel has a write (or completed) or an in-flight commit finished (and retires it).
+    /// <paramref name="readable"/> is the loop's one outstanding WaitToReadAsync: a single-reader channel reuses its
+    /// waiter, so a second wait must never be requested while an earlier one is still pending.
+    /// </summary>
+    private static async Task WaitForWorkAsync(Task<bool> readable, List<InFlight> inFlight, HashSet<string> busy)
+    {
+        if (inFlight.Count == 0)
+        {
+            await readable.ConfigureAwait(false);
+            return;
+        }
+
+        if (readable.IsCompleted)
+        {
+            if (!readable.Result)
+            {
+                await RetireAsync(inFlight, busy).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        Task firstDone = inFlight.Count == 1 ? inFlight[0].Commit : Task.WhenAny(InFlightTasks(inFlight));
+        if (await Task.WhenAny(readable, firstDone).ConfigureAwait(false) == firstDone)
+        {
+            await RetireAsync(inFlight, busy).ConfigureAwait(false);
+        }
+    }
+
+    private static Task[] InFlightTasks(List<InFlight> inFlight)
+    {
+        var tasks = new Task[inFlight.Count];
+        for (int i = 0; i < tasks.Length; i++)
+        {
+            tasks[i] = inFlight[i].Commit;
+        }
+
+        return tasks;
+    }
+
+    /// <summary>Waits for the first in-flight commit to finish and frees its persistence ids.</summary>
+    private static async Task RetireAsync(List<InFlight> inFlight, HashSet<string> busy)
+    {
+        Task done = inFlight.Count == 1 ? inFlight[0].Commit : await Task.WhenAny(InFlightTasks(inFlight)).ConfigureAwait(false);
+        await done.ConfigureAwait(false);
+        for (int i = 0; i < inFlight.Count; i++)
+        {
+            if (inFlight[i].Commit == done)
+            {
+                foreach (Pending pending in inFlight[i].Batch)
+                {
+                    busy.Remove(pending.Write.PersistenceId);
+                }
+
+                inFlight.RemoveAt(i);
+                return;
             }
         }
     }
 
-    private Pending? Drain(ChannelReader<Pending> reader, List<Pending> batch, ref long rows, ref long bytes)
+    /// <summary>
+    /// Moves held writes into the batch in arrival order, except those whose id is in flight, or that no longer fit,
+    /// or that follow a kept write of the same id; <paramref name="heldIds"/> is rebuilt to the ids still held.
+    /// </summary>
+    private void TakeHeld(List<Pending> held, HashSet<string> heldIds, HashSet<string> busy, List<Pending> batch, ref long rows, ref long bytes)
+    {
+        heldIds.Clear();
+        int kept = 0;
+        for (int i = 0; i < held.Count; i++)
+        {
+            Pending next = held[i];
+            string pid = next.Write.PersistenceId;
+            int n = next.Write.Events.Count;
+            bool fits = batch.Count == 0 || (rows + n <= _maxRows && bytes + next.Write.PayloadBytes <= _maxBytes);
+            if (fits && !busy.Contains(pid) && !heldIds.Contains(pid))
+            {
+                batch.Add(next);
+                rows += n;
+                bytes += next.Write.PayloadBytes;
+            }
+            else
+            {
+                held[kept++] = next;
+                heldIds.Add(pid);
+            }
+        }
+
+        held.RemoveRange(kept, held.Count - kept);
+    }
+
+    /// <summary>
+    /// Moves queued writes into the batch until it is full. A write whose id is in an in-flight batch, or has an older
+    /// write held, is held back too, so the writes of one id reach the store in order and never in two transactions
+    /// at once. Returns true when the batch is full.
+    /// </summary>
+    private bool Drain(ChannelReader<Pending> reader, HashSet<string> busy, List<Pending> held, HashSet<string> heldIds, List<Pending> batch,
+        ref long rows, ref long bytes)
     {
         while (rows < _maxRows && bytes < _maxBytes && reader.TryRead(out Pending? next))
         {
+            string pid = next.Write.PersistenceId;
             int n = next.Write.Events.Count;
-            if (batch.Count > 0 && (rows + n > _maxRows || bytes + next.Write.PayloadBytes > _maxBytes))
+            if (busy.Contains(pid) || heldIds.Contains(pid) || (batch.Count > 0 && (rows + n > _maxRows || bytes + next.Write.PayloadBytes > _maxBytes)))
             {
-                return next;
+                held.Add(next);
+                heldIds.Add(pid);
+                continue;
             }
 
             batch.Add(next);
@@ -124,7 +258,7 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
             bytes += next.Write.PayloadBytes;
         }
 
-        return null;
+        return rows >= _maxRows || bytes >= _maxBytes;
     }
 
     private async Task CommitAsync(List<Pending> batch, long rows)
@@ -194,6 +328,8 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning,
         Message = "Group commit of {Writes} writes ({Rows} rows) failed; retrying each write alone")]
     private static partial void LogBatchFailed(ILogger logger, int writes, long rows, Exception error);
+
+    private sealed record InFlight(List<Pending> Batch, Task Commit);
 
     private sealed class Pending(AtomicWrite write)
     {

@@ -9,7 +9,7 @@ public interface IJournal : IAsyncDisposable
     /// <summary>Stores one atomic write; completes only when it is durable (group-committed with other writers).</summary>
     /// <exception cref="SequenceConflictException">The first sequence number is already stored.</exception>
     /// <exception cref="SequenceGapException">The first sequence number is not highest + 1.</exception>
-    /// <exception cref="FencedWriteException">The writer epoch is older than the one stored for the id.</exception>
+    /// <exception cref="JournalFencedException">The writer epoch is older than the one stored for the write's fence key.</exception>
     Task WriteAsync(AtomicWrite write, CancellationToken cancellationToken = default);
 
     /// <summary>Stores several atomic writes; one result per write (null = stored), failures do not affect neighbours.</summary>
@@ -47,4 +47,17 @@ public interface IJournal : IAsyncDisposable
 
     /// <summary>Highest ordering offset stored (0 when empty); for progress reporting.</summary>
     Task<long> ReadHighestOffsetAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Writer-epoch fencing without writing an event: durably raises the epoch of <paramref name="fenceKey"/> (a
+    /// persistence id, or a shard key that writes name in <see cref="AtomicWrite.FenceKey"/>) to <paramref name="epoch"/>.
+    /// From the moment it returns, every write under that key with an older epoch is rejected with
+    /// <see cref="JournalFencedException"/>. A new shard owner calls it before recovering the shard's entities.
+    /// Fencing with the current epoch again is a no-op.
+    /// </summary>
+    /// <exception cref="JournalFencedException">A higher epoch is already stored: the caller itself is stale.</exception>
+    Task FenceAsync(string fenceKey, long epoch, CancellationToken cancellationToken = default);
+
+    /// <summary>Highest epoch stored for <paramref name="fenceKey"/> (by writes or <see cref="FenceAsync"/>), 0 when none.</summary>
+    Task<long> ReadFenceEpochAsync(string fenceKey, CancellationToken cancellationToken = default);
 }

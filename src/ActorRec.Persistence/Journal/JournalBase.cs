@@ -12,27 +12,33 @@ namespace ActorRec.Persistence.Journal;
 /// <para><b>Live all-events and commit order.</b> Offsets are assigned at insert time (SQLite INTEGER PRIMARY KEY,
 /// PostgreSQL identity), which may differ from commit order when several transactions run at once: a reader could
 /// see offset 11 committed while 10 is still in flight, move past 10 and lose it. Within one process this cannot
-/// happen: the single writer loop commits one transaction at a time, so offsets become visible in order. For stores
-/// shared by several processes (PostgreSQL with several nodes) the live query treats a hole in the offsets as an
-/// in-flight transaction: it stops before the hole and re-reads until the hole fills or
+/// happen when the writer commits one transaction at a time (SQLite, in-memory), so offsets become visible in order.
+/// Where they may not (PostgreSQL: pipelined commits of one node, and several nodes) the live query treats a hole in
+/// the offsets as an in-flight transaction: it stops before the hole and re-reads until the hole fills or
 /// <see cref="PersistenceSettings.GapTimeout"/> passes (then it is a rolled-back transaction's burnt offsets and is
 /// skipped). Logical deletes keep rows, so they never create holes.</para>
 /// </remarks>
 public abstract class JournalBase : IJournal
 {
-    private static readonly Task Never = new TaskCompletionSource().Task;
     private readonly GroupCommitWriter _writer;
     private readonly CommitNotifier _notifier = new();
     private int _disposed;
 
-    protected JournalBase(PersistenceSettings settings, TimeProvider? time, ILogger? logger)
+    /// <param name="settings">Journal settings (group commit, reads, live queries).</param>
+    /// <param name="time">Clock for windows and live-query polling (null = system).</param>
+    /// <param name="logger">Logger (null = none).</param>
+    /// <param name="maxConcurrentCommits">Batches the group-commit writer may have in flight at once (1 = strictly one
+    /// after the other). Above 1, <see cref="CommitBatchAsync"/> runs concurrently for batches with disjoint
+    /// persistence ids, and offsets may become visible out of order (see remarks).</param>
+    protected JournalBase(PersistenceSettings settings, TimeProvider? time, ILogger? logger, int maxConcurrentCommits = 1)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxConcurrentCommits);
         Settings = settings;
         Time = time ?? TimeProvider.System;
         Logger = logger ?? NullLogger.Instance;
         _writer = new GroupCommitWriter(CommitBatchAsync, _notifier.Signal, settings.MaxBatchRows, settings.MaxBatchBytes,
-            settings.BatchWindow, Time, Logger);
+            settings.BatchWindow, maxConcurrentCommits, Time, Logger);
     }
 
     protected PersistenceSettings Settings { get; }
@@ -207,7 +213,9 @@ public abstract class JournalBase : IJournal
 
             if (blocked)
             {
-                await CommitNotifier.WaitAsync(Never, Settings.LivePollInterval, Time, cancellationToken)
+                // A hole: a transaction of this process (pipelined commits) or of another node is in flight. A local
+                // commit wakes us (it may fill the hole); holes left by other nodes are re-read at the poll interval.
+                await CommitNotifier.WaitAsync(signal, Settings.LivePollInterval, Time, cancellationToken)
                     .ConfigureAwait(false);
             }
             else if (rows.Count < Settings.ReadBatchSize)
@@ -257,6 +265,24 @@ public abstract class JournalBase : IJournal
 
     public Task<long> ReadHighestOffsetAsync(CancellationToken cancellationToken = default) => ReadHighestOffsetCoreAsync(cancellationToken);
 
+    public async Task FenceAsync(string fenceKey, long epoch, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(fenceKey);
+        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        long current = await FenceCoreAsync(fenceKey, epoch, cancellationToken).ConfigureAwait(false);
+        if (current > epoch)
+        {
+            throw new JournalFencedException(fenceKey, 0, fenceKey, epoch, current);
+        }
+    }
+
+    public Task<long> ReadFenceEpochAsync(string fenceKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(fenceKey);
+        return FenceCoreAsync(fenceKey, 0, cancellationToken);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -289,19 +315,24 @@ public abstract class JournalBase : IJournal
 
     protected abstract Task<long> ReadHighestOffsetCoreAsync(CancellationToken cancellationToken);
 
+    /// <summary>Raises the epoch of <paramref name="fenceKey"/> to <paramref name="epoch"/> durably unless it is already
+    /// higher or equal (then nothing is written); returns the epoch in force afterwards. Must be atomic with respect to
+    /// <see cref="CommitBatchAsync"/>: no write checked against the old epoch may commit after this returned.</summary>
+    protected abstract Task<long> FenceCoreAsync(string fenceKey, long epoch, CancellationToken cancellationToken);
+
     protected abstract ValueTask DisposeCoreAsync();
 
     /// <summary>Stores call this before inserting the <paramref name="rowIndex"/>-th row of a transaction.</summary>
     protected void BeforeRowInsert(int rowIndex) => FaultInjection?.Invoke(rowIndex);
 
     /// <summary>
-    /// Checks a write against the last stored (sequence, epoch) of its id; returns the rejection or null.
+    /// Checks a write against the highest stored sequence of its id and the epoch of its fence key; returns the rejection or null.
     /// </summary>
-    protected static JournalException? CheckWrite(AtomicWrite write, long highestStored, long storedEpoch)
+    protected static JournalException? CheckWrite(AtomicWrite write, long highestStored, long fenceEpoch)
     {
-        if (write.WriterEpoch < storedEpoch)
+        if (write.WriterEpoch < fenceEpoch)
         {
-            return new FencedWriteException(write.PersistenceId, write.LowestSequenceNr, write.WriterEpoch, storedEpoch);
+            return new JournalFencedException(write.PersistenceId, write.LowestSequenceNr, write.FenceKey, write.WriterEpoch, fenceEpoch);
         }
 
         if (write.LowestSequenceNr <= highestStored)

@@ -42,20 +42,35 @@ public sealed class SequenceGapException : JournalException
     public long HighestStored { get; }
 }
 
-/// <summary>A writer with an older epoch tried to write after a newer writer took over the persistence id.</summary>
-public sealed class FencedWriteException : JournalException
+/// <summary>
+/// A write (or a fence) carried a writer epoch older than the highest one already stored for its fence key: a newer
+/// owner took over the persistence id (or its shard), so this writer is stale and must stop.
+/// </summary>
+public sealed class JournalFencedException : JournalException
 {
-    public FencedWriteException(string persistenceId, long sequenceNr, long writerEpoch, long storedEpoch)
-        : base(persistenceId, sequenceNr,
-            $"Write to '{persistenceId}' at {sequenceNr} fenced: writer epoch {writerEpoch} is older than stored epoch {storedEpoch}.")
+    public JournalFencedException(string persistenceId, long sequenceNr, string fenceKey, long writerEpoch, long currentEpoch)
+        : base(persistenceId, sequenceNr, Describe(persistenceId, sequenceNr, fenceKey, writerEpoch, currentEpoch))
     {
+        FenceKey = fenceKey;
         WriterEpoch = writerEpoch;
-        StoredEpoch = storedEpoch;
+        CurrentEpoch = currentEpoch;
     }
 
+    /// <summary>The key the epochs are kept under (the persistence id itself unless the write named a shard key).</summary>
+    public string FenceKey { get; }
+
+    /// <summary>The epoch the rejected writer carried.</summary>
     public long WriterEpoch { get; }
 
-    public long StoredEpoch { get; }
+    /// <summary>The highest epoch stored for <see cref="FenceKey"/>.</summary>
+    public long CurrentEpoch { get; }
+
+    private static string Describe(string persistenceId, long sequenceNr, string fenceKey, long writerEpoch, long currentEpoch)
+    {
+        string key = string.Equals(fenceKey, persistenceId, StringComparison.Ordinal) ? string.Empty : $" (fence key '{fenceKey}')";
+        string at = sequenceNr > 0 ? $" at sequence {sequenceNr}" : string.Empty;
+        return $"Write to '{persistenceId}'{at} fenced{key}: writer epoch {writerEpoch} is older than the current epoch {currentEpoch}.";
+    }
 }
 
 /// <summary>A stored row does not match its checksum (altered or truncated).</summary>

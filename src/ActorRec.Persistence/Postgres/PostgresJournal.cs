@@ -9,24 +9,39 @@ namespace ActorRec.Persistence.Postgres;
 /// PostgreSQL journal (Npgsql): one transaction per group-commit batch, rows sent with binary COPY.
 /// </summary>
 /// <remarks>
-/// <para><b>Checks in the transaction.</b> Before the COPY, one query reads the last (sequence, epoch) of every id
-/// of the batch (an index-only backward step per id through the UNIQUE (persistence_id, sequence_nr) index).
-/// Writes that would leave a gap, reuse a sequence number or carry an older epoch are left out and failed alone.
-/// Two nodes racing on the same id are still caught by the unique index: the batch fails, its writes are retried one
-/// by one and the loser gets a <see cref="SequenceConflictException"/>. (Epoch fencing under a true race between two
-/// owners relies on the shard lease making that window empty; a per-id epoch row locked FOR UPDATE would close it.)</para>
+/// <para><b>Checks in the transaction.</b> Before the COPY, one round trip reads the highest sequence of every id of
+/// the batch that the writer has not cached (an index-only backward step per id through the UNIQUE
+/// (persistence_id, sequence_nr) index) and the epochs of the batch's fence keys from <c>journal_fences</c>, locking
+/// those rows FOR UPDATE. Writes that would leave a gap, reuse a sequence number or carry an older epoch are left out
+/// and failed alone. The sequence cache is filled only by committed batches of this writer and dropped for every id of
+/// a failed batch; if another node wrote an id meanwhile, the cached sequence is too low, so the write collides with
+/// the unique index (never leaves a gap): the batch fails, its writes are retried one by one with fresh reads and the
+/// loser gets a <see cref="SequenceConflictException"/>. Fencing is always read from the table, never cached: a
+/// concurrent <see cref="IJournal.FenceAsync"/> waits for the batch's row locks (or the batch waits for it and reads
+/// the raised epoch); a key first fenced while a batch raises it is caught by the upsert's RETURNING.</para>
+/// <para><b>Pipelining.</b> The group-commit writer keeps <see cref="ConcurrentCommits"/> batches in flight on separate
+/// connections; batches in flight never share a persistence id (the writer holds a later write back until the batch
+/// with the earlier one finished), so the sequence checks stay exact. Two batches under one fence key serialize on the
+/// fence row lock.</para>
 /// <para><b>Offsets.</b> <c>ordering</c> is an identity column. Identity values are taken at insert time, not commit
-/// time; within a node the single writer loop commits in order, across nodes live queries wait for holes
-/// (see <see cref="JournalBase"/> remarks and <c>gap-timeout</c>).</para>
+/// time, so with pipelined batches and across nodes offsets may become visible out of order; live queries wait for
+/// holes (see <see cref="JournalBase"/> remarks and <c>gap-timeout</c>).</para>
 /// </remarks>
 public sealed class PostgresJournal : JournalBase
 {
     private const string Columns = "ordering, persistence_id, sequence_nr, writer_epoch, manifest, schema_version, timestamp_ms, deleted, checksum, payload";
 
+    private const int MaxCachedIds = 1_000_000;
+
     private readonly NpgsqlDataSource _dataSource;
+    private readonly Dictionary<string, long> _lastById = new(StringComparer.Ordinal);
+
+    /// <summary>Group-commit batches in flight at once: while one waits for its COPY and commit (server CPU, fsync),
+    /// the next is read, checked and streamed, so client and server work overlap.</summary>
+    public const int ConcurrentCommits = 2;
 
     public PostgresJournal(PersistenceSettings settings, TimeProvider? time = null, ILogger? logger = null)
-        : base(settings, time, logger)
+        : base(settings, time, logger, ConcurrentCommits)
     {
         if (string.IsNullOrWhiteSpace(settings.ConnectionString))
         {
@@ -47,6 +62,13 @@ public sealed class PostgresJournal : JournalBase
               checksum BIGINT NOT NULL,
               payload BYTEA NOT NULL,
               CONSTRAINT journal_pid_seq UNIQUE (persistence_id, sequence_nr));
+            DO $$ BEGIN
+              IF to_regclass('journal_fences') IS NULL THEN
+                CREATE TABLE journal_fences (fence_key TEXT PRIMARY KEY, epoch BIGINT NOT NULL);
+                INSERT INTO journal_fences (fence_key, epoch)
+                  SELECT persistence_id, MAX(writer_epoch) FROM journal GROUP BY persistence_id HAVING MAX(writer_epoch) > 0;
+              END IF;
+            END $$;
             """);
         cmd.ExecuteNonQuery();
     }
@@ -59,14 +81,17 @@ public sealed class PostgresJournal : JournalBase
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            Dictionary<string, (long Seq, long Epoch)> last = await ReadLastAsync(conn, batch, cancellationToken).ConfigureAwait(false);
+            (Dictionary<string, long> last, Dictionary<string, long> fences) = await ReadStateAsync(conn, batch, _lastById, cancellationToken)
+                .ConfigureAwait(false);
             Exception?[]? results = null;
             var accepted = new List<AtomicWrite>(batch.Count);
+            Dictionary<string, long>? raised = null;
             for (int i = 0; i < batch.Count; i++)
             {
                 AtomicWrite write = batch[i];
-                (long seq, long epoch) = last.TryGetValue(write.PersistenceId, out (long Seq, long Epoch) s) ? s : (0, 0);
-                JournalException? rejection = CheckWrite(write, seq, epoch);
+                long seq = last.GetValueOrDefault(write.PersistenceId);
+                long fence = fences.GetValueOrDefault(write.FenceKey);
+                JournalException? rejection = CheckWrite(write, seq, fence);
                 if (rejection is not null)
                 {
                     (results ??= new Exception?[batch.Count])[i] = rejection;
@@ -74,43 +99,87 @@ public sealed class PostgresJournal : JournalBase
                 }
 
                 accepted.Add(write);
-                last[write.PersistenceId] = (write.HighestSequenceNr, write.WriterEpoch);
+                last[write.PersistenceId] = write.HighestSequenceNr;
+                if (write.WriterEpoch > fence)
+                {
+                    fences[write.FenceKey] = write.WriterEpoch;
+                    (raised ??= new Dictionary<string, long>(StringComparer.Ordinal))[write.FenceKey] = write.WriterEpoch;
+                }
             }
 
             if (accepted.Count > 0)
             {
-                await using NpgsqlBinaryImporter copy = await conn.BeginBinaryImportAsync(
-                    "COPY journal (persistence_id, sequence_nr, writer_epoch, manifest, schema_version, timestamp_ms, checksum, payload) FROM STDIN (FORMAT BINARY)",
-                    cancellationToken).ConfigureAwait(false);
+                // Synchronous COPY: the writer loop owns this thread for the commit anyway, and the synchronous
+                // writers skip an async state machine per field (8 fields × thousands of rows per batch).
+                using NpgsqlBinaryImporter copy = conn.BeginBinaryImport(
+                    "COPY journal (persistence_id, sequence_nr, writer_epoch, manifest, schema_version, timestamp_ms, checksum, payload) FROM STDIN (FORMAT BINARY)");
                 int rowIndex = 0;
                 foreach (AtomicWrite write in accepted)
                 {
-                    foreach (PersistentRepr e in write.Events)
+                    IReadOnlyList<PersistentRepr> events = write.Events;
+                    for (int j = 0; j < events.Count; j++)
                     {
+                        PersistentRepr e = events[j];
                         BeforeRowInsert(rowIndex++);
-                        await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                        await copy.WriteAsync(e.PersistenceId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                        await copy.WriteAsync(e.SequenceNr, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-                        await copy.WriteAsync(e.WriterEpoch, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-                        await copy.WriteAsync(e.Manifest, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                        await copy.WriteAsync(e.SchemaVersion, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
-                        await copy.WriteAsync(e.TimestampMs, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-                        await copy.WriteAsync((long)e.ComputeChecksum(), NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-                        await copy.WriteAsync(e.Payload, NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
+                        copy.StartRow();
+                        copy.Write(e.PersistenceId, NpgsqlDbType.Text);
+                        copy.Write(e.SequenceNr, NpgsqlDbType.Bigint);
+                        copy.Write(e.WriterEpoch, NpgsqlDbType.Bigint);
+                        copy.Write(e.Manifest, NpgsqlDbType.Text);
+                        copy.Write(e.SchemaVersion, NpgsqlDbType.Integer);
+                        copy.Write(e.TimestampMs, NpgsqlDbType.Bigint);
+                        copy.Write((long)e.ComputeChecksum(), NpgsqlDbType.Bigint);
+                        copy.Write(e.Payload, NpgsqlDbType.Bytea);
                     }
                 }
 
-                await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                copy.Complete();
+            }
+
+            if (raised is not null)
+            {
+                await RaiseFencesAsync(conn, raised, cancellationToken).ConfigureAwait(false);
             }
 
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            lock (_lastById)
+            {
+                if (_lastById.Count > MaxCachedIds)
+                {
+                    _lastById.Clear();
+                }
+
+                foreach (AtomicWrite write in accepted)
+                {
+                    _lastById[write.PersistenceId] = write.HighestSequenceNr;
+                }
+            }
+
             return results;
+        }
+        catch (Exception) when (Forget(batch))
+        {
+            throw;
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation && batch.Count == 1)
         {
             throw new SequenceConflictException(batch[0].PersistenceId, batch[0].LowestSequenceNr,
                 await ReadHighestSequenceNrCoreAsync(batch[0].PersistenceId, CancellationToken.None).ConfigureAwait(false), ex);
         }
+    }
+
+    /// <summary>Drops the cached sequences of a failed batch's ids (another node may have written them); never matches.</summary>
+    private bool Forget(IReadOnlyList<AtomicWrite> batch)
+    {
+        lock (_lastById)
+        {
+            foreach (AtomicWrite write in batch)
+            {
+                _lastById.Remove(write.PersistenceId);
+            }
+        }
+
+        return false;
     }
 
     protected override async Task<List<PersistentRepr>> ReadEventsAsync(string persistenceId, long fromSequenceNr, long toSequenceNr, int max,
@@ -176,30 +245,114 @@ public sealed class PostgresJournal : JournalBase
 
     protected override ValueTask DisposeCoreAsync() => _dataSource.DisposeAsync();
 
-    private static async Task<Dictionary<string, (long Seq, long Epoch)>> ReadLastAsync(NpgsqlConnection conn, IReadOnlyList<AtomicWrite> batch,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// One round trip: the highest sequence of every id of the batch, and the epoch of every fence key, the fence rows
+    /// locked FOR UPDATE so that a concurrent <see cref="IJournal.FenceAsync"/> waits for this transaction (or this one
+    /// waits for it and then sees the raised epoch).
+    /// </summary>
+    private static async Task<(Dictionary<string, long> Last, Dictionary<string, long> Fences)> ReadStateAsync(NpgsqlConnection conn,
+        IReadOnlyList<AtomicWrite> batch, Dictionary<string, long> cached, CancellationToken cancellationToken)
     {
         var ids = new HashSet<string>(StringComparer.Ordinal);
-        foreach (AtomicWrite write in batch)
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        var last = new Dictionary<string, long>(batch.Count, StringComparer.Ordinal);
+        lock (cached)
         {
-            ids.Add(write.PersistenceId);
+            foreach (AtomicWrite write in batch)
+            {
+                if (cached.TryGetValue(write.PersistenceId, out long seq))
+                {
+                    last[write.PersistenceId] = seq;
+                }
+                else
+                {
+                    ids.Add(write.PersistenceId);
+                }
+
+                keys.Add(write.FenceKey);
+            }
         }
 
-        var idArray = new string[ids.Count];
-        ids.CopyTo(idArray);
-        await using var cmd = new NpgsqlCommand("""
-            SELECT u.pid, j.sequence_nr, j.writer_epoch FROM unnest($1::text[]) AS u(pid)
-            CROSS JOIN LATERAL (SELECT sequence_nr, writer_epoch FROM journal WHERE persistence_id = u.pid ORDER BY sequence_nr DESC LIMIT 1) j
-            """, conn);
-        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = idArray });
-        var last = new Dictionary<string, (long Seq, long Epoch)>(ids.Count, StringComparer.Ordinal);
+        await using var cmd = new NpgsqlBatch(conn)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand("""
+                    SELECT u.pid, j.sequence_nr FROM unnest($1::text[]) AS u(pid)
+                    CROSS JOIN LATERAL (SELECT sequence_nr FROM journal WHERE persistence_id = u.pid ORDER BY sequence_nr DESC LIMIT 1) j
+                    """) { Parameters = { new NpgsqlParameter<string[]> { TypedValue = [.. ids] } } },
+                new NpgsqlBatchCommand("SELECT fence_key, epoch FROM journal_fences WHERE fence_key = ANY($1) ORDER BY fence_key FOR UPDATE")
+                {
+                    Parameters = { new NpgsqlParameter<string[]> { TypedValue = [.. keys] } },
+                },
+            },
+        };
+        var fences = new Dictionary<string, long>(StringComparer.Ordinal);
         await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            last[r.GetString(0)] = (r.GetInt64(1), r.GetInt64(2));
+            last[r.GetString(0)] = r.GetInt64(1);
         }
 
-        return last;
+        await r.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            fences[r.GetString(0)] = r.GetInt64(1);
+        }
+
+        return (last, fences);
+    }
+
+    /// <summary>
+    /// Stores the raised epochs of the batch. A key with no row when the batch read the fences may have been fenced
+    /// since by another node: the upsert then waits for that node's transaction and returns its higher epoch, and the
+    /// batch fails (and is retried write by write, each then rejected or stored against the new epoch).
+    /// </summary>
+    private static async Task RaiseFencesAsync(NpgsqlConnection conn, Dictionary<string, long> raised, CancellationToken cancellationToken)
+    {
+        string[] keys = [.. raised.Keys];
+        Array.Sort(keys, StringComparer.Ordinal);
+        long[] epochs = new long[keys.Length];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            epochs[i] = raised[keys[i]];
+        }
+
+        await using var cmd = new NpgsqlCommand("""
+            INSERT INTO journal_fences (fence_key, epoch) SELECT * FROM unnest($1::text[], $2::bigint[])
+            ON CONFLICT (fence_key) DO UPDATE SET epoch = GREATEST(journal_fences.epoch, EXCLUDED.epoch)
+            RETURNING fence_key, epoch
+            """, conn);
+        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = keys });
+        cmd.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = epochs });
+        await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            string key = r.GetString(0);
+            long stored = r.GetInt64(1);
+            if (stored > raised[key])
+            {
+                throw new InvalidOperationException($"Fence key '{key}' was raised to epoch {stored} by another writer during this batch.");
+            }
+        }
+    }
+
+    protected override async Task<long> FenceCoreAsync(string fenceKey, long epoch, CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand cmd = _dataSource.CreateCommand(epoch > 0
+            ? """
+              INSERT INTO journal_fences (fence_key, epoch) VALUES ($1, $2)
+              ON CONFLICT (fence_key) DO UPDATE SET epoch = GREATEST(journal_fences.epoch, EXCLUDED.epoch)
+              RETURNING epoch
+              """
+            : "SELECT COALESCE((SELECT epoch FROM journal_fences WHERE fence_key = $1), 0)");
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = fenceKey });
+        if (epoch > 0)
+        {
+            cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = epoch });
+        }
+
+        return (long)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     private static async Task<List<PersistentRepr>> ReadRowsAsync(NpgsqlCommand cmd, int capacity, CancellationToken cancellationToken)

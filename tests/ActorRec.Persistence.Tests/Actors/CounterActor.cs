@@ -43,14 +43,20 @@ public sealed class CounterActor : PersistentActor
     private int _recovered;
     private bool _fromSnapshot;
 
-    public CounterActor(PersistenceRuntime runtime, string id, HandlerLog log)
+    public CounterActor(PersistenceRuntime runtime, string id, HandlerLog log, long writerEpoch = 0, string? fenceKey = null)
         : base(runtime)
     {
         PersistenceId = id;
         _log = log;
+        WriterEpoch = writerEpoch;
+        FenceKey = fenceKey;
     }
 
     public override string PersistenceId { get; }
+
+    protected override long WriterEpoch { get; }
+
+    protected override string? FenceKey { get; }
 
     public static EventSerializerRegistry NewRegistry() => new EventSerializerRegistry()
         .Register<Added>("test.added", 1, static (w, e) => w.Write(e.Amount), static r => new Added(r.ReadInt32()))
@@ -67,8 +73,8 @@ public sealed class CounterActor : PersistentActor
         _ => throw new InvalidOperationException($"Unknown counter event {@event.GetType().Name}."),
     };
 
-    public static Props Props(PersistenceRuntime runtime, string id, HandlerLog log) =>
-        ActorRec.Actors.Props.Create(() => new CounterActor(runtime, id, log));
+    public static Props Props(PersistenceRuntime runtime, string id, HandlerLog log, long writerEpoch = 0, string? fenceKey = null) =>
+        ActorRec.Actors.Props.Create(() => new CounterActor(runtime, id, log, writerEpoch, fenceKey));
 
     protected override bool ReceiveCommand(object message)
     {

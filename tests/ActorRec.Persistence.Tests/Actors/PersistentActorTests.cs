@@ -102,6 +102,28 @@ public sealed class PersistentActorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_fenced_write_stops_the_actor_and_names_pid_and_epochs()
+    {
+        PersistenceRuntime runtime = Runtime();
+        var probe = new Probe(_system);
+        _system.EventStream.Subscribe(probe.Ref, typeof(PersistenceFailure));
+        IActorRef stale = _system.ActorOf(CounterActor.Props(runtime, "fenced", _log, writerEpoch: 1, fenceKey: "shard-1"));
+        probe.Watch(stale);
+        Assert.Equal(new Ack(1, 1), await stale.Ask<Ack>(new Add(1), AskTimeout));
+        await _journal.FenceAsync("shard-1", 2);
+        stale.Tell(new Add(100));
+
+        PersistenceFailure failure = await probe.ExpectAsync<PersistenceFailure>();
+        JournalFencedException fenced = Assert.IsType<JournalFencedException>(failure.Cause);
+        Assert.Equal(("fenced", 2L, "shard-1", 1L, 2L), (fenced.PersistenceId, fenced.SequenceNr, fenced.FenceKey, fenced.WriterEpoch, fenced.CurrentEpoch));
+        await probe.ExpectAsync<Terminated>(t => t.ActorRef.Equals(stale));
+        Assert.Equal(1, _log.Runs);
+
+        IActorRef owner = _system.ActorOf(CounterActor.Props(runtime, "fenced", _log, writerEpoch: 2, fenceKey: "shard-1"));
+        Assert.Equal(new Ack(3, 2), await owner.Ask<Ack>(new Add(2), AskTimeout));
+    }
+
+    [Fact]
     public async Task A_failed_recovery_names_the_persistence_id_and_sequence_number()
     {
         await _journal.WriteAsync(new AtomicWrite([

@@ -60,6 +60,12 @@ public sealed class ControlledJournal(IJournal inner) : IJournal
 
     public Task<long> ReadHighestOffsetAsync(CancellationToken cancellationToken = default) => inner.ReadHighestOffsetAsync(cancellationToken);
 
+    public Task FenceAsync(string fenceKey, long epoch, CancellationToken cancellationToken = default) =>
+        inner.FenceAsync(fenceKey, epoch, cancellationToken);
+
+    public Task<long> ReadFenceEpochAsync(string fenceKey, CancellationToken cancellationToken = default) =>
+        inner.ReadFenceEpochAsync(fenceKey, cancellationToken);
+
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 
     private static TaskCompletionSource CompletedSource()

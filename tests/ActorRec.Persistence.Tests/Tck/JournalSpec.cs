@@ -56,6 +56,8 @@ public abstract class JournalSpec : IAsyncLifetime
         return new AtomicWrite(events);
     }
 
+    protected static AtomicWrite FencedWrite(string pid, long seq, string fenceKey, long epoch) => new(Ev(pid, seq, epoch: epoch), fenceKey);
+
     protected static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> source)
     {
         var list = new List<T>();
@@ -190,15 +192,65 @@ public abstract class JournalSpec : IAsyncLifetime
     {
         await Journal.WriteAsync(Write("e", 1, 2, epoch: 0));
         await Journal.WriteAsync(Write("e", 3, 1, epoch: 2));
-        FencedWriteException ex = await Assert.ThrowsAsync<FencedWriteException>(() => Journal.WriteAsync(Write("e", 4, 1, epoch: 1)));
-        Assert.Equal(1, ex.WriterEpoch);
-        Assert.Equal(2, ex.StoredEpoch);
-        Assert.Equal("e", ex.PersistenceId);
+        JournalFencedException ex = await Assert.ThrowsAsync<JournalFencedException>(() => Journal.WriteAsync(Write("e", 4, 1, epoch: 1)));
+        Assert.Equal(("e", 4L, "e", 1L, 2L), (ex.PersistenceId, ex.SequenceNr, ex.FenceKey, ex.WriterEpoch, ex.CurrentEpoch));
+        Assert.Contains("'e'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("epoch 1", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("current epoch 2", ex.Message, StringComparison.Ordinal);
         await Journal.WriteAsync(Write("e", 4, 1, epoch: 2));
         await Journal.WriteAsync(Write("e", 5, 1, epoch: 3));
         Assert.Equal([1L, 2, 3, 4, 5], await SeqsAsync("e"));
         List<PersistentRepr> rows = await ToListAsync(Journal.ReplayAsync("e", 1, long.MaxValue, long.MaxValue));
         Assert.Equal([0L, 0, 2, 2, 3], rows.Select(r => r.WriterEpoch));
+        Assert.Equal(3, await Journal.ReadFenceEpochAsync("e"));
+    }
+
+    [Fact]
+    public async Task A_fence_rejects_older_writers_before_the_new_owner_writes()
+    {
+        await Journal.WriteAsync(Write("f", 1, 1, epoch: 1));
+        await Journal.FenceAsync("f", 2);
+        JournalFencedException ex = await Assert.ThrowsAsync<JournalFencedException>(() => Journal.WriteAsync(Write("f", 2, 1, epoch: 1)));
+        Assert.Equal((1L, 2L), (ex.WriterEpoch, ex.CurrentEpoch));
+        await Journal.FenceAsync("f", 2);
+        JournalFencedException stale = await Assert.ThrowsAsync<JournalFencedException>(() => Journal.FenceAsync("f", 1));
+        Assert.Equal((1L, 2L), (stale.WriterEpoch, stale.CurrentEpoch));
+        await Journal.WriteAsync(Write("f", 2, 1, epoch: 2));
+        Assert.Equal([1L, 2], await SeqsAsync("f"));
+        Assert.Equal(0, await Journal.ReadFenceEpochAsync("never-fenced"));
+    }
+
+    [Fact]
+    public async Task A_shard_fence_key_fences_every_id_written_under_it()
+    {
+        await Journal.WriteAsync(FencedWrite("s-a", 1, "shard-7", 3));
+        await Journal.FenceAsync("shard-7", 4);
+        IReadOnlyList<Exception?> results = await Journal.WriteBatchAsync(
+            [FencedWrite("s-a", 2, "shard-7", 3), FencedWrite("s-b", 1, "shard-7", 3), FencedWrite("s-c", 1, "shard-8", 3), FencedWrite("s-b", 1, "shard-7", 4)]);
+        JournalFencedException a = Assert.IsType<JournalFencedException>(results[0]);
+        Assert.Equal(("s-a", "shard-7", 3L, 4L), (a.PersistenceId, a.FenceKey, a.WriterEpoch, a.CurrentEpoch));
+        Assert.Contains("fence key 'shard-7'", a.Message, StringComparison.Ordinal);
+        Assert.IsType<JournalFencedException>(results[1]);
+        Assert.Null(results[2]);
+        Assert.Null(results[3]);
+        Assert.Equal([1L], await SeqsAsync("s-a"));
+        Assert.Equal([1L], await SeqsAsync("s-b"));
+        Assert.Equal(4, await Journal.ReadFenceEpochAsync("shard-7"));
+        Assert.Equal(3, await Journal.ReadFenceEpochAsync("shard-8"));
+        Assert.Equal(0, await Journal.ReadFenceEpochAsync("s-a"));
+    }
+
+    [Fact]
+    public async Task A_rejected_or_failed_write_does_not_raise_the_fence()
+    {
+        await Journal.WriteAsync(Write("g", 1, 1, epoch: 1));
+        await Assert.ThrowsAsync<SequenceGapException>(() => Journal.WriteAsync(Write("g", 5, 1, epoch: 9)));
+        Journal.FaultInjection = _ => throw new IOException("simulated crash");
+        await Assert.ThrowsAsync<IOException>(() => Journal.WriteAsync(Write("g", 2, 1, epoch: 8)));
+        Journal.FaultInjection = null;
+        Assert.Equal(1, await Journal.ReadFenceEpochAsync("g"));
+        await Journal.WriteAsync(Write("g", 2, 1, epoch: 1));
+        Assert.Equal([1L, 2], await SeqsAsync("g"));
     }
 
     [Fact]
