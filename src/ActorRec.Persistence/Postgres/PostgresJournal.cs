@@ -48,7 +48,7 @@ public sealed class PostgresJournal : JournalBase
             throw new ArgumentException($"{PersistenceSettings.Section}.postgres.connection-string is required for the PostgreSQL journal.", nameof(settings));
         }
 
-        _dataSource = NpgsqlDataSource.Create(settings.ConnectionString);
+        _dataSource = PostgresDataSource.Create(settings.ConnectionString);
         using NpgsqlCommand cmd = _dataSource.CreateCommand("""
             CREATE TABLE IF NOT EXISTS journal (
               ordering BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -20,7 +20,7 @@ public sealed class PostgresSnapshotStore : ISnapshotStore
             throw new ArgumentException($"{PersistenceSettings.Section}.postgres.connection-string is required for the PostgreSQL snapshot store.", nameof(settings));
         }
 
-        _dataSource = NpgsqlDataSource.Create(settings.ConnectionString);
+        _dataSource = PostgresDataSource.Create(settings.ConnectionString);
         using NpgsqlCommand cmd = _dataSource.CreateCommand("""
             CREATE TABLE IF NOT EXISTS snapshots (
               persistence_id TEXT NOT NULL,
