@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using ActorRec.Recommender.Reranking;
 
 namespace ActorRec.Recommender.Retrieval;
 
@@ -39,8 +38,14 @@ public struct Candidate
     /// <summary>The current score: the ranking total, then adjusted by re-ranking.</summary>
     public float Score;
 
-    /// <summary>Re-ranking adjustments, in order (null while none).</summary>
-    public List<Adjustment>? Adjustments;
+    /// <summary>The fatigue penalty re-ranking applied to the score (0: none); its explanation is built from it on demand.</summary>
+    public float FatiguePenalty;
+
+    /// <summary>The 1-based feed position at which re-ranking first held the candidate back for a cap (0: never).</summary>
+    public int HeldBackAt;
+
+    /// <summary>Which cap held it back (see <see cref="HeldBackAt"/>): 1 creator, 2 topic.</summary>
+    public byte HeldBackCap;
 }
 
 /// <summary>Counters of candidates dropped by the retrieval filters.</summary>
