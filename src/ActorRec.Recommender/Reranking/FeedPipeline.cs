@@ -71,10 +71,12 @@ public sealed class FeedPipeline
 
     public void Rank(IReadOnlyList<CandidateSet> batch) => Ranker.ScoreBatch(batch);
 
+    /// <summary>Re-ranks a scored set into the feed and releases the set's candidate storage (the set is empty afterwards).</summary>
     public FeedResult Finish(CandidateSet scored, FeedRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var feed = Reranker.Rerank(scored, ClampCount(request.Count));
+        scored.Release();
         Quality.RecordFeed(feed.UserId, feed.Summary?.IntraListDiversity ?? 0);
         return feed;
     }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Numerics.Tensors;
 using ActorRec.Recommender.Catalog;
 using ActorRec.Recommender.Diversity;
@@ -41,9 +40,24 @@ public sealed record FeedResult(string UserId, IReadOnlyList<FeedItem> Items, Fi
 /// candidate breaks a cap, the best one is placed anyway (cap_relaxed).</item>
 /// </list>
 /// The finished feed's intra-list diversity (mean pairwise cosine distance of its videos' embeddings) is measured.
+/// <para>
+/// Cost: a feed re-ranks a few hundred candidates into ~10 items, so the per-candidate work must be tiny. The
+/// adjustments are recorded as facts on the candidate (the fatigue penalty, the position and cap that first held
+/// it back) and turned into <see cref="Adjustment"/> objects for the placed items only, whose text is formatted
+/// only when read (explain=true). The per-feed working arrays (pool, used flags, MMR similarities and norms, cap
+/// keys, Beta parameters) live in a per-thread scratch that is reused, and each cold-start candidate's Beta
+/// parameters are read from the catalog once per feed, not once per exploration slot (the draws, and so the feed,
+/// are unchanged).
+/// </para>
 /// </summary>
 public sealed class FeedReranker
 {
+    private const byte CreatorCap = 1;
+    private const byte TopicCap = 2;
+
+    [ThreadStatic]
+    private static Scratch? t_scratch;
+
     private readonly VideoCatalog _catalog;
     private readonly FeedSettings _settings;
     private readonly FeedParameters _defaults;
@@ -67,6 +81,7 @@ public sealed class FeedReranker
         for (var i = 0; i < items.Length; i++)
         {
             ref var c = ref items[i];
+            c.HeldBackAt = 0;
             if (_catalog.Info(c.Row).Moderation != ModerationState.Approved)
             {
                 set.Filtered.Moderated++;
@@ -77,35 +92,39 @@ public sealed class FeedReranker
         }
 
         FeedRanker.Sort(items);
-        var pool = new List<int>(set.Count);
+        var scratch = t_scratch ??= new Scratch();
+        scratch.Reset(items.Length, count);
         for (var i = 0; i < items.Length; i++)
         {
-            if (_catalog.Info(items[i].Row).Moderation == ModerationState.Approved)
+            var info = _catalog.Info(items[i].Row);
+            if (info.Moderation == ModerationState.Approved)
             {
-                pool.Add(i);
+                scratch.Pool[scratch.PoolCount++] = i;
             }
+
+            scratch.CreatorKeys[i] = info.CreatorKey;
+            scratch.TopicKeys[i] = info.TopicKey;
+            scratch.HasTopic[i] = info.Topic.Length > 0;
         }
 
-        var placed = new List<int>(Math.Min(count, pool.Count));
-        var used = new bool[items.Length];
-        var mmr = parameters.MmrLambda < 1f ? new MmrScratch(items.Length) : null;
+        var useMmr = parameters.MmrLambda < 1f;
         var slots = parameters.Exploration.SlotsFor(count, set.UserEvents);
         var explored = 0;
         Random? rng = null;
-        while (placed.Count < count)
+        while (scratch.PlacedCount < count)
         {
-            var position = placed.Count;
+            var position = scratch.PlacedCount;
             var pick = -1;
             if (slots > 0 && ((position + 1) * slots / count) > (position * slots / count))
             {
                 rng ??= new Random(unchecked((int)(set.Seed ^ (set.Seed >> 32))));
-                pick = PickExploration(set, pool, used, placed, rng, position);
+                pick = PickExploration(set, scratch, rng, position);
                 explored += pick >= 0 ? 1 : 0;
             }
 
             if (pick < 0)
             {
-                pick = PickDiverse(set, pool, used, placed, position, parameters.MmrLambda, mmr);
+                pick = PickDiverse(set, scratch, position, parameters.MmrLambda, useMmr);
             }
 
             if (pick < 0)
@@ -113,41 +132,78 @@ public sealed class FeedReranker
                 break;
             }
 
-            used[pick] = true;
-            placed.Add(pick);
+            scratch.Used[pick] = true;
+            scratch.Placed[scratch.PlacedCount++] = pick;
         }
 
-        var result = new FeedItem[placed.Count];
-        var rows = new int[placed.Count];
-        for (var p = 0; p < placed.Count; p++)
+        var placedCount = scratch.PlacedCount;
+        var result = new FeedItem[placedCount];
+        var rows = new int[placedCount];
+        for (var p = 0; p < placedCount; p++)
         {
-            ref var c = ref set[placed[p]];
+            ref var c = ref set[scratch.Placed[p]];
             rows[p] = c.Row;
             result[p] = new FeedItem(_catalog.Info(c.Row).VideoId, c.Row, c.Score, c.Sources, c.Parts, c.RetrievalScore,
-                (IReadOnlyList<Adjustment>?)c.Adjustments ?? [], c.Modeled ? c.Tasks : null);
+                AdjustmentsOf(ref c, scratch.Notes[p]), c.Modeled ? c.Tasks : null);
         }
 
+        scratch.ClearNotes();
         var summary = new FeedSummary(IntraListDiversity.Compute(rows, _catalog), explored, parameters, set.ExperimentArms);
         return new FeedResult(set.UserId, result, set.Filtered, set.Count, summary);
     }
 
-    private void ApplyFatigue(ref Candidate c, RerankSettings s)
+    /// <summary>The adjustments of a placed candidate, in the order they happened: fatigue, held back by a cap, the placement itself.</summary>
+    private static Adjustment[] AdjustmentsOf(ref Candidate c, Adjustment? placement)
+    {
+        var n = (c.FatiguePenalty > 0f ? 1 : 0) + (c.HeldBackAt > 0 ? 1 : 0) + (placement is null ? 0 : 1);
+        if (n == 0)
+        {
+            return [];
+        }
+
+        var list = new Adjustment[n];
+        var k = 0;
+        if (c.FatiguePenalty > 0f)
+        {
+            var factor = 1f - c.FatiguePenalty;
+            var before = factor > 0f ? c.Score / factor : 0f;
+            list[k++] = new Adjustment(AdjustmentKinds.Fatigue, c.Score - before, new AdjustmentFacts(0, c.TopicFatigue, c.CreatorFatigue, factor));
+        }
+
+        if (c.HeldBackAt > 0)
+        {
+            list[k++] = new Adjustment(AdjustmentKinds.Diversity, 0f, new AdjustmentFacts(c.HeldBackAt, Cap: CapName(c.HeldBackCap)));
+        }
+
+        if (placement is not null)
+        {
+            list[k] = placement;
+        }
+
+        return list;
+    }
+
+    private static string? CapName(byte cap) => cap switch
+    {
+        CreatorCap => "creator",
+        TopicCap => "topic",
+        _ => null,
+    };
+
+    private static void ApplyFatigue(ref Candidate c, RerankSettings s)
     {
         var penalty = s.MaxFatiguePenalty * (1f - MathF.Exp(-((s.TopicFatigueWeight * c.TopicFatigue) + (s.CreatorFatigueWeight * c.CreatorFatigue))));
         if (penalty <= 0f)
         {
+            c.FatiguePenalty = 0f;
             return;
         }
 
-        var before = c.Score;
         c.Score *= 1f - penalty;
-        Note(ref c, new Adjustment(
-            "fatigue",
-            string.Create(CultureInfo.InvariantCulture, $"topic fatigue {c.TopicFatigue:0.##}, creator fatigue {c.CreatorFatigue:0.##}: score x{1f - penalty:0.###}"),
-            c.Score - before));
+        c.FatiguePenalty = penalty;
     }
 
-    private int PickExploration(CandidateSet set, List<int> pool, bool[] used, List<int> placed, Random rng, int position)
+    private int PickExploration(CandidateSet set, Scratch scratch, Random rng, int position)
     {
         var x = _settings.Exploration;
         var halfLife = _settings.Video.VelocityHalfLife;
@@ -155,17 +211,25 @@ public sealed class FeedReranker
         var bestDraw = -1.0;
         var eligible = 0;
         double alpha = 0, beta = 0;
-        foreach (var i in pool)
+        var pool = scratch.Pool;
+        for (var q = 0; q < scratch.PoolCount; q++)
         {
-            if (used[i] || (set[i].Sources & RetrievalSource.ColdStart) == 0)
+            var i = pool[q];
+            if (scratch.Used[i] || (set[i].Sources & RetrievalSource.ColdStart) == 0)
             {
                 continue;
             }
 
             eligible++;
-            var (views, completions, _) = _catalog.Stats(set[i].Row, set.Now, halfLife);
-            var a = x.PriorAlpha + Math.Max(0f, completions);
-            var b = x.PriorBeta + Math.Max(0f, views - completions);
+            var a = scratch.Alpha[i];
+            var b = scratch.Beta[i];
+            if (double.IsNaN(a))
+            {
+                var (views, completions, _) = _catalog.Stats(set[i].Row, set.Now, halfLife);
+                a = scratch.Alpha[i] = x.PriorAlpha + Math.Max(0f, completions);
+                b = scratch.Beta[i] = x.PriorBeta + Math.Max(0f, views - completions);
+            }
+
             var draw = BetaSampler.Sample(rng, a, b);
             if (draw > bestDraw)
             {
@@ -175,18 +239,14 @@ public sealed class FeedReranker
 
         if (best >= 0)
         {
-            var cap = CapBroken(set, placed, best);
-            Note(ref set[best], new Adjustment(
-                "exploration",
-                string.Create(CultureInfo.InvariantCulture,
-                    $"exploration slot at position {position + 1}: Thompson draw {bestDraw:0.###} from Beta({alpha:0.#}, {beta:0.#}), best of {eligible} new videos{(cap is null ? string.Empty : $"; {cap} cap relaxed")}"),
-                0f));
+            var cap = CapName(CapBroken(scratch, best));
+            scratch.Notes[position] = new Adjustment(AdjustmentKinds.Exploration, 0f, new AdjustmentFacts(position + 1, bestDraw, alpha, beta, eligible, Cap: cap));
         }
 
         return best;
     }
 
-    private int PickDiverse(CandidateSet set, List<int> pool, bool[] used, List<int> placed, int position, float lambda, MmrScratch? mmr)
+    private int PickDiverse(CandidateSet set, Scratch scratch, int position, float lambda, bool useMmr)
     {
         var firstFree = -1;
         var firstAllowed = -1;
@@ -198,10 +258,13 @@ public sealed class FeedReranker
         var top = float.NaN;
         var bottom = float.NaN;
         var limit = _settings.Diversity.MmrPool;
+        var pool = scratch.Pool;
+        var used = scratch.Used;
 
         // The relevance range: the scores of the best and the last of the competing candidates (pool is in score order).
-        foreach (var i in pool)
+        for (var q = 0; q < scratch.PoolCount; q++)
         {
+            var i = pool[q];
             if (used[i])
             {
                 continue;
@@ -217,8 +280,9 @@ public sealed class FeedReranker
 
         var range = top > bottom ? top - bottom : 1f;
         considered = 0;
-        foreach (var i in pool)
+        for (var q = 0; q < scratch.PoolCount; q++)
         {
+            var i = pool[q];
             if (used[i])
             {
                 continue;
@@ -230,18 +294,20 @@ public sealed class FeedReranker
                 break;
             }
 
-            var cap = CapBroken(set, placed, i);
-            if (cap is not null)
+            var cap = CapBroken(scratch, i);
+            if (cap != 0)
             {
-                if (!HasDiversityNote(set[i].Adjustments))
+                ref var held = ref set[i];
+                if (held.HeldBackAt == 0)
                 {
-                    Note(ref set[i], new Adjustment("diversity", string.Create(CultureInfo.InvariantCulture, $"held back at position {position + 1} by the {cap} cap"), 0f));
+                    held.HeldBackAt = position + 1;
+                    held.HeldBackCap = cap;
                 }
 
                 continue;
             }
 
-            if (mmr is null || placed.Count == 0)
+            if (!useMmr || scratch.PlacedCount == 0)
             {
                 // Relevance alone: the first candidate within the caps is the best.
                 firstAllowed = i;
@@ -249,7 +315,7 @@ public sealed class FeedReranker
                 break;
             }
 
-            var similarity = MaxSimilarity(set, placed, i, mmr);
+            var similarity = MaxSimilarity(set, scratch, i);
             var value = (lambda * (set[i].Score - bottom) / range) - ((1f - lambda) * similarity);
             if (firstAllowed < 0)
             {
@@ -267,8 +333,8 @@ public sealed class FeedReranker
         {
             if (best != firstAllowed)
             {
-                Note(ref set[best], new Adjustment("mmr", string.Create(CultureInfo.InvariantCulture,
-                    $"placed at position {position + 1} ahead of higher-scored {_catalog.Info(set[firstAllowed].Row).VideoId}: similarity to the feed so far {bestSimilarity:0.##} vs {firstSimilarity:0.##}"), 0f));
+                scratch.Notes[position] = new Adjustment(AdjustmentKinds.Mmr, 0f,
+                    new AdjustmentFacts(position + 1, bestSimilarity, firstSimilarity, Text: _catalog.Info(set[firstAllowed].Row).VideoId));
             }
 
             return best;
@@ -276,48 +342,107 @@ public sealed class FeedReranker
 
         if (firstFree >= 0)
         {
-            Note(ref set[firstFree], new Adjustment("cap_relaxed", string.Create(CultureInfo.InvariantCulture, $"placed at position {position + 1} despite caps: no other candidate left"), 0f));
+            scratch.Notes[position] = new Adjustment(AdjustmentKinds.CapRelaxed, 0f, new AdjustmentFacts(position + 1));
         }
 
         return firstFree;
     }
 
     /// <summary>Max cosine similarity of candidate <paramref name="index"/> to the placed items, folding in only the items placed since its last call.</summary>
-    private float MaxSimilarity(CandidateSet set, List<int> placed, int index, MmrScratch mmr)
+    private float MaxSimilarity(CandidateSet set, Scratch scratch, int index)
     {
         var a = _catalog.Row(set[index].Row);
-        var normA = mmr.Norm(index, a);
-        var max = mmr.MaxSimilarity[index];
-        for (var k = mmr.Folded[index]; k < placed.Count; k++)
+        var normA = scratch.Norm(index, a);
+        var max = scratch.MaxSimilarity[index];
+        for (var k = scratch.Folded[index]; k < scratch.PlacedCount; k++)
         {
-            var p = placed[k];
+            var p = scratch.Placed[k];
             var b = _catalog.Row(set[p].Row);
-            var denominator = normA * mmr.Norm(p, b);
+            var denominator = normA * scratch.Norm(p, b);
             max = MathF.Max(max, denominator > 0f ? TensorPrimitives.Dot(a, b) / denominator : 0f);
         }
 
-        mmr.MaxSimilarity[index] = max;
-        mmr.Folded[index] = placed.Count;
+        scratch.MaxSimilarity[index] = max;
+        scratch.Folded[index] = scratch.PlacedCount;
         return max;
     }
 
-    /// <summary>Per-feed MMR state: each candidate's max similarity so far, how many placed items it covers, and cached norms.</summary>
-    private sealed class MmrScratch
+    /// <summary>Which cap placing candidate <paramref name="index"/> next would break: <see cref="CreatorCap"/>, <see cref="TopicCap"/> or 0.</summary>
+    private byte CapBroken(Scratch scratch, int index)
     {
-        public MmrScratch(int count)
+        var s = _settings.Rerank;
+        var creator = scratch.CreatorKeys[index];
+        var topic = scratch.TopicKeys[index];
+        var hasTopic = scratch.HasTopic[index];
+        var creators = 0;
+        var topics = 0;
+        for (var p = Math.Max(0, scratch.PlacedCount - (s.DiversityWindow - 1)); p < scratch.PlacedCount; p++)
         {
-            MaxSimilarity = new float[count];
-            Array.Fill(MaxSimilarity, float.NegativeInfinity);
-            Folded = new int[count];
-            Norms = new float[count];
-            Array.Fill(Norms, float.NaN);
+            var other = scratch.Placed[p];
+            creators += scratch.CreatorKeys[other] == creator ? 1 : 0;
+            topics += hasTopic && scratch.TopicKeys[other] == topic ? 1 : 0;
         }
 
-        public float[] MaxSimilarity { get; }
+        return creators >= s.MaxPerCreatorInWindow ? CreatorCap
+            : topics >= s.MaxPerTopicInWindow ? TopicCap
+            : (byte)0;
+    }
 
-        public int[] Folded { get; }
+    /// <summary>
+    /// One thread's re-ranking working arrays, indexed by candidate (or by feed position for
+    /// <see cref="Placed"/> and <see cref="Notes"/>); grown on demand and reset per feed.
+    /// </summary>
+    private sealed class Scratch
+    {
+        public int[] Pool = [];
+        public int PoolCount;
+        public bool[] Used = [];
+        public int[] Placed = [];
+        public int PlacedCount;
+        public Adjustment?[] Notes = [];
+        public float[] MaxSimilarity = [];
+        public int[] Folded = [];
+        public float[] Norms = [];
+        public ulong[] CreatorKeys = [];
+        public ulong[] TopicKeys = [];
+        public bool[] HasTopic = [];
+        public double[] Alpha = [];
+        public double[] Beta = [];
 
-        public float[] Norms { get; }
+        public void Reset(int candidates, int positions)
+        {
+            if (Pool.Length < candidates)
+            {
+                var n = Math.Max(candidates, Pool.Length * 2);
+                Pool = new int[n];
+                Used = new bool[n];
+                MaxSimilarity = new float[n];
+                Folded = new int[n];
+                Norms = new float[n];
+                CreatorKeys = new ulong[n];
+                TopicKeys = new ulong[n];
+                HasTopic = new bool[n];
+                Alpha = new double[n];
+                Beta = new double[n];
+            }
+
+            if (Placed.Length < positions)
+            {
+                Placed = new int[positions];
+                Notes = new Adjustment?[positions];
+            }
+
+            PoolCount = 0;
+            PlacedCount = 0;
+            Array.Clear(Notes);
+            Array.Clear(Used, 0, candidates);
+            Array.Fill(MaxSimilarity, float.NegativeInfinity, 0, candidates);
+            Array.Clear(Folded, 0, candidates);
+            Array.Fill(Norms, float.NaN, 0, candidates);
+            Array.Fill(Alpha, double.NaN, 0, candidates);
+        }
+
+        public void ClearNotes() => Array.Clear(Notes, 0, PlacedCount);
 
         public float Norm(int index, ReadOnlySpan<float> row)
         {
@@ -330,43 +455,4 @@ public sealed class FeedReranker
             return n;
         }
     }
-
-    private static bool HasDiversityNote(List<Adjustment>? list)
-    {
-        if (list is null)
-        {
-            return false;
-        }
-
-        foreach (var a in list)
-        {
-            if (a.Kind == "diversity")
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>Which cap placing candidate <paramref name="index"/> next would break ("creator"/"topic"), or null.</summary>
-    private string? CapBroken(CandidateSet set, List<int> placed, int index)
-    {
-        var s = _settings.Rerank;
-        var info = _catalog.Info(set[index].Row);
-        var creators = 0;
-        var topics = 0;
-        for (var p = Math.Max(0, placed.Count - (s.DiversityWindow - 1)); p < placed.Count; p++)
-        {
-            var other = _catalog.Info(set[placed[p]].Row);
-            creators += other.CreatorKey == info.CreatorKey ? 1 : 0;
-            topics += info.Topic.Length > 0 && other.TopicKey == info.TopicKey ? 1 : 0;
-        }
-
-        return creators >= s.MaxPerCreatorInWindow ? "creator"
-            : topics >= s.MaxPerTopicInWindow ? "topic"
-            : null;
-    }
-
-    private static void Note(ref Candidate c, Adjustment a) => (c.Adjustments ??= []).Add(a);
 }

@@ -1,5 +1,6 @@
+using System.Buffers;
+using System.Collections.Concurrent;
 using System.Diagnostics;
-using ActorRec.Recommender.Reranking;
 
 namespace ActorRec.Recommender.Retrieval;
 
@@ -39,8 +40,14 @@ public struct Candidate
     /// <summary>The current score: the ranking total, then adjusted by re-ranking.</summary>
     public float Score;
 
-    /// <summary>Re-ranking adjustments, in order (null while none).</summary>
-    public List<Adjustment>? Adjustments;
+    /// <summary>The fatigue penalty re-ranking applied to the score (0: none); its explanation is built from it on demand.</summary>
+    public float FatiguePenalty;
+
+    /// <summary>The 1-based feed position at which re-ranking first held the candidate back for a cap (0: never).</summary>
+    public int HeldBackAt;
+
+    /// <summary>Which cap held it back (see <see cref="HeldBackAt"/>): 1 creator, 2 topic.</summary>
+    public byte HeldBackCap;
 }
 
 /// <summary>Counters of candidates dropped by the retrieval filters.</summary>
@@ -56,10 +63,18 @@ public struct FilterCounts
 /// The candidates of one feed request, deduplicated by catalog row with the union of their provenance, plus the
 /// query vector built from the user's state. Produced by <see cref="CandidateRetriever"/> inside the user's turn
 /// (it reads the user's state), then scored in a micro-batch and re-ranked, neither of which touches the user.
+/// <para>
+/// The candidate array and the row index are the bulk of a feed's garbage (a few hundred ~100-byte candidates), so
+/// they are rented from shared pools and handed back by <see cref="Release"/>, which the feed pipeline calls once the
+/// set is re-ranked; a set that is never released is simply collected.
+/// </para>
 /// </summary>
 public sealed class CandidateSet
 {
-    private readonly Dictionary<int, int> _indexByRow;
+    private const int MaxPooledIndexes = 64;
+    private static readonly ConcurrentQueue<Dictionary<int, int>> s_indexPool = new();
+
+    private Dictionary<int, int>? _indexByRow;
     private Candidate[] _items;
 
     public CandidateSet(string userId, float[] query, DateTimeOffset now, string region, ulong seed, int capacity = 256)
@@ -73,9 +88,12 @@ public sealed class CandidateSet
         Seed = seed;
         // Sized once for the whole retrieval (the sum of the path quotas): growing the array and the dictionary
         // step by step was most of a feed's garbage.
-        _items = new Candidate[Math.Max(8, capacity)];
-        _indexByRow = new Dictionary<int, int>(Math.Max(8, capacity));
+        _items = ArrayPool<Candidate>.Shared.Rent(Math.Max(8, capacity));
+        _indexByRow = RentIndex(Math.Max(8, capacity));
     }
+
+    /// <summary>Whether <see cref="Release"/> has handed the storage back (the set is then empty).</summary>
+    public bool Released => _indexByRow is null;
 
     public string UserId { get; }
 
@@ -115,12 +133,37 @@ public sealed class CandidateSet
 
     public ref Candidate this[int index] => ref _items[index];
 
-    public bool Contains(int row) => _indexByRow.ContainsKey(row);
+    public bool Contains(int row) => _indexByRow?.ContainsKey(row) ?? false;
+
+    /// <summary>
+    /// Hands the candidate storage back to the pools: the set is empty afterwards and takes no more candidates.
+    /// Call it once nothing reads the candidates any more (the feed pipeline does, after re-ranking).
+    /// </summary>
+    public void Release()
+    {
+        var index = _indexByRow;
+        if (index is null)
+        {
+            return;
+        }
+
+        _indexByRow = null;
+        var items = _items;
+        _items = [];
+        Count = 0;
+        ArrayPool<Candidate>.Shared.Return(items);
+        if (s_indexPool.Count < MaxPooledIndexes)
+        {
+            index.Clear();
+            s_indexPool.Enqueue(index);
+        }
+    }
 
     /// <summary>Adds <paramref name="row"/> from <paramref name="source"/>, or merges the provenance when present; returns true when it is new.</summary>
     public bool Add(int row, RetrievalSource source, float retrievalScore)
     {
-        if (_indexByRow.TryGetValue(row, out var i))
+        var index = _indexByRow ?? throw new InvalidOperationException($"the candidate set of {UserId} was released: it takes no more candidates");
+        if (index.TryGetValue(row, out var i))
         {
             ref var c = ref _items[i];
             c.Sources |= source;
@@ -130,12 +173,26 @@ public sealed class CandidateSet
 
         if (Count == _items.Length)
         {
-            Array.Resize(ref _items, _items.Length * 2);
+            var larger = ArrayPool<Candidate>.Shared.Rent(_items.Length * 2);
+            _items.AsSpan(0, Count).CopyTo(larger);
+            ArrayPool<Candidate>.Shared.Return(_items);
+            _items = larger;
         }
 
         _items[Count] = new Candidate { Row = row, Sources = source, RetrievalScore = retrievalScore };
-        _indexByRow[row] = Count;
+        index[row] = Count;
         Count++;
         return true;
+    }
+
+    private static Dictionary<int, int> RentIndex(int capacity)
+    {
+        if (s_indexPool.TryDequeue(out var index))
+        {
+            index.EnsureCapacity(capacity);
+            return index;
+        }
+
+        return new Dictionary<int, int>(capacity);
     }
 }

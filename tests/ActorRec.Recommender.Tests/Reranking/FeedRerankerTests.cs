@@ -93,6 +93,25 @@ public sealed class FeedRerankerTests
         Assert.Equal("fatigue", adj.Kind);
         Assert.True(adj.Delta < 0);
         Assert.NotEqual("v0", feed.Items[0].VideoId);
+        Assert.Equal(1f * expectedFactor - 1f, adj.Delta, 5);
+        Assert.Equal(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"topic fatigue 5, creator fatigue 5: score x{expectedFactor:0.###}"), adj.Detail);
+    }
+
+    [Fact]
+    public void Cap_and_mmr_notes_are_formatted_when_read()
+    {
+        var w = World(mmrLambda: 0.3f);
+        var feed = w.Pipeline.Reranker.Rerank(Set(w), 12);
+        var held = feed.Items.SelectMany(i => i.Adjustments).First(a => a.Kind == "diversity");
+        Assert.Matches("^held back at position [0-9]+ by the (creator|topic) cap$", held.Detail);
+        foreach (var mmr in feed.Items.SelectMany(i => i.Adjustments).Where(a => a.Kind == "mmr"))
+        {
+            Assert.Matches("^placed at position [0-9]+ ahead of higher-scored v[0-9]+: similarity to the feed so far ", mmr.Detail);
+        }
+
+        // A second feed on the same thread reuses the scratch arrays and gives the same order.
+        var again = w.Pipeline.Reranker.Rerank(Set(w), 12);
+        Assert.Equal(feed.Items.Select(i => i.VideoId), again.Items.Select(i => i.VideoId));
     }
 
     [Fact]
