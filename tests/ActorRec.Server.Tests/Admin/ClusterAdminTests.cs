@@ -83,7 +83,7 @@ public sealed class ClusterAdminTests
             Port = 0,
             Secret = "admin-test-cluster-secret-0123",
             PollInterval = TimeSpan.FromMilliseconds(100),
-            LeaseDuration = TimeSpan.FromSeconds(3),
+            LeaseDuration = TimeSpan.FromSeconds(30), // long: a late renewal under CI load must not expire the lease (the test asserts token 1)
         };
         var leader = new ClusterLeader(NullLogger.Instance);
         var cluster = new ClusterHost(settings, new ClusterHostOptions { Singletons = [leader.Definition] });
