@@ -1,6 +1,9 @@
 using ActorRec.Cli.Configuration;
 using ActorRec.Cluster;
+using ActorRec.Actors;
 using ActorRec.Cluster.Hosting;
+using ActorRec.Cluster.Remote;
+using ActorRec.Cluster.Serialization;
 using ActorRec.Server;
 using Microsoft.Extensions.Logging;
 
@@ -49,13 +52,25 @@ internal static class ClusterServe
         }
     }
 
-    /// <summary>A host for <paramref name="settings"/> with the built-in singletons.</summary>
-    public static ClusterHost CreateHost(ClusterSettings settings, ILoggerFactory loggers)
+    /// <summary>
+    /// A host for <paramref name="settings"/> with the built-in singletons, whose node's actors on
+    /// <paramref name="system"/> (the feed engine's) are reachable from other nodes: a
+    /// <see cref="RemoteActorRefProvider"/> over it is the node's registry, inbound sink and membership listener, and
+    /// is attached to the transport before the node starts. The leader singleton answers
+    /// <see cref="SingletonIdentify"/> at <c>/system/singleton-leader</c>.
+    /// </summary>
+    public static ClusterHost CreateHost(ClusterSettings settings, ActorSystem system, ILoggerFactory loggers)
     {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(loggers);
+        var remote = new RemoteActorRefProvider(system, new MessageSerializerRegistryBuilder().AddRemoting().Build(), loggers);
         var leader = new ClusterLeader(loggers.CreateLogger<ClusterLeader>());
+        leader.AnswerOn(system, settings.NodeName);
         return new ClusterHost(settings, new ClusterHostOptions
         {
             Singletons = [leader.Definition],
+            Remote = remote,
             Loggers = loggers,
         });
     }

@@ -1,4 +1,7 @@
+using ActorRec.Actors;
 using ActorRec.Cli.Configuration;
+using ActorRec.Persistence.Actors;
+using ActorRec.Recommender.Entities;
 using ActorRec.Server;
 using ActorRec.Server.Api;
 using Microsoft.AspNetCore.Routing;
@@ -16,8 +19,9 @@ internal static partial class FeedServe
     /// <summary>
     /// The feed API with the node's feed and persistence settings; the journal lives in the server's data dir (the one
     /// place a data dir is chosen: config, then <c>--data-dir</c>); the demo catalog unless <paramref name="noDemo"/>.
+    /// With <paramref name="system"/> the engine runs on that actor system (and owns it) instead of making its own.
     /// </summary>
-    public static Action<IServiceCollection> Services(NodeConfig node, ServerSettings settings, bool noDemo)
+    public static Action<IServiceCollection> Services(NodeConfig node, ServerSettings settings, bool noDemo, ActorSystem? system = null)
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(settings);
@@ -26,7 +30,20 @@ internal static partial class FeedServe
             node.Entities,
             node.Persistence with { DataDir = settings.DataDir },
             noDemo ? 0 : DemoVideos);
-        return services => services.AddFeedApi(options);
+        return services =>
+        {
+            services.AddFeedApi(options);
+            if (system is not null)
+            {
+                // Replaces AddFeedApi's engine (the last registration wins): the same engine on the given system.
+                services.AddSingleton(sp =>
+                {
+                    var loggers = sp.GetRequiredService<ILoggerFactory>();
+                    var runtime = PersistenceRuntime.Open(options.Persistence, EntitySerializers.CreateRegistry(), null, loggers.CreateLogger("ActorRec.Persistence"));
+                    return new FeedEngine(system, runtime, options.Feed, options.Entities, loggers.CreateLogger<FeedEngine>(), ownsSystem: true);
+                });
+            }
+        };
     }
 
     public static void Endpoints(IEndpointRouteBuilder endpoints) => endpoints.MapFeedApi();

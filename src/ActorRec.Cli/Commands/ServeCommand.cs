@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ActorRec.Actors;
 using ActorRec.Cli.Configuration;
 using ActorRec.Cluster.Hosting;
 using ActorRec.Server;
@@ -108,8 +109,12 @@ internal static class ServeCommand
         var log = loggerFactory.CreateLogger("ActorRec.Cli.Serve");
         CliLog.ConfigSource(log, file ?? "built-in defaults (no hocon/actorrec.conf found)");
 
-        var cluster = clusterSettings is null ? null : ClusterServe.CreateHost(clusterSettings, loggerFactory);
-        var feed = FeedServe.Services(node, settings, options.NoDemo);
+        // A clustered node's feed engine runs on an actor system made here, so that the cluster's remoting can serve
+        // its actors (the engine owns it and terminates it on dispose); a single node's engine makes its own.
+        var system = clusterSettings is null ? null : ActorSystem.Create("actorrec", null, null, loggerFactory);
+        var cluster = clusterSettings is null ? null : ClusterServe.CreateHost(clusterSettings, system!, loggerFactory);
+        await using var systemGuard = system; // idempotent: terminated here too when the engine never opened
+        var feed = FeedServe.Services(node, settings, options.NoDemo, system);
         await using var app = ActorRecHost.Build(
             settings,
             serilog,

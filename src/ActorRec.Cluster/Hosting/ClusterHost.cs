@@ -1,5 +1,6 @@
 using ActorRec.Cluster.Leases;
 using ActorRec.Cluster.Membership;
+using ActorRec.Cluster.Remote;
 using ActorRec.Cluster.Serialization;
 using ActorRec.Cluster.Singleton;
 using ActorRec.Cluster.Storage;
@@ -38,6 +39,13 @@ public sealed record ClusterHostOptions
 
     /// <summary>Called from the membership loop with every new table version (the remote layer's death watch).</summary>
     public Action<MembershipSnapshot>? OnMembershipChanged { get; init; }
+
+    /// <summary>
+    /// The node's remote actor-ref provider: when set, it is the node's message registry, inbound sink and membership
+    /// listener (each unless set above; a listener above is called too), and the host attaches it to the transport
+    /// before the node starts, so local actors are reachable from other nodes.
+    /// </summary>
+    public RemoteActorRefProvider? Remote { get; init; }
 
     /// <summary>Overrides the store chosen by the settings (tests share one in-memory table between hosts).</summary>
     public IMembershipTable? Table { get; init; }
@@ -84,16 +92,29 @@ public sealed partial class ClusterHost : IAsyncDisposable
 
         // Shard hand-off (and other hooks) first, then the singletons stop and release their leases.
         var hooks = new List<IBeforeLeaveHook>(options.LeaveHooks) { new SingletonsLeaveHook(_singletons) };
+        Remote = options.Remote;
+        var onMembershipChanged = options.OnMembershipChanged;
+        if (Remote is { } remote)
+        {
+            var also = onMembershipChanged;
+            onMembershipChanged = also is null ? remote.OnMembershipChanged : snapshot =>
+            {
+                remote.OnMembershipChanged(snapshot);
+                also(snapshot);
+            };
+        }
+
         Node = new ClusterNode(
             settings,
             Table,
-            options.Registry ?? new MessageSerializerRegistryBuilder().Build(),
-            options.Sink ?? new LoggingDeadLetterSink(loggers.CreateLogger<LoggingDeadLetterSink>()),
+            options.Registry ?? Remote?.Registry ?? new MessageSerializerRegistryBuilder().Build(),
+            options.Sink ?? (IRemoteMessageSink?)Remote ?? new LoggingDeadLetterSink(loggers.CreateLogger<LoggingDeadLetterSink>()),
             OnSelfDownAsync,
             hooks,
-            options.OnMembershipChanged,
+            onMembershipChanged,
             loggers: loggers,
             time: _time);
+        Remote?.Attach(Node.Transport);
         foreach (var definition in options.Singletons)
         {
             var manager = new ClusterSingletonManager(definition, Leases, _runLog, Node.Self.MemberKey, settings.NodeName, IsUp,
@@ -103,6 +124,9 @@ public sealed partial class ClusterHost : IAsyncDisposable
     }
 
     public ClusterNode Node { get; }
+
+    /// <summary>The remote actor-ref provider attached to this node's transport, if the options named one.</summary>
+    public RemoteActorRefProvider? Remote { get; }
 
     public IMembershipTable Table { get; }
 

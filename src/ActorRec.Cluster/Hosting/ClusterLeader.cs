@@ -1,3 +1,5 @@
+using ActorRec.Actors;
+using ActorRec.Cluster.Remote;
 using ActorRec.Cluster.Singleton;
 using Microsoft.Extensions.Logging;
 
@@ -23,6 +25,18 @@ public sealed partial class ClusterLeader(ILogger logger) : IClusterSingleton
 
     /// <summary>A definition whose instances all report to one <see cref="ClusterLeader"/> (one per node).</summary>
     public ClusterSingletonDefinition Definition => new(SingletonName, () => this);
+
+    /// <summary>
+    /// Makes the leader reachable as an actor on <paramref name="system"/> (the node's remoting system): an actor at
+    /// <c>/system/singleton-leader</c> answers <see cref="SingletonIdentify"/> with this node's name and its leader
+    /// epoch (0 while it is not the leader); find the holder's with a <see cref="RemoteSingletonRefResolver"/>.
+    /// </summary>
+    public IActorRef AnswerOn(ActorSystem system, string nodeName)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentException.ThrowIfNullOrWhiteSpace(nodeName);
+        return SingletonIdentityActor.Start(system, SingletonName, nodeName, () => Epoch);
+    }
 
     public Task StartAsync(SingletonContext context, CancellationToken cancellationToken)
     {

@@ -47,6 +47,12 @@ public sealed partial class RemoteActorRefProvider : IRemoteMessageSink
     /// <summary>Name of the death-watch actor under /system.</summary>
     public const string WatcherName = "remote-watcher";
 
+    /// <summary>Name of the ping actor under /system (answers <see cref="ClusterPing"/>).</summary>
+    public const string PingName = "cluster-ping";
+
+    /// <summary>Element path of every node's ping actor.</summary>
+    public const string PingElements = "/system/" + PingName;
+
     private const string WatcherElements = "/system/" + WatcherName;
     private const int MaxCachedRefs = 100_000;
 
@@ -115,6 +121,20 @@ public sealed partial class RemoteActorRefProvider : IRemoteMessageSink
         }
 
         _watcher = _system.SystemActorOf(Props.Create(() => new RemoteWatcherActor(this)), WatcherName);
+        _system.SystemActorOf(Props.Create(() => new ClusterPingActor(() => new ClusterPong(transport.Self.NodeName, transport.Self.Incarnation))), PingName);
+    }
+
+    /// <summary>
+    /// A remote ask to the ping actor of the node at <paramref name="address"/> (this node's own address asks locally):
+    /// who answered and the round trip. Fails with <see cref="AskTimeoutException"/> when no answer comes within
+    /// <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<PingResult> PingAsync(string address, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var target = RefFor(address, PingElements);
+        var started = Stopwatch.GetTimestamp();
+        var pong = await target.Ask<ClusterPong>(ClusterPing.Instance, timeout, cancellationToken).ConfigureAwait(false);
+        return new PingResult(pong, Stopwatch.GetElapsedTime(started));
     }
 
     /// <summary>

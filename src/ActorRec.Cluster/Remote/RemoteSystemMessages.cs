@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using ActorRec.Actors;
 using ActorRec.Cluster.Serialization;
@@ -24,11 +25,17 @@ public static class RemoteSystemMessages
     internal const string UnwatchManifest = "actorrec.remote.unwatch";
     internal const string DeathNoticeManifest = "actorrec.remote.death";
     internal const string FailureManifest = "actorrec.status.failure";
+    internal const string PingManifest = "actorrec.remote.ping";
+    internal const string PongManifest = "actorrec.remote.pong";
+    internal const string IdentifyManifest = "actorrec.remote.singleton-identify";
+    internal const string IdentityManifest = "actorrec.remote.singleton-identity";
 
     /// <summary>
     /// Registers the remoting layer's messages (watch, unwatch, death notice) on the builder, and
     /// <see cref="Status.Failure"/> so that a remote actor can fail an ask: the cause travels as its type name and
-    /// message and arrives as a <see cref="RemoteFailureException"/>.
+    /// message and arrives as a <see cref="RemoteFailureException"/>; and the ping (<see cref="ClusterPing"/>,
+    /// <see cref="ClusterPong"/>) and singleton identity (<see cref="SingletonIdentify"/>, <see cref="SingletonIdentity"/>)
+    /// messages.
     /// </summary>
     public static MessageSerializerRegistryBuilder AddRemoting(this MessageSerializerRegistryBuilder builder)
     {
@@ -39,13 +46,26 @@ public static class RemoteSystemMessages
             .Register<RemoteDeathNotice>(DeathNoticeManifest, d => ByteString.CopyFromUtf8(d.Subject), p => new RemoteDeathNotice(Encoding.UTF8.GetString(p)))
             .Register<Status.Failure>(FailureManifest,
                 f => Pair(f.Cause is RemoteFailureException r ? r.RemoteType : f.Cause.GetType().FullName ?? "Exception", f.Cause.Message),
-                p => Unpair(p, static (type, message) => new Status.Failure(new RemoteFailureException(type, message))));
+                p => Unpair(p, static (type, message) => new Status.Failure(new RemoteFailureException(type, message))))
+            .Register<ClusterPing>(PingManifest, static _ => ByteString.Empty, static _ => ClusterPing.Instance)
+            .Register<ClusterPong>(PongManifest,
+                p => Pair(p.NodeName, p.Incarnation.ToString(CultureInfo.InvariantCulture)),
+                p => Unpair(p, static (node, incarnation) => new ClusterPong(node, ParseLong(incarnation))))
+            .Register<SingletonIdentify>(IdentifyManifest, static _ => ByteString.Empty, static _ => SingletonIdentify.Instance)
+            .Register<SingletonIdentity>(IdentityManifest,
+                i => Pair(i.Name, i.NodeName + "\0" + i.FencingToken.ToString(CultureInfo.InvariantCulture)),
+                p => Unpair(p, static (name, rest) => Unpair(Encoding.UTF8.GetBytes(rest), (node, token) => new SingletonIdentity(name, node, ParseLong(token)))));
     }
 
     internal static bool IsRegistered(MessageSerializerRegistry registry) =>
         registry.ManifestOf(typeof(RemoteWatch)) is not null
         && registry.ManifestOf(typeof(RemoteUnwatch)) is not null
         && registry.ManifestOf(typeof(RemoteDeathNotice)) is not null;
+
+    private static long ParseLong(string text) =>
+        long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new FormatException($"'{text}' is not a 64-bit integer");
 
     // Two UTF-8 strings separated by a NUL (neither paths nor addresses contain one).
     private static ByteString Pair(string a, string b) => ByteString.CopyFromUtf8(a + "\0" + b);

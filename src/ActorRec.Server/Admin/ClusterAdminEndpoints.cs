@@ -12,7 +12,8 @@ namespace ActorRec.Server.Admin;
 /// The cluster part of the admin API (bearer token required, see <see cref="AdminAuthorization"/>):
 /// <list type="bullet">
 /// <item><c>GET /admin/cluster</c>: <see cref="ClusterStatusResponse"/>: members with status, address, roles,
-/// uptime and last heartbeat, the leader and the singletons' leases.</item>
+/// uptime and last heartbeat, each live member's <c>rttMs</c> (a remote ask to its ping actor; null with
+/// <c>rttError</c> when down or timed out), the leader and the singletons' leases.</item>
 /// <item><c>POST /admin/cluster/leave/{node}</c>: graceful leave of any member (this node or another); 202, 404 when
 /// no live member has that name, 409 when it is already leaving or the node runs alone.</item>
 /// </list>

@@ -13,7 +13,12 @@ public sealed record ClusterStatusResponse(
     IReadOnlyList<ClusterMemberView> Members,
     IReadOnlyList<ClusterSingletonView> Singletons);
 
-/// <summary>One membership row. <see cref="Status"/> is one of up, joining, leaving, exiting, down, removed.</summary>
+/// <summary>
+/// One membership row. <see cref="Status"/> is one of up, joining, leaving, exiting, down, removed.
+/// <see cref="RttMs"/> is the round trip of a remote ask from the answering node to the member's
+/// <c>/system/cluster-ping</c> actor; null with <see cref="RttError"/> saying why when there is none (the member is
+/// not live, the ask timed out or failed, or the node has no remoting).
+/// </summary>
 public sealed record ClusterMemberView(
     string Node,
     string Status,
@@ -25,7 +30,9 @@ public sealed record ClusterMemberView(
     DateTimeOffset LastHeartbeat,
     double HeartbeatAgeSeconds,
     int Suspicions,
-    bool IsSelf);
+    bool IsSelf,
+    double? RttMs = null,
+    string? RttError = null);
 
 /// <summary>A singleton's lease: who holds it (null between tenures), its fencing token and expiry, and whether it runs here.</summary>
 public sealed record ClusterSingletonView(string Name, string? Holder, long Token, DateTimeOffset ExpiresAt, bool RunningHere);
