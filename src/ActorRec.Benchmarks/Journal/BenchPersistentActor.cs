@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ActorRec.Actors;
 using ActorRec.Persistence.Actors;
+using ActorRec.Persistence.Journal;
 
 namespace ActorRec.Benchmarks.Journal;
 
@@ -22,6 +23,10 @@ internal sealed class BenchLatch(int count)
             _done.TrySetResult();
         }
     }
+
+    /// <summary>Fails the latch: whoever awaits <see cref="Done"/> gets <paramref name="error"/> instead of waiting for
+    /// an actor that stopped.</summary>
+    public void Fail(Exception error) => _done.TrySetException(error);
 }
 
 internal sealed record StartPersisting(int Count, BenchLatch Done);
@@ -88,6 +93,22 @@ internal sealed class BenchPersistentActor : PersistentActor
     }
 
     protected override void OnRecoveryCompleted() => _ready.Signal();
+
+    // A failed recovery or write stops the actor: it will never signal its latch, so fail the latch (and with it the
+    // whole run) instead of letting the benchmark wait forever.
+    protected override void OnRecoveryFailure(RecoveryFailedException cause)
+    {
+        base.OnRecoveryFailure(cause);
+        _ready.Fail(new JournalBenchFailedException(PersistenceId, "recovery", cause.SequenceNr, cause));
+    }
+
+    protected override void OnPersistFailure(Exception cause, long sequenceNr)
+    {
+        base.OnPersistFailure(cause, sequenceNr);
+        var error = new JournalBenchFailedException(PersistenceId, "persist", sequenceNr, cause);
+        _finished?.Fail(error);
+        _ready.Fail(error);
+    }
 
     private void PersistNext()
     {

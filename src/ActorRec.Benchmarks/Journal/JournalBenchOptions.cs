@@ -1,3 +1,7 @@
+using ActorRec.Persistence;
+using ActorRec.Persistence.Actors;
+using ActorRec.Persistence.Serialization;
+
 namespace ActorRec.Benchmarks.Journal;
 
 /// <summary>Options of <c>actorrec bench journal</c>.</summary>
@@ -29,6 +33,10 @@ public sealed record JournalBenchOptions
 
     /// <summary>Payload bytes per event (an interaction event is about this size).</summary>
     public int PayloadBytes { get; init; } = 100;
+
+    /// <summary>Opens the persistence runtime of the run from the store's settings (null = <see cref="PersistenceRuntime.Open"/>).
+    /// Tests pass one over a journal that fails on purpose.</summary>
+    public Func<PersistenceSettings, EventSerializerRegistry, PersistenceRuntime>? OpenRuntime { get; init; }
 
     /// <summary>Progress lines (null = silent).</summary>
     public Action<string>? Log { get; init; }

@@ -11,7 +11,8 @@ namespace ActorRec.Persistence.Postgres;
 /// <remarks>
 /// <para><b>Checks in the transaction.</b> Before the COPY, one round trip reads the highest sequence of every id of
 /// the batch that the writer has not cached (an index-only backward step per id through the UNIQUE
-/// (persistence_id, sequence_nr) index) and the epochs of the batch's fence keys from <c>journal_fences</c>, locking
+/// (pid, sequence_nr) index; a new id is first numbered in <c>persistence_ids</c> in the same transaction, see
+/// <see cref="PostgresJournalSchema"/>; the writer caches each id's number with its sequence) and the epochs of the batch's fence keys from <c>journal_fences</c>, locking
 /// those rows FOR UPDATE. Writes that would leave a gap, reuse a sequence number or carry an older epoch are left out
 /// and failed alone. The sequence cache is filled only by committed batches of this writer and dropped for every id of
 /// a failed batch; if another node wrote an id meanwhile, the cached sequence is too low, so the write collides with
@@ -34,7 +35,7 @@ public sealed class PostgresJournal : JournalBase
     private const int MaxCachedIds = 1_000_000;
 
     private readonly NpgsqlDataSource _dataSource;
-    private readonly Dictionary<string, long> _lastById = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Pid, long Seq)> _lastById = new(StringComparer.Ordinal);
 
     /// <summary>Group-commit batches in flight at once: while one waits for its COPY and commit (server CPU, fsync),
     /// the next is read, checked and streamed, so client and server work overlap.</summary>
@@ -49,27 +50,7 @@ public sealed class PostgresJournal : JournalBase
         }
 
         _dataSource = PostgresDataSource.Create(settings.ConnectionString);
-        using NpgsqlCommand cmd = _dataSource.CreateCommand("""
-            CREATE TABLE IF NOT EXISTS journal (
-              ordering BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-              persistence_id TEXT NOT NULL,
-              sequence_nr BIGINT NOT NULL,
-              writer_epoch BIGINT NOT NULL DEFAULT 0,
-              manifest TEXT NOT NULL,
-              schema_version INT NOT NULL,
-              timestamp_ms BIGINT NOT NULL,
-              deleted BOOLEAN NOT NULL DEFAULT FALSE,
-              checksum BIGINT NOT NULL,
-              payload BYTEA NOT NULL,
-              CONSTRAINT journal_pid_seq UNIQUE (persistence_id, sequence_nr));
-            DO $$ BEGIN
-              IF to_regclass('journal_fences') IS NULL THEN
-                CREATE TABLE journal_fences (fence_key TEXT PRIMARY KEY, epoch BIGINT NOT NULL);
-                INSERT INTO journal_fences (fence_key, epoch)
-                  SELECT persistence_id, MAX(writer_epoch) FROM journal GROUP BY persistence_id HAVING MAX(writer_epoch) > 0;
-              END IF;
-            END $$;
-            """);
+        using NpgsqlCommand cmd = _dataSource.CreateCommand(PostgresJournalSchema.Ddl);
         cmd.ExecuteNonQuery();
     }
 
@@ -81,7 +62,7 @@ public sealed class PostgresJournal : JournalBase
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            (Dictionary<string, long> last, Dictionary<string, long> fences) = await ReadStateAsync(conn, batch, _lastById, cancellationToken)
+            (Dictionary<string, long> last, Dictionary<string, long> pids, Dictionary<string, long> fences) = await ReadStateAsync(conn, batch, _lastById, cancellationToken)
                 .ConfigureAwait(false);
             Exception?[]? results = null;
             var accepted = new List<AtomicWrite>(batch.Count);
@@ -112,17 +93,19 @@ public sealed class PostgresJournal : JournalBase
                 // Synchronous COPY: the writer loop owns this thread for the commit anyway, and the synchronous
                 // writers skip an async state machine per field (8 fields × thousands of rows per batch).
                 using NpgsqlBinaryImporter copy = conn.BeginBinaryImport(
-                    "COPY journal (persistence_id, sequence_nr, writer_epoch, manifest, schema_version, timestamp_ms, checksum, payload) FROM STDIN (FORMAT BINARY)");
+                    "COPY journal (persistence_id, pid, sequence_nr, writer_epoch, manifest, schema_version, timestamp_ms, checksum, payload) FROM STDIN (FORMAT BINARY)");
                 int rowIndex = 0;
                 foreach (AtomicWrite write in accepted)
                 {
                     IReadOnlyList<PersistentRepr> events = write.Events;
+                    long pid = pids[write.PersistenceId];
                     for (int j = 0; j < events.Count; j++)
                     {
                         PersistentRepr e = events[j];
                         BeforeRowInsert(rowIndex++);
                         copy.StartRow();
                         copy.Write(e.PersistenceId, NpgsqlDbType.Text);
+                        copy.Write(pid, NpgsqlDbType.Bigint);
                         copy.Write(e.SequenceNr, NpgsqlDbType.Bigint);
                         copy.Write(e.WriterEpoch, NpgsqlDbType.Bigint);
                         copy.Write(e.Manifest, NpgsqlDbType.Text);
@@ -151,7 +134,7 @@ public sealed class PostgresJournal : JournalBase
 
                 foreach (AtomicWrite write in accepted)
                 {
-                    _lastById[write.PersistenceId] = write.HighestSequenceNr;
+                    _lastById[write.PersistenceId] = (pids[write.PersistenceId], write.HighestSequenceNr);
                 }
             }
 
@@ -187,7 +170,7 @@ public sealed class PostgresJournal : JournalBase
     {
         await using NpgsqlCommand cmd = _dataSource.CreateCommand($"""
             SELECT {Columns} FROM journal
-            WHERE persistence_id = $1 AND sequence_nr >= $2 AND sequence_nr <= $3 AND NOT deleted
+            WHERE pid = (SELECT id FROM persistence_ids WHERE persistence_id = $1) AND sequence_nr >= $2 AND sequence_nr <= $3 AND NOT deleted
             ORDER BY sequence_nr LIMIT $4
             """);
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = persistenceId });
@@ -199,7 +182,7 @@ public sealed class PostgresJournal : JournalBase
 
     protected override async Task<long> ReadHighestSequenceNrCoreAsync(string persistenceId, CancellationToken cancellationToken)
     {
-        await using NpgsqlCommand cmd = _dataSource.CreateCommand("SELECT COALESCE(MAX(sequence_nr), 0) FROM journal WHERE persistence_id = $1");
+        await using NpgsqlCommand cmd = _dataSource.CreateCommand("SELECT COALESCE(MAX(sequence_nr), 0) FROM journal WHERE pid = (SELECT id FROM persistence_ids WHERE persistence_id = $1)");
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = persistenceId });
         return (long)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
@@ -207,7 +190,7 @@ public sealed class PostgresJournal : JournalBase
     protected override async Task DeleteToCoreAsync(string persistenceId, long toSequenceNr, CancellationToken cancellationToken)
     {
         await using NpgsqlCommand cmd = _dataSource.CreateCommand(
-            "UPDATE journal SET deleted = TRUE WHERE persistence_id = $1 AND sequence_nr <= $2 AND NOT deleted");
+            "UPDATE journal SET deleted = TRUE WHERE pid = (SELECT id FROM persistence_ids WHERE persistence_id = $1) AND sequence_nr <= $2 AND NOT deleted");
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = persistenceId });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = toSequenceNr });
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -224,7 +207,11 @@ public sealed class PostgresJournal : JournalBase
     protected override async Task<List<string>> ReadPersistenceIdsAsync(string? after, int max, CancellationToken cancellationToken)
     {
         await using NpgsqlCommand cmd = _dataSource.CreateCommand(
-            "SELECT DISTINCT persistence_id COLLATE \"C\" FROM journal WHERE persistence_id COLLATE \"C\" > $1 ORDER BY 1 LIMIT $2");
+            """
+            SELECT p.persistence_id COLLATE "C" FROM persistence_ids p
+            WHERE p.persistence_id COLLATE "C" > $1 AND EXISTS (SELECT 1 FROM journal j WHERE j.pid = p.id)
+            ORDER BY 1 LIMIT $2
+            """);
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = after ?? string.Empty });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = max });
         var ids = new List<string>();
@@ -250,19 +237,21 @@ public sealed class PostgresJournal : JournalBase
     /// locked FOR UPDATE so that a concurrent <see cref="IJournal.FenceAsync"/> waits for this transaction (or this one
     /// waits for it and then sees the raised epoch).
     /// </summary>
-    private static async Task<(Dictionary<string, long> Last, Dictionary<string, long> Fences)> ReadStateAsync(NpgsqlConnection conn,
-        IReadOnlyList<AtomicWrite> batch, Dictionary<string, long> cached, CancellationToken cancellationToken)
+    private static async Task<(Dictionary<string, long> Last, Dictionary<string, long> Pids, Dictionary<string, long> Fences)> ReadStateAsync(
+        NpgsqlConnection conn, IReadOnlyList<AtomicWrite> batch, Dictionary<string, (long Pid, long Seq)> cached, CancellationToken cancellationToken)
     {
         var ids = new HashSet<string>(StringComparer.Ordinal);
         var keys = new HashSet<string>(StringComparer.Ordinal);
         var last = new Dictionary<string, long>(batch.Count, StringComparer.Ordinal);
+        var pids = new Dictionary<string, long>(batch.Count, StringComparer.Ordinal);
         lock (cached)
         {
             foreach (AtomicWrite write in batch)
             {
-                if (cached.TryGetValue(write.PersistenceId, out long seq))
+                if (cached.TryGetValue(write.PersistenceId, out (long Pid, long Seq) known))
                 {
-                    last[write.PersistenceId] = seq;
+                    last[write.PersistenceId] = known.Seq;
+                    pids[write.PersistenceId] = known.Pid;
                 }
                 else
                 {
@@ -273,14 +262,20 @@ public sealed class PostgresJournal : JournalBase
             }
         }
 
+        string[] idArray = [.. ids];
         await using var cmd = new NpgsqlBatch(conn)
         {
             BatchCommands =
             {
+                new NpgsqlBatchCommand("INSERT INTO persistence_ids (persistence_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING")
+                {
+                    Parameters = { new NpgsqlParameter<string[]> { TypedValue = idArray } },
+                },
                 new NpgsqlBatchCommand("""
-                    SELECT u.pid, j.sequence_nr FROM unnest($1::text[]) AS u(pid)
-                    CROSS JOIN LATERAL (SELECT sequence_nr FROM journal WHERE persistence_id = u.pid ORDER BY sequence_nr DESC LIMIT 1) j
-                    """) { Parameters = { new NpgsqlParameter<string[]> { TypedValue = [.. ids] } } },
+                    SELECT p.persistence_id, p.id,
+                      COALESCE((SELECT sequence_nr FROM journal WHERE pid = p.id ORDER BY sequence_nr DESC LIMIT 1), 0)
+                    FROM persistence_ids p WHERE p.persistence_id = ANY($1)
+                    """) { Parameters = { new NpgsqlParameter<string[]> { TypedValue = idArray } } },
                 new NpgsqlBatchCommand("SELECT fence_key, epoch FROM journal_fences WHERE fence_key = ANY($1) ORDER BY fence_key FOR UPDATE")
                 {
                     Parameters = { new NpgsqlParameter<string[]> { TypedValue = [.. keys] } },
@@ -291,7 +286,9 @@ public sealed class PostgresJournal : JournalBase
         await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            last[r.GetString(0)] = r.GetInt64(1);
+            string id = r.GetString(0);
+            pids[id] = r.GetInt64(1);
+            last[id] = r.GetInt64(2);
         }
 
         await r.NextResultAsync(cancellationToken).ConfigureAwait(false);
@@ -300,7 +297,15 @@ public sealed class PostgresJournal : JournalBase
             fences[r.GetString(0)] = r.GetInt64(1);
         }
 
-        return (last, fences);
+        foreach (string id in idArray)
+        {
+            if (!pids.ContainsKey(id))
+            {
+                throw new InvalidOperationException($"Persistence id '{id}' has no number in persistence_ids after its upsert.");
+            }
+        }
+
+        return (last, pids, fences);
     }
 
     /// <summary>

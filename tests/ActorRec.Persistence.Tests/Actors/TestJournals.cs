@@ -10,6 +10,9 @@ public sealed class ControlledJournal(IJournal inner) : IJournal
 
     public long FailAtSequenceNr { get; set; } = -1;
 
+    /// <summary>When set, every replay throws this error (a recovery that fails).</summary>
+    public Exception? ReplayError { get; set; }
+
     public Task WriteArrived => _writeArrived.Task;
 
     public void Close() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -32,7 +35,9 @@ public sealed class ControlledJournal(IJournal inner) : IJournal
         inner.WriteBatchAsync(writes, cancellationToken);
 
     public IAsyncEnumerable<PersistentRepr> ReplayAsync(string persistenceId, long fromSequenceNr, long toSequenceNr, long max,
-        CancellationToken cancellationToken = default) => inner.ReplayAsync(persistenceId, fromSequenceNr, toSequenceNr, max, cancellationToken);
+        CancellationToken cancellationToken = default) => ReplayError is null
+        ? inner.ReplayAsync(persistenceId, fromSequenceNr, toSequenceNr, max, cancellationToken)
+        : FailingReplay(ReplayError);
 
     public Task<long> ReadHighestSequenceNrAsync(string persistenceId, CancellationToken cancellationToken = default) =>
         inner.ReadHighestSequenceNrAsync(persistenceId, cancellationToken);
@@ -67,6 +72,16 @@ public sealed class ControlledJournal(IJournal inner) : IJournal
         inner.ReadFenceEpochAsync(fenceKey, cancellationToken);
 
     public ValueTask DisposeAsync() => inner.DisposeAsync();
+
+#pragma warning disable CS1998 // an iterator that fails before its first element
+    private static async IAsyncEnumerable<PersistentRepr> FailingReplay(Exception error)
+    {
+        throw error;
+#pragma warning disable CS0162 // unreachable: makes the method an iterator
+        yield break;
+#pragma warning restore CS0162
+    }
+#pragma warning restore CS1998
 
     private static TaskCompletionSource CompletedSource()
     {
