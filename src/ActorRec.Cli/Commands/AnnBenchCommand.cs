@@ -69,6 +69,9 @@ internal static class AnnBenchCommand
                     w.WriteNumber("build_s", Math.Round(result.BuildSeconds, 1));
                     w.WriteNumber("evaluations_per_query", Math.Round(result.EvaluationsPerQuery));
                     w.WriteNumber("hnsw_insert_order_us", Math.Round(result.InsertOrderMicrosPerQuery, 1));
+                    w.WriteNumber("steady_exact_us", Math.Round(result.SteadyExactMicrosPerQuery, 1));
+                    w.WriteNumber("steady_hnsw_us", Math.Round(result.SteadyAnnMicrosPerQuery, 1));
+                    w.WriteNumber("steady_speedup", Math.Round(result.SteadySpeedUp, 2));
                     if (load is { } l)
                     {
                         w.WriteNumber("load_avg", l);

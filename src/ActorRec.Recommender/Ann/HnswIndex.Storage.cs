@@ -128,6 +128,7 @@ public sealed unsafe partial class HnswIndex
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private void Prefetch(int index)
     {
         if (Sse.IsSupported)
@@ -138,8 +139,8 @@ public sealed unsafe partial class HnswIndex
             {
                 // Chunks are allocated pinned, so the address is stable without a fixed block.
                 var p = (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref chunks[chunk][(index & ChunkMask) * _codeStride]);
-                var bytes = Math.Min(_codeStride, 256);
-                for (var offset = 0; offset < bytes; offset += 64)
+                Sse.Prefetch0(p);
+                for (var offset = 64; offset < _codeStride && offset < 256; offset += 64)
                 {
                     Sse.Prefetch0(p + offset);
                 }
