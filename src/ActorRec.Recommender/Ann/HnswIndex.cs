@@ -217,6 +217,11 @@ public sealed unsafe partial class HnswIndex
         var found = scratch.DrainAllDescending();
         for (var i = 0; i < found.Count; i++)
         {
+            PrefetchVector(found[i].Index);
+        }
+
+        for (var i = 0; i < found.Count; i++)
+        {
             found[i] = (found[i].Index, Similarity(q, found[i].Index));
         }
 
@@ -416,6 +421,11 @@ public sealed unsafe partial class HnswIndex
                 }
 
                 var links = LinksOf(current, layer);
+                for (var i = 0; i < links.Length; i++)
+                {
+                    PrefetchVector(links[i]);
+                }
+
                 for (var i = 0; i < links.Length; i++)
                 {
                     var candidate = links[i];
