@@ -63,7 +63,7 @@ public sealed record RetrievalSettings
     public int CoEngagedQuota { get; init; } = 60;
 
     /// <summary>Partners the co-engagement table keeps per video (its memory: 8 bytes a partner a video).</summary>
-    public int CoEngagementNeighbours { get; init; } = 24;
+    public int CoEngagementNeighbours { get; init; } = 128;
 
     /// <summary>Recent positives paired with a new positive, and used as seeds of the co-engaged path and feature.</summary>
     public int CoEngagementWindow { get; init; } = 10;
@@ -140,7 +140,7 @@ public sealed record RankingSettings
     public float CompletionPriorBeta { get; init; } = 3f;
 
     /// <summary>Weight of the co-engagement score Σ_j w_j·co(j, c)/√(n_j·n_c) over the user's recent positives j.</summary>
-    public float CoEngagementWeight { get; init; } = 10f;
+    public float CoEngagementWeight { get; init; } = 5f;
 
     /// <summary>Extra velocity (popularity) weight for a user with no events, fading linearly to 0 at new-user-events.</summary>
     public float NewUserPopularityWeight { get; init; } = 0.5f;
