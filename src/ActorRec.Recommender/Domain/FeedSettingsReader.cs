@@ -39,9 +39,12 @@ public static class FeedSettingsReader
         "retrieval.following-quota", "retrieval.cold-start-quota", "retrieval.oversample", "retrieval.following-max-age",
         "retrieval.similar-cache-ttl", "retrieval.similar-cache-capacity", "retrieval.trending-refresh", "retrieval.index",
         "retrieval.hnsw.m", "retrieval.hnsw.ef-construction", "retrieval.hnsw.ef-search", "retrieval.hnsw.reindex-drift",
+        "retrieval.co-engaged-quota", "retrieval.co-engagement.neighbours", "retrieval.co-engagement.window",
+        "retrieval.co-engagement.decay",
         "ranking.batch-window", "ranking.max-batch", "ranking.session-blend", "ranking.engage-weight", "ranking.engage-scale",
         "ranking.completion-weight", "ranking.velocity-weight", "ranking.velocity-scale", "ranking.follow-bonus",
-        "ranking.completion-prior-alpha", "ranking.completion-prior-beta",
+        "ranking.completion-prior-alpha", "ranking.completion-prior-beta", "ranking.co-engagement-weight",
+        "ranking.new-user-popularity-weight", "ranking.new-user-events",
         "rerank.diversity-window", "rerank.max-per-creator-in-window", "rerank.max-per-topic-in-window",
         "rerank.topic-fatigue-weight", "rerank.creator-fatigue-weight", "rerank.max-fatigue-penalty",
         "rerank.default-count", "rerank.max-count",
@@ -200,6 +203,10 @@ public static class FeedSettingsReader
         HnswEfConstruction = Int(s, "hnsw.ef-construction"),
         HnswEfSearch = Int(s, "hnsw.ef-search"),
         HnswReindexDrift = Float(s, "hnsw.reindex-drift"),
+        CoEngagedQuota = Int(s, "co-engaged-quota"),
+        CoEngagementNeighbours = Int(s, "co-engagement.neighbours"),
+        CoEngagementWindow = Int(s, "co-engagement.window"),
+        CoEngagementDecay = Float(s, "co-engagement.decay"),
     };
 
 
@@ -216,6 +223,9 @@ public static class FeedSettingsReader
         FollowBonus = Float(s, "follow-bonus"),
         CompletionPriorAlpha = Float(s, "completion-prior-alpha"),
         CompletionPriorBeta = Float(s, "completion-prior-beta"),
+        CoEngagementWeight = Float(s, "co-engagement-weight"),
+        NewUserPopularityWeight = Float(s, "new-user-popularity-weight"),
+        NewUserEvents = Int(s, "new-user-events"),
     };
 
     private static RerankSettings ReadRerank(Config s) => new()

@@ -59,8 +59,24 @@ public sealed record RetrievalSettings
     /// <summary>A video's HNSW node is re-linked only when 1 − cosine(new embedding, linked embedding) exceeds this.</summary>
     public float HnswReindexDrift { get; init; } = 0.02f;
 
+    /// <summary>Candidates co-engaged with the user's recent positives (the co-engagement table's partners).</summary>
+    public int CoEngagedQuota { get; init; } = 60;
+
+    /// <summary>Partners the co-engagement table keeps per video (its memory: 8 bytes a partner a video).</summary>
+    public int CoEngagementNeighbours { get; init; } = 128;
+
+    /// <summary>Recent positives paired with a new positive, and used as seeds of the co-engaged path and feature.</summary>
+    public int CoEngagementWindow { get; init; } = 10;
+
+    /// <summary>Weight ratio between successive recent positives (the most recent weighs 1).</summary>
+    public float CoEngagementDecay { get; init; } = 0.8f;
+
     internal void Validate(string p)
     {
+        SettingCheck.Range($"{p}.co-engaged-quota", CoEngagedQuota, 0, 100_000);
+        SettingCheck.Range($"{p}.co-engagement.neighbours", CoEngagementNeighbours, 1, 1024);
+        SettingCheck.Range($"{p}.co-engagement.window", CoEngagementWindow, 1, 64);
+        SettingCheck.Range($"{p}.co-engagement.decay", CoEngagementDecay, 0.001f, 1f);
         if (!Enum.IsDefined(Index))
         {
             throw new FeedSettingsException($"{p}.index", $"must be hnsw or exact (got {Index})");
@@ -123,8 +139,20 @@ public sealed record RankingSettings
 
     public float CompletionPriorBeta { get; init; } = 3f;
 
+    /// <summary>Weight of the co-engagement score Σ_j w_j·co(j, c)/√(n_j·n_c) over the user's recent positives j.</summary>
+    public float CoEngagementWeight { get; init; } = 5f;
+
+    /// <summary>Extra velocity (popularity) weight for a user with no events, fading linearly to 0 at new-user-events.</summary>
+    public float NewUserPopularityWeight { get; init; } = 0.5f;
+
+    /// <summary>Events after which a user no longer gets the new-user popularity weight.</summary>
+    public int NewUserEvents { get; init; } = 20;
+
     internal void Validate(string p)
     {
+        SettingCheck.NonNegative($"{p}.co-engagement-weight", CoEngagementWeight);
+        SettingCheck.NonNegative($"{p}.new-user-popularity-weight", NewUserPopularityWeight);
+        SettingCheck.Range($"{p}.new-user-events", NewUserEvents, 1, 1_000_000);
         SettingCheck.Positive($"{p}.batch-window", BatchWindow);
         SettingCheck.Range($"{p}.max-batch", MaxBatch, 1, 100_000);
         SettingCheck.Range($"{p}.session-blend", SessionBlend, 0, 1);

@@ -113,7 +113,10 @@ public sealed class UserActor : PersistentActor
         PersistAll(fresh, interaction =>
         {
             before[freshIndex[done]] = _state.Embedding.ToArray();
-            _state.Apply(interaction);
+            if (_state.Apply(interaction))
+            {
+                _pipeline.Retriever.RecordCoEngagement(_state, interaction.Event.VideoKey);
+            }
             if (++done == fresh.Count)
             {
                 FillCurrent(before);

@@ -1,5 +1,7 @@
 using System.Numerics.Tensors;
 using ActorRec.Recommender.Domain;
+using ActorRec.Recommender.Ranking;
+using ActorRec.Recommender.Retrieval;
 using ActorRec.Recommender.Users;
 using ActorRec.Recommender.Videos;
 
@@ -46,6 +48,11 @@ public sealed class ServedModelRecommender : IOnlineRecommender
     private readonly float[] _userBefore;
     private readonly float[] _negatives;
     private readonly int[] _negativeRows;
+    private readonly CoEngagementTable _coEngagement;
+    private readonly Dictionary<ulong, int> _itemOfKey;
+    private readonly int[] _seeds;
+    private readonly int[] _coRows;
+    private readonly float[] _coScores;
     private long _origin = long.MinValue;
     private long _nowMs;
     private long _events;
@@ -73,6 +80,12 @@ public sealed class ServedModelRecommender : IOnlineRecommender
         var k = _settings.Learning.NegativeSamples;
         _negatives = new float[k * _dimension];
         _negativeRows = new int[k];
+        var rs = _settings.Retrieval;
+        _coEngagement = new CoEngagementTable(rs.CoEngagementNeighbours, rs.CoEngagementWindow, rs.CoEngagementDecay, itemCount);
+        _itemOfKey = new Dictionary<ulong, int>(itemCount);
+        _seeds = new int[rs.CoEngagementWindow];
+        _coRows = new int[rs.CoEngagementWindow * rs.CoEngagementNeighbours];
+        _coScores = new float[_coRows.Length];
         var r = _settings.Ranking;
         var prior = r.CompletionPriorAlpha / (r.CompletionPriorAlpha + r.CompletionPriorBeta);
         for (var i = 0; i < itemCount; i++)
@@ -80,6 +93,7 @@ public sealed class ServedModelRecommender : IOnlineRecommender
             var video = Video(i);
             video.Embedding.CopyTo(_items.AsSpan(i * _dimension, _dimension));
             _completionPart[i] = prior;
+            _itemOfKey[video.Key] = i;
         }
     }
 
@@ -141,7 +155,19 @@ public sealed class ServedModelRecommender : IOnlineRecommender
         TensorPrimitives.Multiply(_decay, -1f / r.VelocityScale, _decay);
         TensorPrimitives.Exp(_decay, _decay);
         TensorPrimitives.Subtract(1f, _decay, _decay);
-        TensorPrimitives.MultiplyAdd(_decay, r.VelocityWeight, _scores, _scores);
+        TensorPrimitives.MultiplyAdd(_decay, FeedRanker.PopularityWeight(r, state?.EventCount ?? 0), _scores, _scores);
+
+        // + w_co · co-engagement with the user's recent positives (the retriever's co-engaged path and feature).
+        if (state is not null && r.CoEngagementWeight > 0f)
+        {
+            var seeds = RecentItems(state, ulong.MaxValue);
+            var n = _coEngagement.Gather(_seeds.AsSpan(0, seeds), _coRows, _coScores);
+            for (var i = 0; i < n; i++)
+            {
+                _scores[_coRows[i]] += r.CoEngagementWeight * _coScores[i];
+            }
+        }
+
         return TopKSelector.Select(_scores, k, exclude, destination);
     }
 
@@ -158,7 +184,13 @@ public sealed class ServedModelRecommender : IOnlineRecommender
         // sampled negatives; the video then applies it against the user's embedding from before the event.
         userState.CopyEmbedding(_userBefore);
         var k = SampleNegatives(e.IdKey, interaction.Item);
-        userState.Apply(e, video.ToFacts(), _negatives.AsSpan(0, k * dim));
+        if (userState.Apply(e, video.ToFacts(), _negatives.AsSpan(0, k * dim)) && userState.LastEventPositive)
+        {
+            // As CandidateRetriever.RecordCoEngagement does in the user's turn.
+            var seeds = RecentItems(userState, video.Key);
+            _coEngagement.Record(interaction.Item, _seeds.AsSpan(0, seeds));
+        }
+
         video.Apply(e, _userBefore);
 
         var i = interaction.Item;
@@ -167,6 +199,22 @@ public sealed class ServedModelRecommender : IOnlineRecommender
         _completionPart[i] = (video.Completions + r.CompletionPriorAlpha) / (video.Views + r.CompletionPriorAlpha + r.CompletionPriorBeta);
         _velocity[i] = video.Velocity;
         _velocityAt[i] = Seconds(video.VelocityAt.ToUnixTimeMilliseconds());
+    }
+
+    /// <summary>The item rows of the user's recent positives other than <paramref name="skipKey"/> into <c>_seeds</c>, most recent first (as <c>CandidateRetriever.RecentRows</c>).</summary>
+    private int RecentItems(UserState user, ulong skipKey)
+    {
+        var n = 0;
+        for (var age = 0; age < user.RecentCount && n < _seeds.Length; age++)
+        {
+            var key = user.RecentVideo(age);
+            if (key != skipKey && _itemOfKey.TryGetValue(key, out var item))
+            {
+                _seeds[n++] = item;
+            }
+        }
+
+        return n;
     }
 
     private InteractionEvent ToEvent(in Interaction interaction, long sequence)

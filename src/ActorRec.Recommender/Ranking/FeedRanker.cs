@@ -10,7 +10,8 @@ namespace ActorRec.Recommender.Ranking;
 /// <summary>
 /// Scores a batch of candidate sets in one <see cref="ICandidateScorer"/> call, then mixes the parts:
 /// <c>total = w_e·σ(scale·q·v) + w_c·(completions + α)/(views + α + β) + w_v·(1 − e^{−velocity/velocity-scale}) +
-/// follow-bonus·[creator followed]</c>, weights from <c>actorrec.feed.ranking</c>. Each set ends sorted by score,
+/// follow-bonus·[creator followed] + w_co·co-engagement</c> (the candidate's <see cref="Candidate.CoEngagement"/>; the
+/// velocity weight is raised for new users, see <see cref="PopularityWeight"/>), weights from <c>actorrec.feed.ranking</c>. Each set ends sorted by score,
 /// best first (ties by row, so equal inputs give equal feeds). Stateless apart from settings: any thread, any node.
 /// <para>
 /// With a ranking model, that mix is the pre-rank: the best <c>model.rescore-candidates</c> of each set are then
@@ -78,7 +79,7 @@ public sealed class FeedRanker
                 for (var i = 0; i < items.Length; i++)
                 {
                     ref var c = ref items[i];
-                    c.Parts = Mix(c, dots[offsets[q] + i], set.Now);
+                    c.Parts = Mix(c, dots[offsets[q] + i], set.Now, set.UserEvents);
                     c.Score = c.Parts.Total;
                 }
 
@@ -163,7 +164,18 @@ public sealed class FeedRanker
         }
     }
 
-    private ScoreParts Mix(in Candidate c, float dot, DateTimeOffset now)
+    /// <summary>
+    /// The velocity (popularity) weight for a user with <paramref name="userEvents"/> events: velocity-weight plus
+    /// new-user-popularity-weight · (1 − events / new-user-events) while the user is new (the popularity prior).
+    /// </summary>
+    public static float PopularityWeight(RankingSettings r, long userEvents)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var fresh = 1f - Math.Min(1f, userEvents / (float)r.NewUserEvents);
+        return r.VelocityWeight + (r.NewUserPopularityWeight * fresh);
+    }
+
+    private ScoreParts Mix(in Candidate c, float dot, DateTimeOffset now, long userEvents)
     {
         var r = _settings.Ranking;
         var engage = LearningRule.Sigmoid(r.EngageScale * dot);
@@ -171,7 +183,8 @@ public sealed class FeedRanker
         var completion = (completions + r.CompletionPriorAlpha) / (views + r.CompletionPriorAlpha + r.CompletionPriorBeta);
         var vel = 1f - MathF.Exp(-Math.Max(0f, velocity) / r.VelocityScale);
         var follow = c.FollowedCreator ? r.FollowBonus : 0f;
-        var total = (r.EngageWeight * engage) + (r.CompletionWeight * completion) + (r.VelocityWeight * vel) + follow;
-        return new ScoreParts(engage, completion, vel, follow, total);
+        var total = (r.EngageWeight * engage) + (r.CompletionWeight * completion) + (PopularityWeight(r, userEvents) * vel) + follow
+            + (r.CoEngagementWeight * c.CoEngagement);
+        return new ScoreParts(engage, completion, vel, follow, total, CoEngage: c.CoEngagement);
     }
 }

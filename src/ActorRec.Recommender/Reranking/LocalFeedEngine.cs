@@ -103,6 +103,7 @@ public sealed class LocalFeedEngine
         var userApplied = user.Apply(new UserInteraction(e, video.ToFacts(), negatives));
         if (userApplied)
         {
+            Pipeline.Retriever.RecordCoEngagement(user, e.VideoKey);
             // As FeedEngine does after the user step: the ranking model, trends and experiments learn from it.
             Pipeline.Quality.Observe(e, row, before, Catalog);
         }

@@ -14,8 +14,12 @@ namespace ActorRec.Recommender.Retrieval;
 /// lists are reused for similar-cache-ttl, see <see cref="SimilarVideosCache"/>);</item>
 /// <item>trending: <see cref="ITrendingSource"/> for the request's region (or the user's last region);</item>
 /// <item>following: the newest videos (within following-max-age) of followed creators;</item>
-/// <item>new: videos in their cold-start test audience, from a seed-dependent offset so users see different ones.</item>
+/// <item>new: videos in their cold-start test audience, from a seed-dependent offset so users see different ones;</item>
+/// <item>coengaged: the strongest partners of the user's recent positives in the <see cref="CoEngagementTable"/>.</item>
 /// </list>
+/// Every candidate, whatever its path, also gets its co-engagement score with the user's recent positives
+/// (<see cref="Candidate.CoEngagement"/>), a feature of the ranker's mix. The table learns in the user's turn
+/// (<see cref="RecordCoEngagement"/>, after each applied event).
 /// Each path asks its source for quota × oversample items and keeps the first quota new ones that pass the filters:
 /// not seen (the user's Bloom filter), not blocked, primary or any hashtag not muted, moderation approved. A video
 /// found by several paths is kept once with all their tags. Reads the user's state, so it runs in the user's turn.
@@ -44,6 +48,45 @@ public sealed class CandidateRetriever
         _trending = trending;
         _settings = settings;
         _similar = new SimilarVideosCache(settings.Retrieval.SimilarCacheTtl, settings.Retrieval.SimilarCacheCapacity);
+        var r = settings.Retrieval;
+        CoEngagement = new CoEngagementTable(r.CoEngagementNeighbours, r.CoEngagementWindow, r.CoEngagementDecay);
+    }
+
+    /// <summary>This node's item-to-item co-engagement table (keyed by catalog row).</summary>
+    public CoEngagementTable CoEngagement { get; }
+
+    /// <summary>
+    /// Teaches the co-engagement table the event just applied to <paramref name="user"/> on the video with key
+    /// <paramref name="videoKey"/>: a no-op unless it was a positive. Runs in the user's turn, after the apply.
+    /// </summary>
+    public void RecordCoEngagement(UserState user, ulong videoKey)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (!user.LastEventPositive || !_catalog.TryGetRow(videoKey, out var row))
+        {
+            return;
+        }
+
+        Span<int> seeds = stackalloc int[CoEngagement.Window];
+        var n = RecentRows(user, videoKey, seeds);
+        CoEngagement.Record(row, seeds[..n]);
+    }
+
+    /// <summary>The catalog rows of the user's recent positives other than <paramref name="skipKey"/>, most recent first.</summary>
+    public int RecentRows(UserState user, ulong skipKey, Span<int> destination)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var n = 0;
+        for (var age = 0; age < user.RecentCount && n < destination.Length; age++)
+        {
+            var key = user.RecentVideo(age);
+            if (key != skipKey && _catalog.TryGetRow(key, out var row))
+            {
+                destination[n++] = row;
+            }
+        }
+
+        return n;
     }
 
     public CandidateSet Retrieve(UserState user, string? region, DateTimeOffset now)
@@ -53,7 +96,7 @@ public sealed class CandidateRetriever
         var query = new float[_settings.EmbeddingDim];
         user.BuildQuery(now, _settings.Ranking.SessionBlend, query);
         var seed = StableHash.Combine(StableHash.Key("user:", user.UserId), (ulong)user.EventCount);
-        var capacity = r.EmbeddingQuota + r.SimilarQuota + r.TrendingQuota + r.FollowingQuota + r.ColdStartQuota;
+        var capacity = r.EmbeddingQuota + r.SimilarQuota + r.TrendingQuota + r.FollowingQuota + r.ColdStartQuota + r.CoEngagedQuota;
         var set = new CandidateSet(user.UserId, query, now, region ?? user.Region ?? string.Empty, seed, capacity) { StateVersion = user.EventCount };
 
         var maxAsk = (int)Math.Ceiling(Math.Max(r.EmbeddingQuota, Math.Max(r.TrendingQuota, 1)) * r.Oversample) + 1;
@@ -71,6 +114,7 @@ public sealed class CandidateRetriever
 
             RetrieveFollowing(set, user, now);
             RetrieveColdStart(set, user);
+            RetrieveCoEngaged(set, user);
         }
         finally
         {
@@ -237,6 +281,42 @@ public sealed class CandidateRetriever
             {
                 Take(set, user, lists[i].Rows, lists[i].Scores, RetrievalSource.Similar, perSeed, seedRows[i]);
             }
+        }
+    }
+
+    /// <summary>The co-engaged path, then the co-engagement feature of every candidate (one gather, pooled buffers).</summary>
+    private void RetrieveCoEngaged(CandidateSet set, UserState user)
+    {
+        if (user.RecentCount == 0)
+        {
+            return;
+        }
+
+        Span<int> seeds = stackalloc int[CoEngagement.Window];
+        var seedCount = RecentRows(user, ulong.MaxValue, seeds);
+        var size = CoEngagement.Window * CoEngagement.Neighbours;
+        var rows = ArrayPool<int>.Shared.Rent(size);
+        var scores = ArrayPool<float>.Shared.Rent(size);
+        try
+        {
+            var n = CoEngagement.Gather(seeds[..seedCount], rows.AsSpan(0, size), scores.AsSpan(0, size));
+            if (_settings.Retrieval.CoEngagedQuota > 0)
+            {
+                Take(set, user, rows.AsSpan(0, n), scores.AsSpan(0, n), RetrievalSource.CoEngaged, _settings.Retrieval.CoEngagedQuota, -1);
+            }
+
+            for (var i = 0; i < n; i++)
+            {
+                if (set.IndexOf(rows[i]) is var at and >= 0)
+                {
+                    set[at].CoEngagement = scores[i];
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(rows);
+            ArrayPool<float>.Shared.Return(scores);
         }
     }
 

@@ -8,7 +8,7 @@ namespace ActorRec.Recommender.Retrieval;
 /// Scores of one candidate by part; <see cref="Total"/> is the weighted mix (see FeedRanker), <see cref="Model"/>
 /// the blended task mix of the ranking model included in it.
 /// </summary>
-public readonly record struct ScoreParts(float Engage, float Completion, float Velocity, float FollowBonus, float Total, float Model = 0f);
+public readonly record struct ScoreParts(float Engage, float Completion, float Velocity, float FollowBonus, float Total, float Model = 0f, float CoEngage = 0f);
 
 /// <summary>One retrieved video on its way through ranking and re-ranking.</summary>
 [DebuggerDisplay("row {Row} {Sources} score {Score}")]
@@ -28,6 +28,9 @@ public struct Candidate
     public float CreatorFatigue;
 
     public bool FollowedCreator;
+
+    /// <summary>Co-engagement score with the user's recent positives (see <see cref="CoEngagementTable"/>).</summary>
+    public float CoEngagement;
 
     public ScoreParts Parts;
 
@@ -158,6 +161,9 @@ public sealed class CandidateSet
             s_indexPool.Enqueue(index);
         }
     }
+
+    /// <summary>The index of <paramref name="row"/>'s candidate, or -1.</summary>
+    public int IndexOf(int row) => _indexByRow.TryGetValue(row, out var i) ? i : -1;
 
     /// <summary>Adds <paramref name="row"/> from <paramref name="source"/>, or merges the provenance when present; returns true when it is new.</summary>
     public bool Add(int row, RetrievalSource source, float retrievalScore)

@@ -20,15 +20,18 @@ public enum RetrievalSource : byte
 
     /// <summary>A new video still in its cold-start test audience.</summary>
     ColdStart = 16,
+
+    /// <summary>Co-engaged with the user's recent positives (the co-engagement table).</summary>
+    CoEngaged = 32,
 }
 
 public static class RetrievalSources
 {
     /// <summary>Every single path, in wire order.</summary>
     public static readonly RetrievalSource[] All =
-        [RetrievalSource.Embedding, RetrievalSource.Similar, RetrievalSource.Trending, RetrievalSource.Following, RetrievalSource.ColdStart];
+        [RetrievalSource.Embedding, RetrievalSource.Similar, RetrievalSource.Trending, RetrievalSource.Following, RetrievalSource.ColdStart, RetrievalSource.CoEngaged];
 
-    /// <summary>Wire name of one path: embedding, similar, trending, following, new.</summary>
+    /// <summary>Wire name of one path: embedding, similar, trending, following, new, coengaged.</summary>
     public static string ToWire(this RetrievalSource single) => single switch
     {
         RetrievalSource.Embedding => "embedding",
@@ -36,6 +39,7 @@ public static class RetrievalSources
         RetrievalSource.Trending => "trending",
         RetrievalSource.Following => "following",
         RetrievalSource.ColdStart => "new",
+        RetrievalSource.CoEngaged => "coengaged",
         _ => throw new ArgumentOutOfRangeException(nameof(single), single, "not a single retrieval path"),
     };
 

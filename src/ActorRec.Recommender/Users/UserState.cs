@@ -75,6 +75,9 @@ public sealed class UserState
 
     public int RecentCount => _recent.Count;
 
+    /// <summary>Whether the last event applied was a positive (what the co-engagement table learns from).</summary>
+    public bool LastEventPositive { get; private set; }
+
     public int FollowCount => _followCount;
 
     /// <summary>Followed creators, muted topics and blocked videos together; filter with <see cref="DomainKeys.IsCreator"/>.</summary>
@@ -264,6 +267,7 @@ public sealed class UserState
         var signal = EngagementSignal.From(e, video.DurationMs, _settings.Learning);
         LearningRule.UpdateUser(_embedding, video.Embedding, negatives, signal, _settings.Learning);
         UpdateSession(video.Embedding, signal, e.Timestamp);
+        LastEventPositive = signal.IsPositive;
 
         var videoKey = video.VideoKey;
         _seen.Add(videoKey);

@@ -7,6 +7,31 @@ namespace ActorRec.Recommender.Tests.Evaluation;
 public sealed class ServedModelRecommenderTests
 {
     [Fact]
+    public void Fans_of_A_who_then_liked_B_make_B_the_top_pick_for_a_new_fan_of_A()
+    {
+        // 40 users rate A then B highly, 80 others rate C (twice as popular as B) alone; a new user rates A: the
+        // served co-engagement feature ranks B first, where popularity alone would pick C.
+        const int a = 7, b = 23, c = 31, users = 121;
+        var model = new ServedModelRecommender(userCount: users, itemCount: 50, StrengthKind.Rating);
+        var t = 1_000L;
+        for (var u = 0; u < 40; u++)
+        {
+            model.Observe(new Interaction(u, a, t += 1_000, true, 5f));
+            model.Observe(new Interaction(u, b, t += 1_000, true, 5f));
+            model.Observe(new Interaction(40 + u, c, t += 1_000, true, 5f));
+            model.Observe(new Interaction(80 + u, c, t += 1_000, true, 5f));
+        }
+
+        model.Observe(new Interaction(users - 1, a, t += 1_000, true, 5f));
+        model.AdvanceTo(t + 1_000);
+        Span<int> top = stackalloc int[3];
+        var n = model.TopK(users - 1, 3, new HashSet<int> { a }, top);
+        Assert.Equal(3, n);
+        Assert.Equal(b, top[0]);
+        Assert.Equal(c, top[1]);
+    }
+
+    [Fact]
     public void The_user_vector_it_learns_is_the_one_a_UserState_learns_from_the_same_events()
     {
         // The adapter must run the served transition, not a copy: replaying its events through a fresh UserState
