@@ -163,7 +163,7 @@ public sealed class CandidateSet
     }
 
     /// <summary>The index of <paramref name="row"/>'s candidate, or -1.</summary>
-    public int IndexOf(int row) => _indexByRow.TryGetValue(row, out var i) ? i : -1;
+    public int IndexOf(int row) => _indexByRow is { } index && index.TryGetValue(row, out var i) ? i : -1;
 
     /// <summary>Adds <paramref name="row"/> from <paramref name="source"/>, or merges the provenance when present; returns true when it is new.</summary>
     public bool Add(int row, RetrievalSource source, float retrievalScore)
