@@ -16,7 +16,7 @@ public sealed class ClusterNodeTests : IAsyncLifetime
 {
     private readonly InMemoryMembershipTable _table = new("actorrec");
     private readonly List<ClusterNode> _nodes = [];
-    private readonly Dictionary<string, Watcher> _watchers = [];
+    private readonly Dictionary<string, MembershipWaiter> _watchers = [];
     private readonly Dictionary<string, Sink> _sinks = [];
     private readonly Dictionary<string, TaskCompletionSource<string>> _selfDown = [];
 
@@ -43,7 +43,7 @@ public sealed class ClusterNodeTests : IAsyncLifetime
 
     private async Task<ClusterNode> StartAsync(string name)
     {
-        var watcher = new Watcher();
+        var watcher = new MembershipWaiter();
         var sink = new Sink();
         var down = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var node = new ClusterNode(Settings(name), _table, Registry, sink, reason =>
@@ -121,41 +121,6 @@ public sealed class ClusterNodeTests : IAsyncLifetime
 
         public void DeadLetter(PeerIdentity from, RemoteEnvelope envelope, string reason)
         {
-        }
-    }
-
-    private sealed class Watcher
-    {
-        private readonly Lock _gate = new();
-        private readonly List<(Func<MembershipSnapshot, bool> Match, TaskCompletionSource<MembershipSnapshot> Done)> _waiters = [];
-        private MembershipSnapshot _last = MembershipSnapshot.Empty;
-
-        public void OnChanged(MembershipSnapshot snapshot)
-        {
-            lock (_gate)
-            {
-                _last = snapshot;
-                foreach (var w in _waiters.Where(w => w.Match(snapshot)).ToList())
-                {
-                    w.Done.TrySetResult(snapshot);
-                    _waiters.Remove(w);
-                }
-            }
-        }
-
-        public Task<MembershipSnapshot> WaitAsync(Func<MembershipSnapshot, bool> match)
-        {
-            lock (_gate)
-            {
-                if (match(_last))
-                {
-                    return Task.FromResult(_last);
-                }
-
-                var done = new TaskCompletionSource<MembershipSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
-                _waiters.Add((match, done));
-                return done.Task.WaitAsync(TestTimeouts.Guard);
-            }
         }
     }
 }
