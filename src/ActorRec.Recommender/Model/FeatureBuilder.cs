@@ -3,6 +3,13 @@ using ActorRec.Recommender.Features;
 
 namespace ActorRec.Recommender.Model;
 
+/// <summary>
+/// Where a candidate's own inputs sit in the ranker's input vector: the video embedding at <see cref="VideoOffset"/>,
+/// the user⊙video product at <see cref="ProductOffset"/> (both <see cref="EmbeddingDimension"/> long) and the sparse
+/// mean at <see cref="SparseOffset"/> (<see cref="SparseDimension"/> long). Everything else is shared by a feed.
+/// </summary>
+public readonly record struct FeatureLayout(int EmbeddingDimension, int SparseDimension, int VideoOffset, int ProductOffset, int SparseOffset);
+
 /// <summary>The request context the ranker sees.</summary>
 /// <param name="Region">Region code ("US").</param>
 /// <param name="Device">Device family ("ios").</param>
@@ -59,12 +66,36 @@ public sealed class FeatureBuilder
     /// <summary>Stable id of a region in the sparse table.</summary>
     public static ulong RegionId(string region) => Hashing.Fnv1a64("region:", region);
 
+    /// <summary>Where the per-candidate parts sit in the vector <see cref="Build"/> writes (see <see cref="FeatureLayout"/>).</summary>
+    public FeatureLayout Layout => new(_e, _s, _e, 2 * _e, 3 * _e);
+
+    /// <summary>Length of the per-candidate item vector <see cref="BuildItem"/> writes: <c>[video | mean(sparse rows)]</c>.</summary>
+    public int ItemDimension => _e + _s;
+
     /// <summary>Writes the input vector for one (user, video, sparse ids, context). Nothing is admitted or counted.</summary>
     public void Build(ReadOnlySpan<float> user, ReadOnlySpan<float> video, ReadOnlySpan<ulong> sparseIds, in RankingContext context, Span<float> x)
     {
         if (user.Length != _e || video.Length != _e)
         {
             throw new ArgumentException($"user and video embeddings must have length {_e} (got {user.Length} and {video.Length}).", nameof(user));
+        }
+
+        BuildShared(user, context, x);
+        video.CopyTo(x[_e..]);
+        TensorPrimitives.Multiply(user, video, x.Slice(2 * _e, _e));
+        _table.MeanPool(sparseIds, x.Slice(3 * _e, _s));
+    }
+
+    /// <summary>
+    /// Writes the part of the input vector that one feed's candidates share (user, region, device, hour) and zeros
+    /// where the candidate's parts go (video, user⊙video, sparse mean): <see cref="Build"/> is this plus the
+    /// candidate's parts, so serving can fold the shared part through the first layer once per feed.
+    /// </summary>
+    public void BuildShared(ReadOnlySpan<float> user, in RankingContext context, Span<float> x)
+    {
+        if (user.Length != _e)
+        {
+            throw new ArgumentException($"user and video embeddings must have length {_e} (got {user.Length}).", nameof(user));
         }
 
         if (x.Length != InputDimension)
@@ -81,11 +112,7 @@ public sealed class FeatureBuilder
         ArgumentNullException.ThrowIfNull(context.Device, "context.Device");
         x.Clear();
         user.CopyTo(x);
-        video.CopyTo(x[_e..]);
-        TensorPrimitives.Multiply(user, video, x.Slice(2 * _e, _e));
-        var offset = 3 * _e;
-        _table.MeanPool(sparseIds, x.Slice(offset, _s));
-        offset += _s;
+        var offset = (3 * _e) + _s;
         if (_table.TryGet(RegionId(context.Region), out var region))
         {
             region.CopyTo(x.Slice(offset, _s));
@@ -95,6 +122,22 @@ public sealed class FeatureBuilder
         x[offset + DeviceBucket(context.Device)] = 1f;
         offset += _settings.DeviceBuckets;
         x[offset + context.Hour] = 1f;
+    }
+
+    /// <summary>
+    /// Writes one candidate's own inputs, <c>[video | mean(sparse rows)]</c> (<see cref="ItemDimension"/> floats):
+    /// the same values <see cref="Build"/> puts at <see cref="FeatureLayout.VideoOffset"/> and
+    /// <see cref="FeatureLayout.SparseOffset"/> (the user⊙video part follows from the video and the user).
+    /// </summary>
+    public void BuildItem(ReadOnlySpan<float> video, ReadOnlySpan<ulong> sparseIds, Span<float> item)
+    {
+        if (video.Length != _e || item.Length != ItemDimension)
+        {
+            throw new ArgumentException($"video must have length {_e} and item {ItemDimension} (got {video.Length} and {item.Length}).", nameof(item));
+        }
+
+        video.CopyTo(item);
+        _table.MeanPool(sparseIds, item.Slice(_e, _s));
     }
 
     /// <summary>Counts one sighting of each sparse id and of the region (admission), as training does before <see cref="Build"/>.</summary>

@@ -65,6 +65,10 @@ public sealed class MultiTaskRanker
     private readonly float[] _gz;
     private readonly float[] _gh1;
     private readonly float[] _gh2;
+    private readonly float[] _foldBias1;
+    private readonly float[] _w2T;
+    private readonly float[] _w3T;
+    private float[] _foldT = [];
     private float[] _batchH1 = [];
     private float[] _batchH2 = [];
     private float[] _batchZ = [];
@@ -86,6 +90,9 @@ public sealed class MultiTaskRanker
         _gz = new float[TaskPredictions.Count];
         _gh1 = new float[_settings.Hidden1];
         _gh2 = new float[_settings.Hidden2];
+        _foldBias1 = new float[_settings.Hidden1];
+        _w2T = new float[_settings.Hidden1 * _settings.Hidden2];
+        _w3T = new float[_settings.Hidden2 * TaskPredictions.Count];
     }
 
     /// <summary>Length of the input vector.</summary>
@@ -133,6 +140,79 @@ public sealed class MultiTaskRanker
         {
             var o = z.Slice(r * TaskPredictions.Count, TaskPredictions.Count);
             output[r] = new TaskPredictions(Sigmoid(o[0]), Sigmoid(o[1]), Sigmoid(o[2]), Sigmoid(o[3]), Sigmoid(o[4]), Math.Max(0f, o[5]));
+        }
+    }
+
+    /// <summary>
+    /// Predicts every task for <paramref name="rows"/> candidates of one feed whose inputs are
+    /// <see cref="FeatureBuilder.Build"/>'s vectors: <paramref name="shared"/> (<see cref="FeatureBuilder.BuildShared"/>)
+    /// plus each candidate's item part (<see cref="FeatureBuilder.BuildItem"/>, stored row after row in
+    /// <paramref name="items"/>) placed per <paramref name="layout"/>, with the user⊙video product of
+    /// <paramref name="user"/>. The same function as <see cref="PredictBatch"/> on the built vectors (up to float
+    /// rounding), at a fraction of the cost.
+    /// <para>
+    /// <b>Why it is the same.</b> The first layer is linear: W·x = W·shared + W_video·v + W_product·(u⊙v) + W_sparse·s,
+    /// and W_product·(u⊙v) = (W_product·diag(u))·v. So W·shared + b is computed once per feed, and the per-candidate
+    /// matrix shrinks from the whole input width to [W_video + W_product·diag(u) | W_sparse], folded (and stored
+    /// transposed, for <see cref="DenseKernels.MultiplyAccumulate"/>) once per feed. The layers after it run on the
+    /// transposes of their weights, also taken once per call.
+    /// </para>
+    /// </summary>
+    public void PredictFolded(ReadOnlySpan<float> shared, ReadOnlySpan<float> user, in FeatureLayout layout, ReadOnlySpan<float> items, int rows, Span<TaskPredictions> output)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        var e = layout.EmbeddingDimension;
+        var itemDim = e + layout.SparseDimension;
+        if (shared.Length != InputDimension || user.Length != e || items.Length < rows * itemDim || output.Length < rows
+            || layout.VideoOffset + e > InputDimension || layout.ProductOffset + e > InputDimension || layout.SparseOffset + layout.SparseDimension > InputDimension)
+        {
+            throw new ArgumentException($"{rows} rows need a shared input of {InputDimension}, a user of {e}, {rows * itemDim} item floats and {rows} outputs "
+                + $"(got {shared.Length}, {user.Length}, {items.Length} and {output.Length}), and the layout must fit the input.", nameof(shared));
+        }
+
+        var h1Units = _settings.Hidden1;
+        var h2Units = _settings.Hidden2;
+        var heads = TaskPredictions.Count;
+        if (_foldT.Length < itemDim * h1Units)
+        {
+            _foldT = new float[itemDim * h1Units];
+        }
+
+        // Per feed: the shared part through layer 1, the folded per-candidate matrix, the transposes of the later layers.
+        var bias1 = _foldBias1;
+        _layer1.Forward(shared, bias1);
+        var w1 = _layer1.Weights;
+        var foldT = _foldT.AsSpan(0, itemDim * h1Units);
+        for (var j = 0; j < h1Units; j++)
+        {
+            var w = w1.Slice(j * InputDimension, InputDimension);
+            var video = w.Slice(layout.VideoOffset, e);
+            var product = w.Slice(layout.ProductOffset, e);
+            for (var i = 0; i < e; i++)
+            {
+                foldT[(i * h1Units) + j] = video[i] + (product[i] * user[i]);
+            }
+
+            var sparse = w.Slice(layout.SparseOffset, layout.SparseDimension);
+            for (var i = 0; i < sparse.Length; i++)
+            {
+                foldT[((e + i) * h1Units) + j] = sparse[i];
+            }
+        }
+
+        DenseKernels.Transpose(_layer2.Weights, h2Units, h1Units, _w2T);
+        DenseKernels.Transpose(_heads.Weights, heads, h2Units, _w3T);
+        for (var r = 0; r < rows; r++)
+        {
+            bias1.CopyTo(_h1, 0);
+            DenseKernels.MultiplyAccumulate(items.Slice(r * itemDim, itemDim), foldT, _h1);
+            Relu(_h1);
+            _layer2.Bias.CopyTo(_h2);
+            DenseKernels.MultiplyAccumulate(_h1, _w2T, _h2);
+            Relu(_h2);
+            _heads.Bias.CopyTo(_z);
+            DenseKernels.MultiplyAccumulate(_h2, _w3T, _z);
+            output[r] = new TaskPredictions(Sigmoid(_z[0]), Sigmoid(_z[1]), Sigmoid(_z[2]), Sigmoid(_z[3]), Sigmoid(_z[4]), Math.Max(0f, _z[5]));
         }
     }
 

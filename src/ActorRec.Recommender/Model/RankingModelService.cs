@@ -48,8 +48,8 @@ public sealed class RankingModelService
     private readonly float[] _x;
     private readonly float[] _calibrationPredicted;
     private readonly bool[] _calibrationObserved;
+    private readonly float[] _shared;
     private float[] _batch = [];
-    private TaskPredictions[] _batchOut = [];
     private long _nextEvictTicks;
     private int _calibrationNext;
     private int _calibrationCount;
@@ -70,6 +70,7 @@ public sealed class RankingModelService
         _evictTicks = settings.SparseTable.EvictInterval.Ticks;
         _nextEvictTicks = _time.GetUtcNow().UtcTicks + _evictTicks;
         _x = new float[_features.InputDimension];
+        _shared = new float[_features.InputDimension];
         _calibrationPredicted = new float[_settings.CalibrationWindow];
         _calibrationObserved = new bool[_settings.CalibrationWindow];
         MaxSparseIds = _settings.MaxHashtags + 2;
@@ -100,7 +101,9 @@ public sealed class RankingModelService
 
     /// <summary>
     /// Predicts every task for the videos at <paramref name="rows"/> for one user in one context, in one batched
-    /// forward pass; writes <c>rows.Length</c> predictions.
+    /// forward pass; writes <c>rows.Length</c> predictions. The features are <see cref="FeatureBuilder.Build"/>'s, as in
+    /// training, built as the feed's shared part once plus each video's own part
+    /// (<see cref="MultiTaskRanker.PredictFolded"/> folds the shared part through the first layer once per call).
     /// </summary>
     public void PredictBatch(ReadOnlySpan<float> user, ReadOnlySpan<int> rows, VideoCatalog catalog, in RankingContext context, Span<TaskPredictions> output)
     {
@@ -110,24 +113,23 @@ public sealed class RankingModelService
             throw new ArgumentException($"output holds {output.Length}, {rows.Length} needed.", nameof(output));
         }
 
-        var dim = _features.InputDimension;
+        var itemDim = _features.ItemDimension;
         Span<ulong> ids = stackalloc ulong[MaxSparseIds];
         lock (_lock)
         {
-            if (_batch.Length < rows.Length * dim)
+            if (_batch.Length < rows.Length * itemDim)
             {
-                _batch = new float[rows.Length * dim];
-                _batchOut = new TaskPredictions[rows.Length];
+                _batch = new float[rows.Length * itemDim];
             }
 
+            _features.BuildShared(user, context, _shared);
             for (var i = 0; i < rows.Length; i++)
             {
                 var n = SparseIds(catalog.Info(rows[i]), ids);
-                _features.Build(user, catalog.Row(rows[i]), ids[..n], context, _batch.AsSpan(i * dim, dim));
+                _features.BuildItem(catalog.Row(rows[i]), ids[..n], _batch.AsSpan(i * itemDim, itemDim));
             }
 
-            _model.Ranker.PredictBatch(_batch, rows.Length, _batchOut);
-            _batchOut.AsSpan(0, rows.Length).CopyTo(output);
+            _model.Ranker.PredictFolded(_shared, user, _features.Layout, _batch, rows.Length, output);
             _scored += rows.Length;
         }
     }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using ActorRec.Recommender.Catalog;
 using ActorRec.Recommender.Domain;
 using ActorRec.Recommender.Learning;
@@ -99,12 +100,47 @@ public sealed class FeedRanker
         }
     }
 
-    /// <summary>Sorts candidates by score descending, ties by ascending row.</summary>
-    public static void Sort(Span<Candidate> items) => items.Sort(static (a, b) =>
+    /// <summary>
+    /// Sorts candidates by score descending, ties by ascending row. The order is carried by one 64-bit key per
+    /// candidate (<see cref="SortKey"/>), sorted with the primitive comparer, so a few hundred candidates cost a few
+    /// microseconds instead of a delegate call per comparison.
+    /// </summary>
+    public static void Sort(Span<Candidate> items)
     {
-        var c = b.Score.CompareTo(a.Score);
-        return c != 0 ? c : a.Row.CompareTo(b.Row);
-    });
+        if (items.Length < 2)
+        {
+            return;
+        }
+
+        var keys = ArrayPool<ulong>.Shared.Rent(items.Length);
+        try
+        {
+            var span = keys.AsSpan(0, items.Length);
+            for (var i = 0; i < items.Length; i++)
+            {
+                span[i] = SortKey(items[i].Score, items[i].Row);
+            }
+
+            span.Sort(items);
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(keys);
+        }
+    }
+
+    /// <summary>
+    /// A key whose ascending order is score descending, then row ascending: the score's bits mapped to an unsigned
+    /// value that grows with the score (sign bit flipped for positives, all bits for negatives; −0 counts as +0),
+    /// inverted, in the high half; the row in the low half. NaN sorts as −∞.
+    /// </summary>
+    public static ulong SortKey(float score, int row)
+    {
+        Debug.Assert(row >= 0, "catalog rows are not negative");
+        var bits = BitConverter.SingleToUInt32Bits(float.IsNaN(score) ? float.NegativeInfinity : score + 0f);
+        var ordered = (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
+        return ((ulong)~ordered << 32) | (uint)row;
+    }
 
     private void Rescore(CandidateSet set)
     {
