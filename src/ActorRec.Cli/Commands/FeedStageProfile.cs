@@ -37,7 +37,8 @@ internal static class FeedStageProfile
             }
         }
 
-        var ask = (int)Math.Ceiling(settings.Retrieval.EmbeddingQuota * settings.Retrieval.Oversample);
+        // The embedding path's first search (the one most feeds make; see CandidateRetriever).
+        var ask = (int)Math.Ceiling(settings.Retrieval.EmbeddingQuota * Math.Min(settings.Retrieval.Oversample, settings.Retrieval.EmbeddingFirstOversample));
         var rows = new int[ask];
         var scores = new float[ask];
         var query = new float[settings.EmbeddingDim];

@@ -32,6 +32,13 @@ public sealed record RetrievalSettings
     /// <summary>Each path asks its source for quota × this, so that filtering still leaves the quota.</summary>
     public float Oversample { get; init; } = 2f;
 
+    /// <summary>
+    /// The embedding path first asks the index for embedding-quota × this (at most × <see cref="Oversample"/>); only
+    /// when the filters leave fewer than the quota does it ask again for quota × oversample. The search's width, and
+    /// so its cost, follows the number asked.
+    /// </summary>
+    public float EmbeddingFirstOversample { get; init; } = 1.25f;
+
     /// <summary>Followed creators' videos younger than this are retrieved.</summary>
     public TimeSpan FollowingMaxAge { get; init; } = TimeSpan.FromDays(14);
 
@@ -93,6 +100,7 @@ public sealed record RetrievalSettings
         SettingCheck.Range($"{p}.following-quota", FollowingQuota, 0, 100_000);
         SettingCheck.Range($"{p}.cold-start-quota", ColdStartQuota, 0, 100_000);
         SettingCheck.Range($"{p}.oversample", Oversample, 1, 100);
+        SettingCheck.Range($"{p}.embedding-first-oversample", EmbeddingFirstOversample, 1, 100);
         SettingCheck.Positive($"{p}.following-max-age", FollowingMaxAge);
         SettingCheck.Positive($"{p}.trending-refresh", TrendingRefresh);
         if (SimilarCacheTtl < TimeSpan.Zero)

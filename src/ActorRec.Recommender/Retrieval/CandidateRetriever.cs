@@ -20,7 +20,8 @@ namespace ActorRec.Recommender.Retrieval;
 /// Every candidate, whatever its path, also gets its co-engagement score with the user's recent positives
 /// (<see cref="Candidate.CoEngagement"/>), a feature of the ranker's mix. The table learns in the user's turn
 /// (<see cref="RecordCoEngagement"/>, after each applied event).
-/// Each path asks its source for quota × oversample items and keeps the first quota new ones that pass the filters:
+/// Each path asks its source for quota × oversample items (the embedding path first for fewer, see
+/// <c>SearchEmbedding</c>) and keeps the first quota new ones that pass the filters:
 /// not seen (the user's Bloom filter), not blocked, primary or any hashtag not muted, moderation approved. A video
 /// found by several paths is kept once with all their tags. Reads the user's state, so it runs in the user's turn.
 /// </summary>
@@ -265,8 +266,7 @@ public sealed class CandidateRetriever
         {
             if (askEmbedding > 0)
             {
-                var n = _index.Search(query, askEmbedding, rows, scores);
-                Take(set, user, rows.AsSpan(0, n), scores.AsSpan(0, n), RetrievalSource.Embedding, r.EmbeddingQuota, -1);
+                SearchEmbedding(set, user, query, askEmbedding, rows, scores);
             }
 
             foreach (var i in misses)
@@ -281,6 +281,51 @@ public sealed class CandidateRetriever
             {
                 Take(set, user, lists[i].Rows, lists[i].Scores, RetrievalSource.Similar, perSeed, seedRows[i]);
             }
+        }
+    }
+
+    /// <summary>
+    /// The embedding path on an index that answers one query at a time: a first search for
+    /// quota × embedding-first-oversample; when the filters leave fewer than the quota, a second, wider one for
+    /// quota × oversample (<paramref name="ask"/>) whose rows not already offered by the first fill the rest. A feed
+    /// thus gets the same candidates as with one wide search (up to the approximation of the narrower search) at the
+    /// cost of the narrower one unless its user has seen much of their neighbourhood.
+    /// </summary>
+    private void SearchEmbedding(CandidateSet set, UserState user, float[] query, int ask, int[] rows, float[] scores)
+    {
+        var quota = _settings.Retrieval.EmbeddingQuota;
+        var first = Math.Min(ask, (int)Math.Ceiling(quota * _settings.Retrieval.EmbeddingFirstOversample));
+        var n = _index.Search(query, first, rows, scores);
+        var taken = Take(set, user, rows.AsSpan(0, n), scores.AsSpan(0, n), RetrievalSource.Embedding, quota, -1);
+        if (taken >= quota || n < first || first >= ask)
+        {
+            return;
+        }
+
+        // The first rows were offered already (taken, merged or filtered and counted): the second pass skips them.
+        var offered = ArrayPool<int>.Shared.Rent(n);
+        try
+        {
+            rows.AsSpan(0, n).CopyTo(offered);
+            var seen = offered.AsSpan(0, n);
+            seen.Sort();
+            var m = _index.Search(query, ask, rows, scores);
+            var kept = 0;
+            for (var i = 0; i < m; i++)
+            {
+                if (seen.BinarySearch(rows[i]) < 0)
+                {
+                    rows[kept] = rows[i];
+                    scores[kept] = scores[i];
+                    kept++;
+                }
+            }
+
+            Take(set, user, rows.AsSpan(0, kept), scores.AsSpan(0, kept), RetrievalSource.Embedding, quota - taken, -1);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(offered);
         }
     }
 

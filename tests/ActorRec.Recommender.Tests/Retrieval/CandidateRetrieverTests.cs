@@ -129,6 +129,67 @@ public sealed class CandidateRetrieverTests
         Assert.Equal(risen, rows[0]);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Embedding_path_searches_narrow_first_and_wide_only_when_the_filters_leave_too_few(bool viewedNeighbours)
+    {
+        var w = SmallWorld();
+        if (viewedNeighbours)
+        {
+            // Viewing cats videos pulls the query towards them: the nearest rows are then seen and filtered.
+            foreach (var id in new[] { "v0", "v3", "v6", "v9" })
+            {
+                w.Apply(w.Event("u1", id, InteractionType.View, T, watchMs: 15_000));
+            }
+        }
+        else
+        {
+            w.Apply(w.Event("u1", "v1", InteractionType.Comment, T));
+        }
+
+        var settings = FeedSettings.Create(retrieval: new RetrievalSettings
+        {
+            EmbeddingQuota = 4, Oversample = 2, EmbeddingFirstOversample = 1.25f, SimilarQuota = 0, TrendingQuota = 0, FollowingQuota = 0,
+            ColdStartQuota = 0, CoEngagedQuota = 0,
+        });
+        var index = new ExactIndexOver(w);
+        var retriever = new CandidateRetriever(w.Catalog, index, new DecayedVelocityTrending(w.Catalog, settings), settings);
+        var user = w.User("u1");
+        var set = retriever.Retrieve(user, "US", T.AddMinutes(1));
+        var asked = index.Asked.ToArray();
+
+        // What one wide search would have given: the first 4 unseen rows of the exact ranking.
+        var ranking = new int[w.Catalog.Count];
+        var n = index.Search(set.Query, ranking.Length, ranking, new float[ranking.Length]);
+        var expected = new List<int>();
+        var seenBefore = 0;
+        for (var i = 0; i < n && expected.Count < 4; i++)
+        {
+            if (user.HasSeen(w.Catalog.Info(ranking[i]).VideoKey))
+            {
+                seenBefore++;
+            }
+            else
+            {
+                expected.Add(ranking[i]);
+            }
+        }
+
+        Assert.Equal(expected.Order(), set.Items.ToArray().Select(c => c.Row).Order());
+        Assert.Equal(seenBefore, set.Filtered.Seen);
+        if (viewedNeighbours)
+        {
+            Assert.True(seenBefore > 1, "the scenario must filter more than the first search's margin");
+            Assert.Equal([5, 8], asked);
+        }
+        else
+        {
+            Assert.True(seenBefore <= 1, "one filtered row still leaves the quota in the first search");
+            Assert.Equal([5], asked);
+        }
+    }
+
     /// <summary>A second exact index built from the catalog (tests the retriever against any IVideoIndex).</summary>
     private sealed class ExactIndexOver : IVideoIndex
     {
@@ -152,6 +213,13 @@ public sealed class CandidateRetrieverTests
 
         public void Remove(int row) => _inner.Remove(row);
 
-        public int Search(ReadOnlySpan<float> query, int k, Span<int> rows, Span<float> scores) => _inner.Search(query, k, rows, scores);
+        /// <summary>The k of every search so far.</summary>
+        public List<int> Asked { get; } = [];
+
+        public int Search(ReadOnlySpan<float> query, int k, Span<int> rows, Span<float> scores)
+        {
+            Asked.Add(k);
+            return _inner.Search(query, k, rows, scores);
+        }
     }
 }
