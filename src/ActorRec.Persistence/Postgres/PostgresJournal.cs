@@ -30,8 +30,8 @@ namespace ActorRec.Persistence.Postgres;
 /// </remarks>
 public sealed class PostgresJournal : JournalBase
 {
-    /// <summary>The row columns, the id text joined back from <c>persistence_ids p</c> (schema 3 rows carry only the number).</summary>
-    private const string Columns = "j.ordering, p.persistence_id, j.sequence_nr, j.writer_epoch, j.manifest, j.schema_version, j.timestamp_ms, j.deleted, j.checksum, j.payload";
+    /// <summary>The row columns after <c>ordering</c> and the id text (schema 3 rows carry only the id's number).</summary>
+    private const string Tail = "j.sequence_nr, j.writer_epoch, j.manifest, j.schema_version, j.timestamp_ms, j.deleted, j.checksum, j.payload";
 
     private const int MaxCachedIds = 1_000_000;
 
@@ -169,8 +169,8 @@ public sealed class PostgresJournal : JournalBase
         CancellationToken cancellationToken)
     {
         await using NpgsqlCommand cmd = _dataSource.CreateCommand($"""
-            SELECT {Columns} FROM journal j JOIN persistence_ids p ON p.id = j.pid
-            WHERE p.persistence_id = $1 AND j.sequence_nr >= $2 AND j.sequence_nr <= $3 AND NOT j.deleted
+            SELECT j.ordering, $1, {Tail} FROM journal j
+            WHERE j.pid = (SELECT id FROM persistence_ids WHERE persistence_id = $1) AND j.sequence_nr >= $2 AND j.sequence_nr <= $3 AND NOT j.deleted
             ORDER BY j.sequence_nr LIMIT $4
             """);
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = persistenceId });
@@ -198,7 +198,7 @@ public sealed class PostgresJournal : JournalBase
 
     protected override async Task<List<PersistentRepr>> ReadRowsByOffsetAsync(long afterOffset, int max, CancellationToken cancellationToken)
     {
-        await using NpgsqlCommand cmd = _dataSource.CreateCommand($"SELECT {Columns} FROM journal j JOIN persistence_ids p ON p.id = j.pid WHERE j.ordering > $1 ORDER BY j.ordering LIMIT $2");
+        await using NpgsqlCommand cmd = _dataSource.CreateCommand($"SELECT j.ordering, p.persistence_id, {Tail} FROM journal j JOIN persistence_ids p ON p.id = j.pid WHERE j.ordering > $1 ORDER BY j.ordering LIMIT $2");
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterOffset });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = max });
         return await ReadRowsAsync(cmd, max, cancellationToken).ConfigureAwait(false);
