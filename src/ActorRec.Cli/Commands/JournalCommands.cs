@@ -12,7 +12,8 @@ namespace ActorRec.Cli.Commands;
 /// <summary>
 /// <c>actorrec journal list|show|replay|verify|export</c> over the SQLite journal of a data dir (<c>--data-dir</c>)
 /// or a PostgreSQL journal (<c>--postgres</c>). Results go to stdout; progress bars of long scans go to stderr when
-/// it is a terminal. <c>verify</c> exits 1 when it finds damage, naming each damaged row.
+/// it is a terminal. <c>verify</c> exits 1 when it finds damage, naming each damaged row. <c>replay user/ID --feed</c>
+/// adds, after the transitions, the feed that user would have received at the target time, with explanations.
 /// </summary>
 internal static class JournalCommands
 {
