@@ -49,5 +49,8 @@ public sealed class CliContext
         new(Console.Out, Console.Error, Directory.GetCurrentDirectory(), ConfigFactory.ProcessEnvironment());
 }
 
-/// <summary>What the journal tooling needs to know about the domain: event serializers and entity replayers.</summary>
-public sealed record JournalDomain(EventSerializerRegistry Serializers, EntityReplayRegistry Replayers);
+/// <summary>
+/// What the journal tooling needs to know about the domain: event serializers, entity replayers, and the feed
+/// settings <c>replay --feed</c> runs the pipeline with (null: the defaults).
+/// </summary>
+public sealed record JournalDomain(EventSerializerRegistry Serializers, EntityReplayRegistry Replayers, ActorRec.Recommender.Domain.FeedSettings? Feed = null);

@@ -1,7 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using ActorRec.Persistence;
+using ActorRec.Persistence.Journal;
 using ActorRec.Persistence.Tooling;
+using ActorRec.Recommender.Domain;
+using ActorRec.Recommender.Entities;
 using Spectre.Console;
 
 namespace ActorRec.Cli.Commands;
@@ -9,7 +12,8 @@ namespace ActorRec.Cli.Commands;
 /// <summary>
 /// <c>actorrec journal list|show|replay|verify|export</c> over the SQLite journal of a data dir (<c>--data-dir</c>)
 /// or a PostgreSQL journal (<c>--postgres</c>). Results go to stdout; progress bars of long scans go to stderr when
-/// it is a terminal. <c>verify</c> exits 1 when it finds damage, naming each damaged row.
+/// it is a terminal. <c>verify</c> exits 1 when it finds damage, naming each damaged row. <c>replay user/ID --feed</c>
+/// adds, after the transitions, the feed that user would have received at the target time, with explanations.
 /// </summary>
 internal static class JournalCommands
 {
@@ -72,24 +76,89 @@ internal static class JournalCommands
             Description = "Stop before the first event after this time (ISO 8601, e.g. 2026-11-21T10:00:00Z).",
             HelpName = "TIME",
         };
+        var feed = new Option<bool>("--feed")
+        {
+            Description = "Users only: after the transitions, the feed the user would have received then, with explanations "
+                + "(videos rebuilt from the journal as of that time; the online model and co-engagement take their defaults).",
+        };
+        var count = new Option<int>("--count") { Description = "Feed items with --feed (default: the configured feed size).", HelpName = "N" };
+        var region = new Option<string>("--region") { Description = "Region of the feed request with --feed (default: the user's last).", HelpName = "REGION" };
+        var json = new Option<bool>("--json") { Description = "With --feed: print one JSON object (transitions, parts as of T and defaults, feed)." };
         var replay = new Command("replay", "Rebuild one entity's state event by event through its own handlers, printing each transition.");
         replay.Add(id);
         replay.Add(toSeq);
         replay.Add(toTime);
+        replay.Add(feed);
+        replay.Add(count);
+        replay.Add(region);
+        replay.Add(json);
         store.AddTo(replay);
-        replay.SetAction((parseResult, ct) => WithToolAsync(context, store, parseResult, async tool =>
+        replay.SetAction((parseResult, ct) => WithToolAsync(context, store, parseResult, async (tool, journal) =>
         {
             var pid = parseResult.GetRequiredValue(id);
             var target = new ReplayTarget(parseResult.GetValue(toSeq) ?? long.MaxValue, ParseTime(parseResult.GetValue(toTime)));
-            if (context.JournalDomain().Replayers.Find(pid) is null)
+            var domain = context.JournalDomain();
+            if (domain.Replayers.Find(pid) is null)
             {
                 throw new UsageException($"no entity replayer is registered for '{pid}'; replay knows the entity kinds the domain registers");
             }
 
-            var result = await tool.ReplayAsync(pid, target, context.Output, null, ct).ConfigureAwait(false);
-            return result.EventsApplied > 0 ? ExitCodes.Ok : NotFound(context, pid);
+            var withFeed = parseResult.GetValue(feed);
+            if (!withFeed)
+            {
+                if (parseResult.GetValue(json) || parseResult.GetResult(count) is not null || parseResult.GetResult(region) is not null)
+                {
+                    throw new UsageException("--json, --count and --region apply to replay --feed");
+                }
+
+                var result = await tool.ReplayAsync(pid, target, context.Output, null, ct).ConfigureAwait(false);
+                return result.EventsApplied > 0 ? ExitCodes.Ok : NotFound(context, pid);
+            }
+
+            return await ReplayFeedAsync(context, tool, journal, domain, pid, target, parseResult.GetValue(count), parseResult.GetValue(region),
+                parseResult.GetValue(json), ct).ConfigureAwait(false);
         }));
         return replay;
+    }
+
+    /// <summary><c>replay user/ID --feed</c>: the transitions, then the feed at the target (see <see cref="FeedReplay"/>).</summary>
+    private static async Task<int> ReplayFeedAsync(CliContext context, JournalTool tool, IJournal journal, JournalDomain domain, string pid, ReplayTarget target,
+        int count, string? region, bool json, CancellationToken ct)
+    {
+        if (!pid.StartsWith("user/", StringComparison.Ordinal))
+        {
+            throw new UsageException($"--feed needs a user's persistence id (user/ID); '{pid}' is not a user");
+        }
+
+        if (count < 0)
+        {
+            throw new UsageException($"--count must be 0 or more, got {count.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        FeedReplayResult feedResult;
+        try
+        {
+            feedResult = await FeedReplay.RunAsync(journal, domain.Serializers, domain.Feed ?? FeedSettings.Default, pid, target, count, region, ct)
+                .ConfigureAwait(false);
+        }
+        catch (FeedReplayException error)
+        {
+            await context.Error.WriteLineAsync($"actorrec: {error.Message}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+
+        if (!json)
+        {
+            await tool.ReplayAsync(pid, target, context.Output, null, ct).ConfigureAwait(false);
+            await context.Output.WriteAsync(FeedReplayReport.ToText(feedResult)).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }
+
+        var transitions = new StringWriter(CultureInfo.InvariantCulture);
+        await tool.ReplayAsync(pid, target, transitions, null, ct).ConfigureAwait(false);
+        var lines = transitions.ToString().ReplaceLineEndings("\n").TrimEnd('\n').Split('\n');
+        await context.Output.WriteLineAsync(FeedReplayReport.ToJson(feedResult, lines)).ConfigureAwait(false);
+        return ExitCodes.Ok;
     }
 
     private static Command CreateVerify(CliContext context)
@@ -165,12 +234,15 @@ internal static class JournalCommands
             : throw new UsageException($"--to-time '{text}' is not a time; use ISO 8601 such as 2026-11-21T10:00:00Z");
     }
 
-    private static async Task<int> WithToolAsync(CliContext context, StoreOptions store, ParseResult parseResult, Func<JournalTool, Task<int>> body)
+    private static Task<int> WithToolAsync(CliContext context, StoreOptions store, ParseResult parseResult, Func<JournalTool, Task<int>> body) =>
+        WithToolAsync(context, store, parseResult, (tool, _) => body(tool));
+
+    private static async Task<int> WithToolAsync(CliContext context, StoreOptions store, ParseResult parseResult, Func<JournalTool, IJournal, Task<int>> body)
     {
         var settings = store.CreateSettings(parseResult, context);
         var domain = context.JournalDomain();
         await using var journal = PersistenceFactory.CreateJournal(settings);
-        return await body(new JournalTool(journal, domain.Serializers, domain.Replayers)).ConfigureAwait(false);
+        return await body(new JournalTool(journal, domain.Serializers, domain.Replayers), journal).ConfigureAwait(false);
     }
 
     /// <summary>Shows a progress bar on stderr when it is an interactive terminal; otherwise runs quietly.</summary>

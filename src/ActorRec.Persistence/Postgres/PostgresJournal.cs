@@ -30,7 +30,8 @@ namespace ActorRec.Persistence.Postgres;
 /// </remarks>
 public sealed class PostgresJournal : JournalBase
 {
-    private const string Columns = "ordering, persistence_id, sequence_nr, writer_epoch, manifest, schema_version, timestamp_ms, deleted, checksum, payload";
+    /// <summary>The row columns after <c>ordering</c> and the id text (schema 3 rows carry only the id's number).</summary>
+    private const string Tail = "j.sequence_nr, j.writer_epoch, j.manifest, j.schema_version, j.timestamp_ms, j.deleted, j.checksum, j.payload";
 
     private const int MaxCachedIds = 1_000_000;
 
@@ -93,7 +94,7 @@ public sealed class PostgresJournal : JournalBase
                 // Synchronous COPY: the writer loop owns this thread for the commit anyway, and the synchronous
                 // writers skip an async state machine per field (8 fields × thousands of rows per batch).
                 using NpgsqlBinaryImporter copy = conn.BeginBinaryImport(
-                    "COPY journal (persistence_id, pid, sequence_nr, writer_epoch, manifest, schema_version, timestamp_ms, checksum, payload) FROM STDIN (FORMAT BINARY)");
+                    "COPY journal (pid, sequence_nr, writer_epoch, manifest, schema_version, timestamp_ms, checksum, payload) FROM STDIN (FORMAT BINARY)");
                 int rowIndex = 0;
                 foreach (AtomicWrite write in accepted)
                 {
@@ -104,7 +105,6 @@ public sealed class PostgresJournal : JournalBase
                         PersistentRepr e = events[j];
                         BeforeRowInsert(rowIndex++);
                         copy.StartRow();
-                        copy.Write(e.PersistenceId, NpgsqlDbType.Text);
                         copy.Write(pid, NpgsqlDbType.Bigint);
                         copy.Write(e.SequenceNr, NpgsqlDbType.Bigint);
                         copy.Write(e.WriterEpoch, NpgsqlDbType.Bigint);
@@ -169,9 +169,9 @@ public sealed class PostgresJournal : JournalBase
         CancellationToken cancellationToken)
     {
         await using NpgsqlCommand cmd = _dataSource.CreateCommand($"""
-            SELECT {Columns} FROM journal
-            WHERE pid = (SELECT id FROM persistence_ids WHERE persistence_id = $1) AND sequence_nr >= $2 AND sequence_nr <= $3 AND NOT deleted
-            ORDER BY sequence_nr LIMIT $4
+            SELECT j.ordering, $1, {Tail} FROM journal j
+            WHERE j.pid = (SELECT id FROM persistence_ids WHERE persistence_id = $1) AND j.sequence_nr >= $2 AND j.sequence_nr <= $3 AND NOT j.deleted
+            ORDER BY j.sequence_nr LIMIT $4
             """);
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = persistenceId });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = fromSequenceNr });
@@ -198,7 +198,7 @@ public sealed class PostgresJournal : JournalBase
 
     protected override async Task<List<PersistentRepr>> ReadRowsByOffsetAsync(long afterOffset, int max, CancellationToken cancellationToken)
     {
-        await using NpgsqlCommand cmd = _dataSource.CreateCommand($"SELECT {Columns} FROM journal WHERE ordering > $1 ORDER BY ordering LIMIT $2");
+        await using NpgsqlCommand cmd = _dataSource.CreateCommand($"SELECT j.ordering, p.persistence_id, {Tail} FROM journal j JOIN persistence_ids p ON p.id = j.pid WHERE j.ordering > $1 ORDER BY j.ordering LIMIT $2");
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterOffset });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = max });
         return await ReadRowsAsync(cmd, max, cancellationToken).ConfigureAwait(false);

@@ -1,28 +1,33 @@
 namespace ActorRec.Persistence.Postgres;
 
 /// <summary>
-/// The PostgreSQL journal's tables (schema 2) and the in-place migration from schema 1.
+/// The PostgreSQL journal's tables (schema 3) and the in-place migrations from schemas 1 and 2.
 /// </summary>
 /// <remarks>
-/// Schema 2 numbers each persistence id once (<c>persistence_ids</c>) and keys the journal's unique index on integers,
-/// <c>journal_pid_seq UNIQUE (pid, sequence_nr)</c>, instead of on the id text: every group-commit batch inserts
-/// thousands of rows of thousands of ids into that index, and a raw server-side insert of bench-shaped rows ran ~1.37×
-/// faster with the integer key (README, session 4). Rows keep the <c>persistence_id</c> text, so operators' SQL on
-/// <c>journal</c> by id keeps working. A schema-1 database (a <c>journal</c> table without <c>pid</c>) is migrated in
-/// one transaction when a journal opens it: ids numbered, <c>pid</c> filled, the unique index rebuilt on integers;
-/// offsets, checksums, deletes and epochs are kept. The whole script holds a transaction-scoped advisory lock, so two
-/// journals opening one database at once (two nodes) create or migrate it once.
+/// <para>Schema 2 numbered each persistence id once (<c>persistence_ids</c>) and keyed the journal's unique index on
+/// integers, <c>journal_pid_seq UNIQUE (pid, sequence_nr)</c>, instead of on the id text: every group-commit batch
+/// inserts thousands of rows of thousands of ids into that index, and a raw server-side insert of bench-shaped rows
+/// ran ~1.37× faster with the integer key (README, session 4).</para>
+/// <para>Schema 3 drops the id text from the rows as well: a row carries only <c>pid</c>, so the client no longer
+/// encodes and sends the id with every event and the server no longer parses and stores it (rows ~25 B narrower).
+/// Reads by id go through the number; reads by offset join <c>persistence_ids</c> back. Operators' SQL by id uses
+/// the view <c>journal_rows</c> (every journal column plus <c>persistence_id</c>).</para>
+/// <para>A schema-1 database (a <c>journal</c> without <c>pid</c>) is migrated in one transaction when a journal opens
+/// it: ids numbered, <c>pid</c> filled, the unique index rebuilt on integers, then (like a schema-2 database) the
+/// text column dropped (<c>DROP COLUMN</c> only marks it dropped: instant, old rows are not rewritten). Offsets,
+/// checksums (which cover the id text, kept in <c>persistence_ids</c>), deletes and epochs are kept. The whole
+/// script holds a transaction-scoped advisory lock, so two journals opening one database at once (two nodes) create
+/// or migrate it once.</para>
 /// </remarks>
 internal static class PostgresJournalSchema
 {
-    /// <summary>Creates schema 2, or migrates schema 1 to it; idempotent; one statement, hence one transaction.</summary>
+    /// <summary>Creates schema 3, or migrates schema 1 or 2 to it; idempotent; one statement, hence one transaction.</summary>
     public const string Ddl = """
         DO $$ BEGIN
           PERFORM pg_advisory_xact_lock(7321410912);
           IF to_regclass('journal') IS NULL THEN
             CREATE TABLE journal (
               ordering BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-              persistence_id TEXT NOT NULL,
               pid BIGINT NOT NULL,
               sequence_nr BIGINT NOT NULL,
               writer_epoch BIGINT NOT NULL DEFAULT 0,
@@ -52,7 +57,19 @@ internal static class PostgresJournalSchema
           IF to_regclass('journal_fences') IS NULL THEN
             CREATE TABLE journal_fences (fence_key TEXT PRIMARY KEY, epoch BIGINT NOT NULL);
             INSERT INTO journal_fences (fence_key, epoch)
-              SELECT persistence_id, MAX(writer_epoch) FROM journal GROUP BY persistence_id HAVING MAX(writer_epoch) > 0;
+              SELECT p.persistence_id, MAX(j.writer_epoch) FROM journal j JOIN persistence_ids p ON p.id = j.pid
+              GROUP BY p.persistence_id HAVING MAX(j.writer_epoch) > 0;
+          END IF;
+          IF EXISTS (SELECT 1 FROM information_schema.columns
+                     WHERE table_schema = current_schema() AND table_name = 'journal' AND column_name = 'persistence_id') THEN
+            DROP VIEW IF EXISTS journal_rows;
+            ALTER TABLE journal DROP COLUMN persistence_id;
+          END IF;
+          IF to_regclass('journal_rows') IS NULL THEN
+            CREATE VIEW journal_rows AS
+              SELECT j.ordering, p.persistence_id, j.pid, j.sequence_nr, j.writer_epoch, j.manifest, j.schema_version,
+                     j.timestamp_ms, j.deleted, j.checksum, j.payload
+              FROM journal j JOIN persistence_ids p ON p.id = j.pid;
           END IF;
         END $$;
         """;

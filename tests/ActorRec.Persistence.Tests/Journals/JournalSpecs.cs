@@ -78,7 +78,8 @@ public sealed class PostgresJournalSpec(PostgresServer server) : JournalSpec
     {
         await using var conn = new NpgsqlConnection(_connectionString);
         await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand("UPDATE journal SET payload = $1 WHERE persistence_id = $2 AND sequence_nr = $3", conn);
+        await using var cmd = new NpgsqlCommand(
+            "UPDATE journal SET payload = $1 WHERE pid = (SELECT id FROM persistence_ids WHERE persistence_id = $2) AND sequence_nr = $3", conn);
         cmd.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = payload });
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = persistenceId });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = sequenceNr });

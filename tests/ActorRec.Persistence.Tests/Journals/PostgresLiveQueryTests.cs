@@ -85,8 +85,8 @@ public sealed class PostgresLiveQueryTests(PostgresServer server) : IAsyncLifeti
         await using var cmd = new NpgsqlCommand("""
             WITH id AS (INSERT INTO persistence_ids (persistence_id) VALUES ($2)
                         ON CONFLICT (persistence_id) DO UPDATE SET persistence_id = EXCLUDED.persistence_id RETURNING id)
-            INSERT INTO journal (ordering, persistence_id, pid, sequence_nr, writer_epoch, manifest, schema_version, timestamp_ms, checksum, payload)
-            OVERRIDING SYSTEM VALUE SELECT $1, $2, id.id, $3, 0, $4, 1, 0, $5, $6 FROM id
+            INSERT INTO journal (ordering, pid, sequence_nr, writer_epoch, manifest, schema_version, timestamp_ms, checksum, payload)
+            OVERRIDING SYSTEM VALUE SELECT $1, id.id, $3, 0, $4, 1, 0, $5, $6 FROM id
             """, conn);
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = ordering });
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = e.PersistenceId });
