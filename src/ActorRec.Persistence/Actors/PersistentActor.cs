@@ -238,7 +238,7 @@ public abstract partial class PersistentActor : ActorBase
                 Flush();
                 if (_inFlight is null)
                 {
-                    _stash?.UnstashAll();
+                    UnstashAll();
                 }
 
                 break;
@@ -340,7 +340,7 @@ public abstract partial class PersistentActor : ActorBase
         Flush();
         if (_inFlight is null)
         {
-            _stash?.UnstashAll();
+            UnstashAll();
         }
     }
 
@@ -357,6 +357,16 @@ public abstract partial class PersistentActor : ActorBase
         _writes = null;
         _invocations = null;
         _ = WriteAsync(writes, Self, Sender);
+    }
+
+    /// <summary>Hands every stashed command back to the mailbox and drops the (now empty) stash.</summary>
+    private void UnstashAll()
+    {
+        if (_stash is { } stash)
+        {
+            _stash = null;
+            stash.UnstashAll();
+        }
     }
 
     private void Passivate()
