@@ -45,11 +45,11 @@ internal sealed partial class ActorCell
             case WatchMessage watch:
                 if (!ReferenceEquals(watch.Watcher, this))
                 {
-                    (Extras.Watchers ??= []).Add(watch.Watcher);
+                    AddWatcher(watch.Watcher);
                 }
                 break;
             case UnwatchMessage unwatch:
-                _extras?.Watchers?.Remove(unwatch.Watcher);
+                RemoveWatcher(unwatch.Watcher);
                 break;
             case DeathWatchNotification death:
                 OnDeathWatchNotification(death.Actor);
@@ -296,16 +296,9 @@ internal sealed partial class ActorCell
             }
         }
         DrainToDeadLetters();
+        NotifyWatchers();
         if (_extras is { } extras)
         {
-            if (extras.Watchers is { } watchers)
-            {
-                foreach (var watcher in watchers)
-                {
-                    watcher.SendSystem(new DeathWatchNotification(this));
-                }
-                watchers.Clear();
-            }
             if (extras.Watching is { } watching)
             {
                 foreach (var subject in watching)
@@ -413,5 +406,53 @@ internal sealed partial class ActorCell
         }
         Interlocked.And(ref _state, ~StateAwaitingAsync);
         ScheduleIfIdle();
+    }
+    // Watchers: most actors are watched by at most one actor (their parent region), so the first watcher is held in
+    // the cell's own field; a HashSet is allocated only when a second one arrives. Touched only on the actor's turn.
+    private void AddWatcher(ActorCell watcher)
+    {
+        switch (_watchers)
+        {
+            case null:
+                _watchers = watcher;
+                break;
+            case ActorCell single when !ReferenceEquals(single, watcher):
+                _watchers = new HashSet<ActorCell> { single, watcher };
+                break;
+            case HashSet<ActorCell> set:
+                set.Add(watcher);
+                break;
+            default:
+                break;
+        }
+    }
+
+    private void RemoveWatcher(ActorCell watcher)
+    {
+        if (ReferenceEquals(_watchers, watcher))
+        {
+            _watchers = null;
+        }
+        else if (_watchers is HashSet<ActorCell> set)
+        {
+            set.Remove(watcher);
+        }
+    }
+
+    private void NotifyWatchers()
+    {
+        var watchers = _watchers;
+        _watchers = null;
+        if (watchers is ActorCell single)
+        {
+            single.SendSystem(new DeathWatchNotification(this));
+        }
+        else if (watchers is HashSet<ActorCell> set)
+        {
+            foreach (var watcher in set)
+            {
+                watcher.SendSystem(new DeathWatchNotification(this));
+            }
+        }
     }
 }

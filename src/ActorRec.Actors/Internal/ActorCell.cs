@@ -58,6 +58,8 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
     private IActorRef? _sender;
     private object? _currentMessage;
     private CellExtras? _extras;
+    private object? _watchers;
+    private Queue<Envelope>? _unstashed;
     private int _scheduled;
     private int _state;
     private int _count;
@@ -332,7 +334,7 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
         {
             return false;
         }
-        return _queue.HasMessages || _extras?.Unstashed is { Count: > 0 };
+        return _queue.HasMessages || _unstashed is { Count: > 0 };
     }
 
     private void ProcessSystemMessages()
@@ -377,10 +379,13 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
             {
                 object message;
                 IActorRef? sender;
-                var extras = _extras;
-                if (extras?.Unstashed is { Count: > 0 } unstashed)
+                if (_unstashed is { } unstashed)
                 {
                     (message, sender) = unstashed.Dequeue();
+                    if (unstashed.Count == 0)
+                    {
+                        _unstashed = null;
+                    }
                 }
                 else if (_queue.TryDequeue(out message, out sender))
                 {
@@ -391,6 +396,7 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
                 }
                 else
                 {
+                    ForgetLastMessage();
                     return;
                 }
                 if (t_handoff is { } handoff)
@@ -411,6 +417,22 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// The mailbox is drained: drop the references to the last message and its sender, so an idle actor does not keep
+    /// them (and whatever they reach, e.g. an answered ask and its reply) alive. Once per turn, not per message.
+    /// </summary>
+    private void ForgetLastMessage()
+    {
+        if (_currentMessage is not null)
+        {
+            _currentMessage = null;
+        }
+        if (_sender is not null)
+        {
+            _sender = null;
         }
     }
 
@@ -514,15 +536,16 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
         {
             _system.DeadLetter(message, sender, this);
         }
+        if (_unstashed is { } unstashed)
+        {
+            _unstashed = null;
+            while (unstashed.TryDequeue(out var e))
+            {
+                _system.DeadLetter(e.Message, e.Sender, this);
+            }
+        }
         if (_extras is { } extras)
         {
-            if (extras.Unstashed is { } unstashed)
-            {
-                while (unstashed.TryDequeue(out var e))
-                {
-                    _system.DeadLetter(e.Message, e.Sender, this);
-                }
-            }
             if (extras.DefaultStash is { } stash)
             {
                 foreach (var e in stash.ClearStash())
@@ -536,8 +559,7 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
     /// <summary>Puts messages back at the front of the mailbox, in the given order (UnstashAll).</summary>
     internal void Prepend(IReadOnlyList<Envelope> messages)
     {
-        var extras = Extras;
-        var old = extras.Unstashed;
+        var old = _unstashed;
         var merged = new Queue<Envelope>(messages.Count + (old?.Count ?? 0));
         for (var i = 0; i < messages.Count; i++)
         {
@@ -550,7 +572,7 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
                 merged.Enqueue(e);
             }
         }
-        extras.Unstashed = merged;
+        _unstashed = merged.Count > 0 ? merged : null;
     }
 
     public override string ToString() => _path.ToString();

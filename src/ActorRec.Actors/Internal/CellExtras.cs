@@ -10,12 +10,10 @@ internal sealed class CellExtras
 {
     /// <summary>Guarded by lock(this): ActorOf on a guardian may come from any thread.</summary>
     public Dictionary<string, ActorCell>? Children;
-    public HashSet<ActorCell>? Watchers;
     public HashSet<ActorCell>? Watching;
     public HashSet<IForeignActorRef>? WatchingForeign;
     public Dictionary<ActorCell, RestartStatistics>? RestartStats;
     public ActorStash? DefaultStash;
-    public Queue<Envelope>? Unstashed;
     public TimerScheduler? Timers;
     public object? FailedMessage;
     public Exception? PendingAsyncFailure;

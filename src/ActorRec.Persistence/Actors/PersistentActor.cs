@@ -28,12 +28,14 @@ namespace ActorRec.Persistence.Actors;
 /// </remarks>
 public abstract partial class PersistentActor : ActorBase
 {
+    // Memory: an idle persistent actor keeps no collections. The stash and the pending-write lists are allocated when
+    // first needed and handed over (not copied) to the write in flight; the logger is fetched only to report a
+    // failure; the persistence id is computed once; the actor itself is the token of its internal messages.
     private readonly PersistenceRuntime _runtime;
-    private readonly IStash _stash;
-    private readonly object _token = new();
-    private readonly List<AtomicWrite> _writes = [];
-    private readonly List<Invocation> _invocations = [];
-    private readonly ILogger _log;
+    private IStash? _stash;
+    private List<AtomicWrite>? _writes;
+    private List<Invocation>? _invocations;
+    private string? _persistenceId;
     private List<Invocation>? _inFlight;
     private int _inFlightWrites;
     private Phase _phase = Phase.Recovering;
@@ -46,8 +48,6 @@ public abstract partial class PersistentActor : ActorBase
     protected PersistentActor(PersistenceRuntime runtime)
     {
         _runtime = runtime ?? throw new ArgumentNullException(nameof(runtime));
-        _stash = Context.CreateStash();
-        _log = Context.Log;
     }
 
     private enum Phase
@@ -78,6 +78,11 @@ public abstract partial class PersistentActor : ActorBase
 
     protected PersistenceRuntime Runtime => _runtime;
 
+    /// <summary><see cref="PersistenceId"/>, computed once (ids are often built by concatenation).</summary>
+    private string Pid => _persistenceId ??= PersistenceId;
+
+    private ILogger Log => Context.Log;
+
     /// <summary>Handles a command (after recovery). Return false for unhandled messages.</summary>
     protected abstract bool ReceiveCommand(object message);
 
@@ -97,10 +102,10 @@ public abstract partial class PersistentActor : ActorBase
     }
 
     /// <summary>Called when recovery failed; the actor stops afterwards. The default logs the error.</summary>
-    protected virtual void OnRecoveryFailure(RecoveryFailedException cause) => LogRecoveryFailed(_log, PersistenceId, cause.SequenceNr, cause);
+    protected virtual void OnRecoveryFailure(RecoveryFailedException cause) => LogRecoveryFailed(Log, Pid, cause.SequenceNr, cause);
 
     /// <summary>Called when a write failed; no handler of it ran and the actor stops afterwards. The default logs the error.</summary>
-    protected virtual void OnPersistFailure(Exception cause, long sequenceNr) => LogPersistFailed(_log, PersistenceId, sequenceNr, cause);
+    protected virtual void OnPersistFailure(Exception cause, long sequenceNr) => LogPersistFailed(Log, Pid, sequenceNr, cause);
 
     protected virtual void OnSnapshotSaved(long sequenceNr)
     {
@@ -113,8 +118,9 @@ public abstract partial class PersistentActor : ActorBase
         ArgumentNullException.ThrowIfNull(handler);
         EnsureRunning();
         PersistentRepr repr = ToRepr(@event);
-        _writes.Add(new AtomicWrite(repr, FenceKey));
-        _invocations.Add(new Invocation<TEvent>(@event, handler, repr.SequenceNr, _writes.Count - 1));
+        var writes = _writes ??= [];
+        writes.Add(new AtomicWrite(repr, FenceKey));
+        (_invocations ??= []).Add(new Invocation<TEvent>(@event, handler, repr.SequenceNr, writes.Count - 1));
     }
 
     /// <summary>Persists events atomically (all or none); <paramref name="handler"/> runs for each after the write is durable.</summary>
@@ -135,10 +141,12 @@ public abstract partial class PersistentActor : ActorBase
             reprs[i] = ToRepr(events[i]);
         }
 
-        _writes.Add(new AtomicWrite(reprs, FenceKey));
+        var writes = _writes ??= [];
+        writes.Add(new AtomicWrite(reprs, FenceKey));
+        var invocations = _invocations ??= new List<Invocation>(reprs.Length);
         for (int i = 0; i < reprs.Length; i++)
         {
-            _invocations.Add(new Invocation<TEvent>(events[i], handler, reprs[i].SequenceNr, _writes.Count - 1));
+            invocations.Add(new Invocation<TEvent>(events[i], handler, reprs[i].SequenceNr, writes.Count - 1));
         }
     }
 
@@ -151,7 +159,7 @@ public abstract partial class PersistentActor : ActorBase
         }
 
         SerializedPayload payload = _runtime.Registry.Serialize(state);
-        var record = new SnapshotRecord(PersistenceId, LastSequenceNr, _runtime.Time.GetUtcNow().ToUnixTimeMilliseconds(),
+        var record = new SnapshotRecord(Pid, LastSequenceNr, _runtime.Time.GetUtcNow().ToUnixTimeMilliseconds(),
             payload.Manifest, payload.Version, payload.Bytes);
         _snapshotInFlight = true;
         _eventsSinceSnapshot = 0;
@@ -164,7 +172,7 @@ public abstract partial class PersistentActor : ActorBase
     {
         if (message is IPersistenceInternal internalMessage)
         {
-            if (ReferenceEquals(internalMessage.Token, _token))
+            if (ReferenceEquals(internalMessage.Token, this))
             {
                 HandleInternal(internalMessage);
             }
@@ -174,7 +182,7 @@ public abstract partial class PersistentActor : ActorBase
 
         if (_phase != Phase.Running || _inFlight is not null)
         {
-            _stash.Stash();
+            (_stash ??= Context.CreateStash()).Stash();
             return true;
         }
 
@@ -197,7 +205,7 @@ public abstract partial class PersistentActor : ActorBase
 
     protected override void PreStart()
     {
-        _runtime.Incarnations.Acquire(PersistenceId, _token);
+        _runtime.Incarnations.Acquire(Pid, this);
         _acquired = true;
         _ = RecoverAsync(Self);
     }
@@ -206,7 +214,7 @@ public abstract partial class PersistentActor : ActorBase
     {
         if (_acquired)
         {
-            _runtime.Incarnations.Release(PersistenceId, _token);
+            _runtime.Incarnations.Release(Pid, this);
             _acquired = false;
         }
     }
@@ -230,7 +238,7 @@ public abstract partial class PersistentActor : ActorBase
                 Flush();
                 if (_inFlight is null)
                 {
-                    _stash.UnstashAll();
+                    UnstashAll();
                 }
 
                 break;
@@ -243,7 +251,7 @@ public abstract partial class PersistentActor : ActorBase
             case WriteFailed failed:
                 _phase = Phase.Stopping;
                 OnPersistFailure(failed.Cause, failed.SequenceNr);
-                Context.System.EventStream.Publish(new PersistenceFailure(PersistenceId, failed.SequenceNr, "persist", failed.Cause));
+                Context.System.EventStream.Publish(new PersistenceFailure(Pid, failed.SequenceNr, "persist", failed.Cause));
                 Context.Stop(Self);
                 break;
             case SnapshotDone snap:
@@ -251,11 +259,11 @@ public abstract partial class PersistentActor : ActorBase
                 if (snap.Cause is null)
                 {
                     OnSnapshotSaved(snap.SequenceNr);
-                    Context.System.EventStream.Publish(new SnapshotSaved(PersistenceId, snap.SequenceNr));
+                    Context.System.EventStream.Publish(new SnapshotSaved(Pid, snap.SequenceNr));
                 }
                 else
                 {
-                    LogSnapshotFailed(_log, PersistenceId, snap.SequenceNr, snap.Cause);
+                    LogSnapshotFailed(Log, Pid, snap.SequenceNr, snap.Cause);
                 }
 
                 if (_stopAfterSnapshot)
@@ -294,9 +302,9 @@ public abstract partial class PersistentActor : ActorBase
     private void FailRecovery(long sequenceNr, Exception cause)
     {
         _phase = Phase.Stopping;
-        var error = cause as RecoveryFailedException ?? new RecoveryFailedException(PersistenceId, sequenceNr, cause);
+        var error = cause as RecoveryFailedException ?? new RecoveryFailedException(Pid, sequenceNr, cause);
         OnRecoveryFailure(error);
-        Context.System.EventStream.Publish(new PersistenceFailure(PersistenceId, error.SequenceNr, "recovery", error));
+        Context.System.EventStream.Publish(new PersistenceFailure(Pid, error.SequenceNr, "recovery", error));
         Context.Stop(Self);
     }
 
@@ -332,23 +340,33 @@ public abstract partial class PersistentActor : ActorBase
         Flush();
         if (_inFlight is null)
         {
-            _stash.UnstashAll();
+            UnstashAll();
         }
     }
 
     private void Flush()
     {
-        if (_writes.Count == 0 || _inFlight is not null)
+        if (_writes is not { Count: > 0 } pending || _inFlight is not null)
         {
             return;
         }
 
-        var writes = _writes.ToArray();
-        _inFlight = new List<Invocation>(_invocations);
+        var writes = pending.ToArray();
+        _inFlight = _invocations;
         _inFlightWrites = writes.Length;
-        _writes.Clear();
-        _invocations.Clear();
+        _writes = null;
+        _invocations = null;
         _ = WriteAsync(writes, Self, Sender);
+    }
+
+    /// <summary>Hands every stashed command back to the mailbox and drops the (now empty) stash.</summary>
+    private void UnstashAll()
+    {
+        if (_stash is { } stash)
+        {
+            _stash = null;
+            stash.UnstashAll();
+        }
     }
 
     private void Passivate()
@@ -373,7 +391,7 @@ public abstract partial class PersistentActor : ActorBase
     {
         if (_phase != Phase.Running)
         {
-            throw new InvalidOperationException($"'{PersistenceId}' cannot persist while {_phase.ToString().ToLowerInvariant()}.");
+            throw new InvalidOperationException($"'{Pid}' cannot persist while {_phase.ToString().ToLowerInvariant()}.");
         }
     }
 
@@ -381,7 +399,7 @@ public abstract partial class PersistentActor : ActorBase
     {
         ArgumentNullException.ThrowIfNull(@event);
         SerializedPayload payload = _runtime.Registry.Serialize(@event);
-        return new PersistentRepr(PersistenceId, _nextSequenceNr++, payload.Manifest, payload.Version, payload.Bytes,
+        return new PersistentRepr(Pid, _nextSequenceNr++, payload.Manifest, payload.Version, payload.Bytes,
             _runtime.Time.GetUtcNow().ToUnixTimeMilliseconds(), WriterEpoch);
     }
 
@@ -401,17 +419,17 @@ public abstract partial class PersistentActor : ActorBase
             }
             catch (Exception ex)
             {
-                self.Tell(new WriteFailed(_token, i, writes[i].LowestSequenceNr, ex), sender);
+                self.Tell(new WriteFailed(this, i, writes[i].LowestSequenceNr, ex), sender);
                 return;
             }
 
-            self.Tell(new WriteSucceeded(_token, i), sender);
+            self.Tell(new WriteSucceeded(this, i), sender);
         }
     }
 
     private async Task RecoverAsync(IActorRef self)
     {
-        string pid = PersistenceId;
+        string pid = Pid;
         long current = 0;
         long failing = 1;
         try
@@ -422,7 +440,7 @@ public abstract partial class PersistentActor : ActorBase
             {
                 failing = snapshot.SequenceNr;
                 object state = _runtime.Registry.Deserialize(snapshot.Manifest, snapshot.SchemaVersion, snapshot.Payload);
-                self.Tell(new RecoveredSnapshot(_token, state, snapshot.SequenceNr), self);
+                self.Tell(new RecoveredSnapshot(this, state, snapshot.SequenceNr), self);
                 from = snapshot.SequenceNr + 1;
                 current = snapshot.SequenceNr;
                 failing = from;
@@ -440,7 +458,7 @@ public abstract partial class PersistentActor : ActorBase
                 failing = current + 1;
                 if (events.Count == size)
                 {
-                    self.Tell(new RecoveredEvents(_token, seqs.ToArray(), events.ToArray()), self);
+                    self.Tell(new RecoveredEvents(this, seqs.ToArray(), events.ToArray()), self);
                     seqs.Clear();
                     events.Clear();
                 }
@@ -448,16 +466,16 @@ public abstract partial class PersistentActor : ActorBase
 
             if (events.Count > 0)
             {
-                self.Tell(new RecoveredEvents(_token, seqs.ToArray(), events.ToArray()), self);
+                self.Tell(new RecoveredEvents(this, seqs.ToArray(), events.ToArray()), self);
             }
 
             long highest = await _runtime.Journal.ReadHighestSequenceNrAsync(pid).ConfigureAwait(false);
-            self.Tell(new RecoveryFinished(_token, Math.Max(highest, current)), self);
+            self.Tell(new RecoveryFinished(this, Math.Max(highest, current)), self);
         }
         catch (Exception ex)
         {
             long seq = ex is JournalException je ? je.SequenceNr : failing;
-            self.Tell(new RecoveryFailure(_token, seq, new RecoveryFailedException(pid, seq, ex)), self);
+            self.Tell(new RecoveryFailure(this, seq, new RecoveryFailedException(pid, seq, ex)), self);
         }
     }
 
@@ -471,11 +489,11 @@ public abstract partial class PersistentActor : ActorBase
                 await _runtime.Journal.DeleteToAsync(record.PersistenceId, record.SequenceNr).ConfigureAwait(false);
             }
 
-            self.Tell(new SnapshotDone(_token, record.SequenceNr, null), self);
+            self.Tell(new SnapshotDone(this, record.SequenceNr, null), self);
         }
         catch (Exception ex)
         {
-            self.Tell(new SnapshotDone(_token, record.SequenceNr, ex), self);
+            self.Tell(new SnapshotDone(this, record.SequenceNr, ex), self);
         }
     }
 

@@ -22,8 +22,10 @@ public static class EntitySerializers
     public static EventSerializerRegistry Register(EventSerializerRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
-        registry.Register<UserInteraction>(UserInteractionManifest, 1, WriteUserInteraction, ReadUserInteraction);
-        registry.Register<VideoInteraction>(VideoInteractionManifest, 1, WriteVideoInteraction, ReadVideoInteraction);
+        registry.Register<UserInteraction>(UserInteractionManifest, 2, WriteUserInteraction, ReadUserInteraction);
+        registry.Register<VideoInteraction>(VideoInteractionManifest, 2, WriteVideoInteraction, ReadVideoInteraction);
+        registry.RegisterUpcaster(UserInteractionManifest, 1, bytes => Upcast(bytes, UserInteractionManifest, ReadUserInteractionV1, WriteUserInteraction));
+        registry.RegisterUpcaster(VideoInteractionManifest, 1, bytes => Upcast(bytes, VideoInteractionManifest, ReadVideoInteractionV1, WriteVideoInteraction));
         registry.Register<VideoRegistered>(VideoRegisteredManifest, 1, WriteVideoRegistered, ReadVideoRegistered);
         registry.Register<UserSnapshot>(UserSnapshotManifest, 1, WriteUserSnapshot, ReadUserSnapshot);
         registry.Register<VideoSnapshot>(VideoSnapshotManifest, 1, WriteVideoSnapshot, ReadVideoSnapshot);
@@ -33,6 +35,8 @@ public static class EntitySerializers
     /// <summary>A registry holding only the feed schemas.</summary>
     public static EventSerializerRegistry CreateRegistry() => Register(new EventSerializerRegistry());
 
+    // Version 2 of the interactions: vectors in the compact lossless encoding of JournalVectors. Version 1 (raw
+    // floats) is read by the upcasters below, which re-write it as version 2 (a float vector stays float: lossless).
     private static void WriteUserInteraction(BinaryWriter w, UserInteraction x)
     {
         WriteEvent(w, x.Event);
@@ -40,24 +44,82 @@ public static class EntitySerializers
         w.Write(x.Video.CreatorId);
         w.Write(x.Video.Topic);
         w.Write(x.Video.DurationMs);
-        WriteFloats(w, x.Video.Embedding);
-        WriteFloats(w, x.Negatives);
+        JournalVectors.Write(w, x.Video.Embedding);
+        JournalVectors.Write(w, x.Negatives);
     }
 
     private static UserInteraction ReadUserInteraction(BinaryReader r)
+    {
+        var e = ReadEvent(r);
+        var facts = new VideoFacts(r.ReadString(), r.ReadString(), r.ReadString(), r.ReadInt64(), JournalVectors.Read(r));
+        return new UserInteraction(e, facts, JournalVectors.Read(r));
+    }
+
+    private static void WriteVideoInteraction(BinaryWriter w, VideoInteraction x)
+    {
+        WriteEvent(w, x.Event);
+        JournalVectors.Write(w, x.UserEmbedding);
+    }
+
+    private static VideoInteraction ReadVideoInteraction(BinaryReader r) => new(ReadEvent(r), JournalVectors.Read(r));
+
+    private static UserInteraction ReadUserInteractionV1(BinaryReader r)
     {
         var e = ReadEvent(r);
         var facts = new VideoFacts(r.ReadString(), r.ReadString(), r.ReadString(), r.ReadInt64(), ReadFloats(r));
         return new UserInteraction(e, facts, ReadFloats(r));
     }
 
-    private static void WriteVideoInteraction(BinaryWriter w, VideoInteraction x)
+    private static VideoInteraction ReadVideoInteractionV1(BinaryReader r) => new(ReadEvent(r), ReadFloats(r));
+
+    private static SerializedPayload Upcast<T>(byte[] bytes, string manifest, Func<BinaryReader, T> readOld, Action<BinaryWriter, T> writeNew)
     {
-        WriteEvent(w, x.Event);
-        WriteFloats(w, x.UserEmbedding);
+        T value;
+        using (var reader = new BinaryReader(new MemoryStream(bytes, writable: false)))
+        {
+            value = readOld(reader);
+        }
+
+        using var stream = new MemoryStream(bytes.Length);
+        using (var writer = new BinaryWriter(stream))
+        {
+            writeNew(writer, value);
+        }
+
+        return new SerializedPayload(manifest, 2, stream.ToArray());
     }
 
-    private static VideoInteraction ReadVideoInteraction(BinaryReader r) => new(ReadEvent(r), ReadFloats(r));
+    /// <summary>
+    /// Writes an interaction in the version-1 layout (raw float vectors), as journals written before version 2 hold
+    /// it; for tests of the upcasting path.
+    /// </summary>
+    public static byte[] WriteVersion1(object interaction)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream))
+        {
+            switch (interaction)
+            {
+                case UserInteraction x:
+                    WriteEvent(w, x.Event);
+                    w.Write(x.Video.VideoId);
+                    w.Write(x.Video.CreatorId);
+                    w.Write(x.Video.Topic);
+                    w.Write(x.Video.DurationMs);
+                    WriteFloats(w, x.Video.Embedding);
+                    WriteFloats(w, x.Negatives);
+                    break;
+                case VideoInteraction x:
+                    WriteEvent(w, x.Event);
+                    WriteFloats(w, x.UserEmbedding);
+                    break;
+                default:
+                    throw new ArgumentException($"{interaction?.GetType().Name ?? "null"} is not an interaction", nameof(interaction));
+            }
+        }
+
+        return stream.ToArray();
+    }
 
     private static void WriteVideoRegistered(BinaryWriter w, VideoRegistered x)
     {

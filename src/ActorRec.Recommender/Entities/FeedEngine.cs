@@ -217,7 +217,7 @@ public sealed partial class FeedEngine : IAsyncDisposable
             {
                 var e = events[indexes[j]];
                 var row = rows[indexes[j]];
-                interactions[j] = new UserInteraction(e, Catalog.Facts(row), NegativeSampler.Sample(Catalog, e.IdKey, row, k));
+                interactions[j] = CompactInteraction(e, Catalog.Facts(row), NegativeSampler.Sample(Catalog, e.IdKey, row, k));
             }
 
             userTasks.Add((indexes, Users.Ask(userId, new ApplyUserEvents(interactions), Entities.AskTimeout)));
@@ -249,6 +249,7 @@ public sealed partial class FeedEngine : IAsyncDisposable
                 byVideo[events[i].VideoId] = list = [];
             }
 
+            JournalVectors.RoundToHalf(before[i]);
             list.Add(new VideoInteraction(events[i], before[i]));
         }
 
@@ -268,6 +269,18 @@ public sealed partial class FeedEngine : IAsyncDisposable
         }
 
         return new IngestResult(events.Count, applied, []);
+    }
+
+    /// <summary>
+    /// The interaction a user applies and journals, with its vectors rounded to what the journal stores compactly and
+    /// exactly (<see cref="JournalVectors"/>): the video's embedding to half precision, the sampled negatives (noise
+    /// samples by design) to int8 codes. Applied live as rounded, so replay reproduces the state bit for bit.
+    /// </summary>
+    public static UserInteraction CompactInteraction(InteractionEvent e, VideoFacts facts, float[] negatives)
+    {
+        JournalVectors.RoundToHalf(facts.Embedding);
+        JournalVectors.RoundToInt8(negatives);
+        return new UserInteraction(e, facts, negatives);
     }
 
     /// <summary>The feed of a user (GET /v1/feed/{userId}); users are created on first sight.</summary>

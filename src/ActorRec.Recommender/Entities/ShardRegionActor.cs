@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ActorRec.Actors;
 using ActorRec.Persistence.Actors;
 
@@ -21,8 +22,9 @@ internal sealed class ShardRegionActor : ActorBase
     private const string TickKey = "passivation";
     private readonly Func<string, Props> _entityProps;
     private readonly TimeSpan _passivateAfter;
+    // One struct entry per live entity (no object per entity); a terminated child is mapped back to its id through its
+    // name, the escaped id (EscapeDataString and UnescapeDataString are inverses).
     private readonly Dictionary<string, Entity> _entities = new(StringComparer.Ordinal);
-    private readonly Dictionary<IActorRef, string> _idByRef = [];
     private readonly List<string> _idle = [];
     private long _passivated;
 
@@ -65,9 +67,10 @@ internal sealed class ShardRegionActor : ActorBase
     private void Deliver(string id, object message, IActorRef? sender)
     {
         var now = Context.System.TimeProvider.GetUtcNow().UtcTicks;
-        if (!_entities.TryGetValue(id, out var entity))
+        ref var entity = ref CollectionsMarshal.GetValueRefOrAddDefault(_entities, id, out var exists);
+        if (!exists)
         {
-            entity = Start(id);
+            entity = new Entity(Start(id));
         }
 
         entity.LastTouchTicks = now;
@@ -80,14 +83,11 @@ internal sealed class ShardRegionActor : ActorBase
         entity.Ref.Tell(message, sender);
     }
 
-    private Entity Start(string id)
+    private IActorRef Start(string id)
     {
         var child = Context.ActorOf(_entityProps(id), Uri.EscapeDataString(id));
         Context.Watch(child);
-        var entity = new Entity(child);
-        _entities[id] = entity;
-        _idByRef[child] = id;
-        return entity;
+        return child;
     }
 
     private void PassivateIdle()
@@ -104,7 +104,7 @@ internal sealed class ShardRegionActor : ActorBase
 
         foreach (var id in _idle)
         {
-            var entity = _entities[id];
+            ref var entity = ref CollectionsMarshal.GetValueRefOrNullRef(_entities, id);
             entity.Buffer = [];
             entity.Ref.Tell(PassivateEntity.Instance, Self);
         }
@@ -112,12 +112,12 @@ internal sealed class ShardRegionActor : ActorBase
 
     private void OnTerminated(IActorRef child)
     {
-        if (!_idByRef.Remove(child, out var id))
+        var id = Uri.UnescapeDataString(child.Path.Name);
+        if (!_entities.TryGetValue(id, out var entity) || !ReferenceEquals(entity.Ref, child))
         {
             return;
         }
 
-        var entity = _entities[id];
         _entities.Remove(id);
         if (entity.Buffer is not null)
         {
@@ -127,15 +127,15 @@ internal sealed class ShardRegionActor : ActorBase
         if (entity.Buffer is { Count: > 0 } buffered)
         {
             var fresh = Start(id);
-            fresh.LastTouchTicks = entity.LastTouchTicks;
+            _entities[id] = new Entity(fresh) { LastTouchTicks = entity.LastTouchTicks };
             foreach (var (message, sender) in buffered)
             {
-                fresh.Ref.Tell(message, sender);
+                fresh.Tell(message, sender);
             }
         }
     }
 
-    private sealed class Entity(IActorRef actor)
+    private struct Entity(IActorRef actor)
     {
         public IActorRef Ref { get; } = actor;
 

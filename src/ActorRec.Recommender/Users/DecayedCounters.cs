@@ -5,21 +5,24 @@ namespace ActorRec.Recommender.Users;
 /// table; their keys come from different hash namespaces). All counters share one timestamp: an update first decays
 /// every counter to the event time (factor 2^(−Δt / half-life)), then adds. When full, a new key replaces the
 /// smallest counter. Times going backwards (out-of-order events) do not decay.
+/// <para>Slots are allocated as they fill (4, then doubling up to <c>slots</c>): a new key takes the next slot exactly
+/// where a table allocated in full would find its first free one, so the behaviour and the snapshot are the same.</para>
 /// </summary>
 public sealed class DecayedCounters
 {
-    private readonly uint[] _keys;
-    private readonly float[] _values;
+    private const int InitialSlots = 4;
+    private readonly int _slots;
+    private uint[] _keys = [];
+    private float[] _values = [];
     private long _atTicks;
 
     public DecayedCounters(int slots)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
-        _keys = new uint[slots];
-        _values = new float[slots];
+        _slots = slots;
     }
 
-    public int Slots => _keys.Length;
+    public int Slots => _slots;
 
     public DateTimeOffset At => new(_atTicks, TimeSpan.Zero);
 
@@ -47,6 +50,14 @@ public sealed class DecayedCounters
             }
         }
 
+        if (free < 0 && _keys.Length < _slots)
+        {
+            free = _keys.Length;
+            var size = Math.Min(Math.Max(InitialSlots, _keys.Length * 2), _slots);
+            Array.Resize(ref _keys, size);
+            Array.Resize(ref _values, size);
+        }
+
         var slot = free >= 0 ? free : smallest;
         _keys[slot] = key;
         _values[slot] = amount;
@@ -67,18 +78,25 @@ public sealed class DecayedCounters
     }
 
     /// <summary>Copies of the keys and values (slot order) for snapshots.</summary>
-    public (uint[] Keys, float[] Values) Export() => ((uint[])_keys.Clone(), (float[])_values.Clone());
+    public (uint[] Keys, float[] Values) Export()
+    {
+        var keys = new uint[_slots];
+        var values = new float[_slots];
+        _keys.CopyTo(keys, 0);
+        _values.CopyTo(values, 0);
+        return (keys, values);
+    }
 
     /// <summary>Restores a snapshot taken with <see cref="Export"/> and <see cref="At"/>.</summary>
     public void Restore(ReadOnlySpan<uint> keys, ReadOnlySpan<float> values, DateTimeOffset at)
     {
-        if (keys.Length != _keys.Length || values.Length != _values.Length)
+        if (keys.Length != _slots || values.Length != _slots)
         {
-            throw new ArgumentException($"snapshot has {keys.Length} counters; this table has {_keys.Length}");
+            throw new ArgumentException($"snapshot has {keys.Length} counters; this table has {_slots}");
         }
 
-        keys.CopyTo(_keys);
-        values.CopyTo(_values);
+        _keys = keys.ToArray();
+        _values = values.ToArray();
         _atTicks = at.UtcTicks;
     }
 

@@ -1,24 +1,36 @@
 namespace ActorRec.Recommender.Users;
 
-/// <summary>The last <c>capacity</c> 64-bit keys, oldest overwritten; linear lookup (capacities are small).</summary>
+/// <summary>
+/// The last <c>capacity</c> 64-bit keys, oldest overwritten; linear lookup (capacities are small). The array starts
+/// empty and doubles (from 4) up to the capacity, so a user with few events pays for few keys; it wraps only once at
+/// full capacity, so growing never reorders keys.
+/// </summary>
 public sealed class KeyRing
 {
-    private readonly ulong[] _items;
+    private const int InitialSize = 4;
+    private readonly int _capacity;
+    private ulong[] _items = [];
     private int _next;
     private int _count;
 
     public KeyRing(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        _items = new ulong[capacity];
+        _capacity = capacity;
     }
 
     public int Count => _count;
 
-    public int Capacity => _items.Length;
+    public int Capacity => _capacity;
 
     public void Add(ulong key)
     {
+        if (_count == _items.Length && _items.Length < _capacity)
+        {
+            Array.Resize(ref _items, Math.Min(Math.Max(InitialSize, _items.Length * 2), _capacity));
+            _next = _count;
+        }
+
         _items[_next] = key;
         _next = (_next + 1) % _items.Length;
         _count = Math.Min(_count + 1, _items.Length);

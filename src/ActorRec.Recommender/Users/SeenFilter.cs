@@ -13,13 +13,25 @@ namespace ActorRec.Recommender.Users;
 /// only hides a video from one user's feed; it never shows a seen one again.
 /// </para>
 /// Probes use double hashing of the stable 64-bit video key: bit_i = (h₁ + i·h₂) mod m.
+/// <para>
+/// Memory: the two generations (512 bytes at the defaults) are allocated only when the user has seen more than
+/// <see cref="ExactLimit"/> videos. Until then the keys themselves are kept (a small array that doubles from 4), and a
+/// lookup is exact. The filter built at that point holds exactly the bits the eager filter would hold (the same keys
+/// inserted in the same order into generation 0), and <see cref="Words"/> of a small filter are those bits, so
+/// snapshots do not change; the only difference is that the small form answers no false positives (the eager one
+/// would answer one with probability (1 − e^{−k·16/m})^k ≈ 10⁻⁹ at the defaults).
+/// </para>
 /// </summary>
 public sealed class SeenFilter
 {
-    private readonly ulong[] _words;
+    /// <summary>Keys kept exactly before the Bloom generations are allocated.</summary>
+    public const int ExactLimit = 16;
+
     private readonly int _wordsPerGeneration;
     private readonly int _window;
     private readonly int _hashes;
+    private ulong[]? _words;
+    private ulong[]? _exact;
     private int _current;
     private int _countInCurrent;
 
@@ -34,7 +46,6 @@ public sealed class SeenFilter
         }
 
         _wordsPerGeneration = bitsPerGeneration / 64;
-        _words = new ulong[2 * _wordsPerGeneration];
         _hashes = hashes;
         _window = window;
     }
@@ -56,6 +67,23 @@ public sealed class SeenFilter
 
     public void Add(ulong key)
     {
+        if (_words is null)
+        {
+            if (_countInCurrent < Math.Min(ExactLimit, _window))
+            {
+                if (_exact is null || _exact.Length == _countInCurrent)
+                {
+                    Array.Resize(ref _exact, Math.Min(Math.Max(4, _countInCurrent * 2), ExactLimit));
+                }
+
+                _exact[_countInCurrent++] = key;
+                return;
+            }
+
+            Materialize();
+        }
+
+        Debug.Assert(_words is not null, "materialized");
         if (_countInCurrent >= _window)
         {
             _current ^= 1;
@@ -63,7 +91,67 @@ public sealed class SeenFilter
             _countInCurrent = 0;
         }
 
-        var gen = _words.AsSpan(_current * _wordsPerGeneration, _wordsPerGeneration);
+        Insert(_words.AsSpan(_current * _wordsPerGeneration, _wordsPerGeneration), key);
+        _countInCurrent++;
+    }
+
+    public bool MightContain(ulong key)
+    {
+        if (_words is null)
+        {
+            return _exact is not null && _exact.AsSpan(0, _countInCurrent).Contains(key);
+        }
+
+        return Probe(_words.AsSpan(0, _wordsPerGeneration), key) || Probe(_words.AsSpan(_wordsPerGeneration, _wordsPerGeneration), key);
+    }
+
+    /// <summary>Raw words for snapshots (both generations back to back).</summary>
+    public ReadOnlySpan<ulong> Words => _words ?? BuildWords();
+
+    public int CurrentGeneration => _current;
+
+    /// <summary>Whether the Bloom generations are allocated (false while at most <see cref="ExactLimit"/> keys were added).</summary>
+    public bool IsMaterialized => _words is not null;
+
+    /// <summary>Restores a snapshot taken with <see cref="Words"/>, <see cref="CurrentGeneration"/> and <see cref="CountInCurrent"/>.</summary>
+    public void Restore(ReadOnlySpan<ulong> words, int currentGeneration, int countInCurrent)
+    {
+        if (words.Length != 2 * _wordsPerGeneration)
+        {
+            throw new ArgumentException($"snapshot has {words.Length} words; this filter has {2 * _wordsPerGeneration}", nameof(words));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(countInCurrent);
+        _words = words.ToArray();
+        _exact = null;
+        _current = currentGeneration & 1;
+        _countInCurrent = countInCurrent;
+    }
+
+    private void Materialize()
+    {
+        _words = BuildWords();
+        _exact = null;
+    }
+
+    /// <summary>The generations the eager filter would hold: the exact keys inserted, in order, into generation 0.</summary>
+    private ulong[] BuildWords()
+    {
+        var words = new ulong[2 * _wordsPerGeneration];
+        if (_exact is not null)
+        {
+            var gen = words.AsSpan(0, _wordsPerGeneration);
+            for (var i = 0; i < _countInCurrent; i++)
+            {
+                Insert(gen, _exact[i]);
+            }
+        }
+
+        return words;
+    }
+
+    private void Insert(Span<ulong> gen, ulong key)
+    {
         var m = (ulong)(_wordsPerGeneration * 64);
         var h1 = key;
         var h2 = Domain.StableHash.Mix(key) | 1UL;
@@ -72,30 +160,6 @@ public sealed class SeenFilter
             var bit = (h1 + ((ulong)i * h2)) % m;
             gen[(int)(bit >> 6)] |= 1UL << (int)(bit & 63);
         }
-
-        _countInCurrent++;
-    }
-
-    public bool MightContain(ulong key) =>
-        Probe(_words.AsSpan(0, _wordsPerGeneration), key) || Probe(_words.AsSpan(_wordsPerGeneration, _wordsPerGeneration), key);
-
-    /// <summary>Raw words for snapshots (both generations back to back).</summary>
-    public ReadOnlySpan<ulong> Words => _words;
-
-    public int CurrentGeneration => _current;
-
-    /// <summary>Restores a snapshot taken with <see cref="Words"/>, <see cref="CurrentGeneration"/> and <see cref="CountInCurrent"/>.</summary>
-    public void Restore(ReadOnlySpan<ulong> words, int currentGeneration, int countInCurrent)
-    {
-        if (words.Length != _words.Length)
-        {
-            throw new ArgumentException($"snapshot has {words.Length} words; this filter has {_words.Length}", nameof(words));
-        }
-
-        ArgumentOutOfRangeException.ThrowIfNegative(countInCurrent);
-        words.CopyTo(_words);
-        _current = currentGeneration & 1;
-        _countInCurrent = countInCurrent;
     }
 
     private bool Probe(ReadOnlySpan<ulong> gen, ulong key)

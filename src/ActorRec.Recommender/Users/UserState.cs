@@ -13,10 +13,13 @@ namespace ActorRec.Recommender.Users;
 /// Memory is the budget that decides the layout (target ≤ 2 KB per resident user at dimension 64, measured by
 /// <see cref="UserStateFootprint"/>): the long-term embedding stays float (it takes small SGD steps that Half would
 /// round away), the session vector is Half (it is a decayed sum of unit vectors, 3 significant digits are plenty);
-/// videos, topics and creators are 64-bit stable keys, never strings; fatigue is one 24-slot table of 32-bit keys;
-/// the seen-set is a two-generation Bloom filter (see <see cref="SeenFilter"/>); follows, muted topics and blocked
-/// videos share one sorted key set allocated on first use (keys carry their kind, see <see cref="DomainKeys"/>);
-/// not-interested counts per topic live in the fatigue table under a derived key.
+/// videos, topics and creators are 64-bit stable keys, never strings; fatigue is one table of 32-bit keys (16 slots
+/// by default); the seen-set is a two-generation Bloom filter (see <see cref="SeenFilter"/>); follows, muted topics
+/// and blocked videos share one sorted key set allocated on first use (keys carry their kind, see
+/// <see cref="DomainKeys"/>); not-interested counts per topic live in the fatigue table under a derived key.
+/// Everything that fills with events grows to its configured size as it fills (the recent and idempotency rings,
+/// the fatigue table, and the seen-set, which keeps up to 16 keys exactly before it allocates its Bloom bits), with
+/// the same behaviour and snapshots as if allocated in full: a user with a few events costs about half.
 /// </para>
 /// </summary>
 [DebuggerDisplay("User {UserId}: {EventCount} events")]
