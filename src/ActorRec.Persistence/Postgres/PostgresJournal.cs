@@ -65,6 +65,13 @@ public sealed class PostgresJournal : JournalBase
         {
             (Dictionary<string, long> last, Dictionary<string, long> pids, Dictionary<string, long> fences) = await ReadStateAsync(conn, batch, _lastById, cancellationToken)
                 .ConfigureAwait(false);
+            if (ForgetStaleCachedSequences(batch, last, fences))
+            {
+                // An entity that moved to another node and back finds this node's cached sequence behind the journal:
+                // read the truth before rejecting anything (the cache may only ever save a round trip).
+                (last, pids, fences) = await ReadStateAsync(conn, batch, _lastById, cancellationToken).ConfigureAwait(false);
+            }
+
             Exception?[]? results = null;
             var accepted = new List<AtomicWrite>(batch.Count);
             Dictionary<string, long>? raised = null;
@@ -149,6 +156,30 @@ public sealed class PostgresJournal : JournalBase
             throw new SequenceConflictException(batch[0].PersistenceId, batch[0].LowestSequenceNr,
                 await ReadHighestSequenceNrCoreAsync(batch[0].PersistenceId, CancellationToken.None).ConfigureAwait(false), ex);
         }
+    }
+
+    /// <summary>
+    /// Drops from the cache every id of the batch whose write the cached sequence would reject: another node may have
+    /// written that id since this node cached it (a shard moved away and back). True when one was dropped.
+    /// </summary>
+    private bool ForgetStaleCachedSequences(IReadOnlyList<AtomicWrite> batch, Dictionary<string, long> last, Dictionary<string, long> fences)
+    {
+        bool dropped = false;
+        lock (_lastById)
+        {
+            foreach (AtomicWrite write in batch)
+            {
+                if (_lastById.TryGetValue(write.PersistenceId, out (long Pid, long Seq) cached)
+                    && cached.Seq == last.GetValueOrDefault(write.PersistenceId)
+                    && CheckWrite(write, cached.Seq, fences.GetValueOrDefault(write.FenceKey)) is SequenceGapException or SequenceConflictException)
+                {
+                    _lastById.Remove(write.PersistenceId);
+                    dropped = true;
+                }
+            }
+        }
+
+        return dropped;
     }
 
     /// <summary>Drops the cached sequences of a failed batch's ids (another node may have written them); never matches.</summary>

@@ -24,6 +24,25 @@ public sealed class PostgresTwoNodeTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task An_entity_that_moved_away_and_back_writes_after_the_other_nodes_events()
+    {
+        // Node a caches "u" at 1; the entity moves to b, which writes 2 and 3; it moves back to a, recovers at 3 and
+        // writes 4. a's cache is behind the journal: the write must be checked against the journal, not refused as a gap.
+        PersistenceSettings settings = await SettingsAsync();
+        await using var a = new PostgresJournal(settings);
+        await using var b = new PostgresJournal(settings);
+        await a.WriteAsync(Write("u", 1, 0));
+        await b.WriteAsync(Write("u", 2, 0));
+        await b.WriteAsync(Write("u", 3, 0));
+
+        Assert.Equal(3, await a.ReadHighestSequenceNrAsync("u"));
+        await a.WriteAsync(Write("u", 4, 0));
+        await a.WriteAsync(Write("u", 5, 0));
+        Assert.Equal(5, await b.ReadHighestSequenceNrAsync("u"));
+        await Assert.ThrowsAsync<SequenceGapException>(() => a.WriteAsync(Write("u", 7, 0)));
+    }
+
+    [Fact]
     public async Task A_new_owner_fencing_a_shard_stops_the_old_owner_at_its_next_write()
     {
         PersistenceSettings settings = await SettingsAsync();
