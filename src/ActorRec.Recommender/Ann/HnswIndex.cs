@@ -53,6 +53,7 @@ public sealed unsafe partial class HnswIndex
     private readonly int _dimension;
     private readonly int _stride0;
     private readonly int _codeStride;
+    private readonly bool _unitCodes;
     private readonly object _writeLock = new();
     private readonly Dictionary<long, int> _idToNode = new();
     private readonly Random _random;
@@ -75,6 +76,7 @@ public sealed unsafe partial class HnswIndex
         _dimension = settings.Dimension;
         _stride0 = (settings.M * 2) + 1;
         _codeStride = Int8Codes.Stride(settings.Dimension);
+        _unitCodes = settings.Metric == AnnMetric.Cosine;
         _random = new Random(settings.Seed);
         _levelMultiplier = 1.0 / Math.Log(settings.M);
     }
@@ -211,7 +213,7 @@ public sealed unsafe partial class HnswIndex
         var codes = scratch.Codes(_codeStride);
         var scale = Int8Codes.Encode(q, scratch.CodeSpan(_codeStride));
         var current = GreedyDescend(q, entry.Node, entry.Level, 0, exclude: -1);
-        SearchLayer(codes, scale, current, Math.Max(ef > 0 ? ef : _settings.EfSearch, k), 0, scratch, excludeIndex: -1);
+        SearchLayer(codes, WalkScale(scale), current, Math.Max(ef > 0 ? ef : _settings.EfSearch, k), 0, scratch, excludeIndex: -1);
 
         // The walk ranked by the int8 codes; the ef survivors are re-scored exactly before the top-k is cut.
         var found = scratch.DrainAllDescending();
@@ -300,8 +302,17 @@ public sealed unsafe partial class HnswIndex
 
     private float Similarity(ReadOnlySpan<float> q, int index) => TensorPrimitives.Dot(q, VectorOf(index));
 
+    /// <summary>
+    /// Approximate similarity from the codes. <paramref name="scale"/> is <see cref="WalkScale"/> of the query's
+    /// scale: with unit codes (cosine) every stored row shares <see cref="Int8Codes.UnitScale"/>, folded in there,
+    /// so the per-row scale is not loaded.
+    /// </summary>
     private float CodeSimilarity(sbyte* codes, float scale, int index) =>
-        scale * ScaleOf(index) * Int8Codes.Dot(codes, CodesOf(index), _codeStride);
+        _unitCodes
+            ? scale * Int8Codes.Dot(codes, CodesOf(index), _codeStride)
+            : scale * ScaleOf(index) * Int8Codes.Dot(codes, CodesOf(index), _codeStride);
+
+    private float WalkScale(float queryScale) => _unitCodes ? queryScale * Int8Codes.UnitScale : queryScale;
 
     private int MaxLinks(int level) => level == 0 ? _settings.M * 2 : _settings.M;
 
@@ -366,7 +377,7 @@ public sealed unsafe partial class HnswIndex
         var current = GreedyDescend(vector, start, entry.Level, topLayer + 1, exclude: index);
         for (var layer = topLayer; layer >= 0; layer--)
         {
-            SearchLayer(codes, scale, current, _settings.EfConstruction, layer, scratch, excludeIndex: index);
+            SearchLayer(codes, WalkScale(scale), current, _settings.EfConstruction, layer, scratch, excludeIndex: index);
             var candidates = scratch.DrainAllDescending();
             if (candidates.Count == 0)
             {

@@ -21,7 +21,7 @@ public sealed record VideoRowInfo(
     DateTimeOffset UploadedAt,
     int Stage,
     bool StageStopped,
-    bool InTestAudience,
+    bool InColdStartPool,
     ModerationState Moderation,
     IReadOnlyList<string>? Hashtags = null,
     string? SoundId = null,
@@ -101,7 +101,11 @@ public sealed class VideoCatalog : IEmbeddingSource
     /// <summary>Rows of a creator's videos, oldest first (a snapshot).</summary>
     public int[] RowsOfCreator(ulong creatorKey) => _rowsByCreator.TryGetValue(creatorKey, out var rows) ? rows : [];
 
-    /// <summary>Rows of videos in their cold-start test audience (a snapshot, ascending).</summary>
+    /// <summary>
+    /// Rows of approved videos the cold-start path pushes: active on their promotion ladder (test audience or a
+    /// judged pool) with impressions left in the stage's pool; stopped and graduated videos are not here (a
+    /// snapshot, ascending).
+    /// </summary>
     public int[] ColdStartRows() => _coldStart;
 
     /// <summary>The facts a user update needs, with a copy of the current embedding.</summary>
@@ -125,7 +129,7 @@ public sealed class VideoCatalog : IEmbeddingSource
         var info = new VideoRowInfo(
             video.VideoId, video.Key, upload.CreatorId, DomainKeys.Creator(upload.CreatorId), upload.PrimaryTopic,
             DomainKeys.Topic(upload.PrimaryTopic), tags, upload.Region, upload.DurationMs, video.UploadedAt,
-            video.Stage, video.StageStopped, video.InTestAudience, video.Moderation,
+            video.Stage, video.StageStopped, video.InPromotionPool, video.Moderation,
             upload.Hashtags, upload.SoundId, upload.SoundId is null ? 0UL : StableHash.Key("sound:", upload.SoundId));
         lock (_writeLock)
         {
@@ -154,7 +158,7 @@ public sealed class VideoCatalog : IEmbeddingSource
             s.Completions[row] = video.Completions;
             s.Velocity[row] = video.Velocity;
             Volatile.Write(ref s.VelocityAt[row], video.VelocityAt.UtcTicks);
-            UpdateColdStart(row, info.InTestAudience && info.Moderation == ModerationState.Approved);
+            UpdateColdStart(row, info.InColdStartPool && info.Moderation == ModerationState.Approved);
             if (_index is not null)
             {
                 if (info.Moderation == ModerationState.Approved)
@@ -174,7 +178,7 @@ public sealed class VideoCatalog : IEmbeddingSource
     private static bool SameMetadata(VideoRowInfo a, VideoRowInfo b) =>
         a.VideoId == b.VideoId && a.CreatorId == b.CreatorId && a.Topic == b.Topic && a.Region == b.Region
         && a.DurationMs == b.DurationMs && a.UploadedAt == b.UploadedAt && a.Stage == b.Stage
-        && a.StageStopped == b.StageStopped && a.Moderation == b.Moderation && a.HashtagKeys.AsSpan().SequenceEqual(b.HashtagKeys);
+        && a.StageStopped == b.StageStopped && a.InColdStartPool == b.InColdStartPool && a.Moderation == b.Moderation && a.HashtagKeys.AsSpan().SequenceEqual(b.HashtagKeys);
 
     private int AppendRow(VideoRowInfo info)
     {

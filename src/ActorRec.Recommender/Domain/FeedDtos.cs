@@ -100,7 +100,56 @@ public sealed record VideoStateDto(
     IReadOnlyList<string> Hashtags,
     long DurationMs,
     DateTimeOffset UploadedAt,
-    int? StageLimit = null);
+    long? StageLimit = null,
+    PromotionDto? Promotion = null);
+
+/// <summary>
+/// A video's place on the cold-start ladder as <c>GET /v1/videos/{id}</c> shows it: the stage, whether it is still
+/// pushed (<c>active</c>), stopped or graduated to the final stage, the impressions counted in the stage against its
+/// judging point and pool, and the stage's completion and share rates against the thresholds they must reach.
+/// Limits and thresholds are null in the final stage (never judged, no pool).
+/// </summary>
+public sealed record PromotionDto(
+    string Stage,
+    int StageIndex,
+    int Stages,
+    string Status,
+    long ImpressionsInStage,
+    long? MinImpressions,
+    long? PoolSize,
+    double CompletionRate,
+    double? MinCompletionRate,
+    double ShareRate,
+    double? MinShareRate,
+    long TotalImpressions)
+{
+    /// <summary>The wire form of <paramref name="promotion"/>.</summary>
+    public static PromotionDto From(Exploration.VideoPromotion promotion)
+    {
+        ArgumentNullException.ThrowIfNull(promotion);
+        var snap = promotion.Snapshot();
+        var stage = promotion.Stage;
+        var final = promotion.StageIndex == promotion.Settings.Stages.Count - 1;
+        return new PromotionDto(
+            snap.Stage,
+            snap.StageIndex,
+            promotion.Settings.Stages.Count,
+            snap.Status switch
+            {
+                Exploration.PromotionStatus.Active => "active",
+                Exploration.PromotionStatus.Stopped => "stopped",
+                _ => "graduated",
+            },
+            snap.StageImpressions,
+            final ? null : stage.MinImpressions,
+            final ? null : stage.PoolSize,
+            Math.Round(snap.CompletionRate, 4),
+            final ? null : stage.MinCompletionRate,
+            Math.Round(snap.ShareRate, 4),
+            final ? null : stage.MinShareRate,
+            snap.TotalImpressions);
+    }
+}
 
 public sealed record TrendingItemDto(string VideoId, float Velocity);
 
