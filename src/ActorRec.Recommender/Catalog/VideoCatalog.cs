@@ -25,7 +25,8 @@ public sealed record VideoRowInfo(
     ModerationState Moderation,
     IReadOnlyList<string>? Hashtags = null,
     string? SoundId = null,
-    ulong SoundKey = 0);
+    ulong SoundKey = 0,
+    long StagePoolSize = long.MaxValue);
 
 /// <summary>
 /// The read model of all videos that retrieval and ranking scan: video id ↔ dense row, the embedding matrix (row
@@ -108,6 +109,29 @@ public sealed class VideoCatalog : IEmbeddingSource
     /// </summary>
     public int[] ColdStartRows() => _coldStart;
 
+    /// <summary>
+    /// Counts one feed placement of <paramref name="row"/> against its promotion stage's pool (only for videos on
+    /// the ladder; in memory on this node, from zero at each stage change and after a restart).
+    /// </summary>
+    public void RecordPlacement(int row)
+    {
+        var s = _storage;
+        if ((uint)row < (uint)s.Count && s.Infos[row]!.InColdStartPool)
+        {
+            Interlocked.Increment(ref s.Pushes[row]);
+        }
+    }
+
+    /// <summary>Feed placements of <paramref name="row"/> counted in its current promotion stage on this node.</summary>
+    public int PlacementsInStage(int row) => Volatile.Read(ref _storage.Pushes[row]);
+
+    /// <summary>Whether the cold-start path may still place <paramref name="row"/>: its stage's pool is not used up.</summary>
+    public bool HasPoolLeft(int row)
+    {
+        var s = _storage;
+        return Volatile.Read(ref s.Pushes[row]) < s.Infos[row]!.StagePoolSize;
+    }
+
     /// <summary>The facts a user update needs, with a copy of the current embedding.</summary>
     public VideoFacts Facts(int row)
     {
@@ -130,7 +154,8 @@ public sealed class VideoCatalog : IEmbeddingSource
             video.VideoId, video.Key, upload.CreatorId, DomainKeys.Creator(upload.CreatorId), upload.PrimaryTopic,
             DomainKeys.Topic(upload.PrimaryTopic), tags, upload.Region, upload.DurationMs, video.UploadedAt,
             video.Stage, video.StageStopped, video.InPromotionPool, video.Moderation,
-            upload.Hashtags, upload.SoundId, upload.SoundId is null ? 0UL : StableHash.Key("sound:", upload.SoundId));
+            upload.Hashtags, upload.SoundId, upload.SoundId is null ? 0UL : StableHash.Key("sound:", upload.SoundId),
+            video.InPromotionPool ? video.Promotion.Stage.PoolSize : long.MaxValue);
         lock (_writeLock)
         {
             if (!_rowById.TryGetValue(video.VideoId, out var row))
@@ -143,6 +168,12 @@ public sealed class VideoCatalog : IEmbeddingSource
                 if (!SameMetadata(old, info))
                 {
                     _storage.Infos[row] = info;
+                }
+
+                if (old.Stage != info.Stage || old.StageStopped != info.StageStopped)
+                {
+                    // A new stage has a new pool: its placements count from zero.
+                    Volatile.Write(ref _storage.Pushes[row], 0);
                 }
 
                 if (old.CreatorKey != info.CreatorKey)
@@ -178,7 +209,7 @@ public sealed class VideoCatalog : IEmbeddingSource
     private static bool SameMetadata(VideoRowInfo a, VideoRowInfo b) =>
         a.VideoId == b.VideoId && a.CreatorId == b.CreatorId && a.Topic == b.Topic && a.Region == b.Region
         && a.DurationMs == b.DurationMs && a.UploadedAt == b.UploadedAt && a.Stage == b.Stage
-        && a.StageStopped == b.StageStopped && a.InColdStartPool == b.InColdStartPool && a.Moderation == b.Moderation && a.HashtagKeys.AsSpan().SequenceEqual(b.HashtagKeys);
+        && a.StageStopped == b.StageStopped && a.InColdStartPool == b.InColdStartPool && a.StagePoolSize == b.StagePoolSize && a.Moderation == b.Moderation && a.HashtagKeys.AsSpan().SequenceEqual(b.HashtagKeys);
 
     private int AppendRow(VideoRowInfo info)
     {
@@ -246,6 +277,7 @@ public sealed class VideoCatalog : IEmbeddingSource
             Completions = new float[capacity];
             Velocity = new float[capacity];
             VelocityAt = new long[capacity];
+            Pushes = new int[capacity];
         }
 
         public int Capacity { get; }
@@ -261,6 +293,9 @@ public sealed class VideoCatalog : IEmbeddingSource
         public float[] Velocity { get; }
 
         public long[] VelocityAt { get; }
+
+        /// <summary>Feed placements per row in its current promotion stage.</summary>
+        public int[] Pushes { get; }
 
         public int Count
         {
@@ -279,6 +314,7 @@ public sealed class VideoCatalog : IEmbeddingSource
             Completions.CopyTo(next.Completions, 0);
             Velocity.CopyTo(next.Velocity, 0);
             VelocityAt.CopyTo(next.VelocityAt, 0);
+            Pushes.CopyTo(next.Pushes, 0);
             return next;
         }
     }

@@ -157,12 +157,26 @@ public sealed record TrendingItemDto(string VideoId, float Velocity);
 /// <c>GET /v1/trending?region=R</c>: videos (<see cref="Items"/>), hashtags and sounds by engagement velocity
 /// (weighted events per minute) over the sliding window of <see cref="WindowSeconds"/>.
 /// </summary>
+/// <summary>
+/// <c>GET /v1/trending</c>. <see cref="Source"/> says where <see cref="Items"/> come from: <c>events</c> (the
+/// sketches of the event stream over the window; item velocity = weighted events per minute) or
+/// <c>catalog-velocity</c> (no event of the region in the window yet: the catalog's decayed engagement velocity,
+/// including imported history, as a warm-up ranking). Hashtags and sounds always come from the sketches.
+/// </summary>
 public sealed record TrendingDto(
     string Region,
     IReadOnlyList<TrendingItemDto> Items,
     IReadOnlyList<TrendingKeyDto>? Hashtags = null,
     IReadOnlyList<TrendingKeyDto>? Sounds = null,
-    double? WindowSeconds = null);
+    double? WindowSeconds = null,
+    string? Source = null)
+{
+    /// <summary>Items measured from the event stream's sketches.</summary>
+    public const string FromEvents = "events";
+
+    /// <summary>Items from the catalog's decayed engagement velocity (fallback before events arrive).</summary>
+    public const string FromCatalogVelocity = "catalog-velocity";
+}
 
 /// <summary>A trending hashtag or sound and its velocity (weighted events per minute).</summary>
 public sealed record TrendingKeyDto(string Key, float Velocity);

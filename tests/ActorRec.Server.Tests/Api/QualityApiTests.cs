@@ -170,6 +170,23 @@ public sealed class QualityApiTests : IDisposable
         Assert.Equal("sound-burst", us.Sounds![0].Key);
         Assert.Equal(3600, us.WindowSeconds);
         Assert.Empty((await node.GetAsync<TrendingDto>("/v1/trending?region=BR")).Items);
+        Assert.Equal(TrendingDto.FromEvents, us.Source);
+    }
+
+    [Fact]
+    public async Task A_fresh_demo_node_serves_labelled_catalog_velocity_trending_until_events_arrive()
+    {
+        await using var node = await FeedTestNode.StartAsync(_dir.FullName, demoVideos: 400);
+        var warm = await node.GetAsync<TrendingDto>("/v1/trending?region=US");
+        Assert.Equal(TrendingDto.FromCatalogVelocity, warm.Source);
+        Assert.NotEmpty(warm.Items);
+        Assert.True(warm.Items.Zip(warm.Items.Skip(1)).All(p => p.First.Velocity >= p.Second.Velocity), "best first");
+
+        var video = warm.Items[^1].VideoId;
+        Assert.Equal(HttpStatusCode.Accepted, (await node.PostEventsAsync(FeedTestNode.Event("t1", "view", "fan", video))).StatusCode);
+        var measured = await node.GetAsync<TrendingDto>("/v1/trending?region=US");
+        Assert.Equal(TrendingDto.FromEvents, measured.Source);
+        Assert.Equal(video, Assert.Single(measured.Items).VideoId);
     }
 
     [Fact]
