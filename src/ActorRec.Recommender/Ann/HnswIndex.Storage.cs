@@ -77,7 +77,7 @@ public sealed unsafe partial class HnswIndex
     private void WriteCodes(int index, ReadOnlySpan<float> vector)
     {
         Span<sbyte> codes = _codeStride <= 1024 ? stackalloc sbyte[_codeStride] : new sbyte[_codeStride];
-        var scale = _unitCodes ? Int8Codes.EncodeUnit(vector, codes) : Int8Codes.Encode(vector, codes);
+        var scale = Int8Codes.Encode(vector, codes);
         codes.CopyTo(_codeChunks[index >> ChunkShift].AsSpan((index & ChunkMask) * _codeStride, _codeStride));
         Volatile.Write(ref _scaleChunks[index >> ChunkShift][index & ChunkMask], scale);
     }
@@ -147,12 +147,6 @@ public sealed unsafe partial class HnswIndex
             }
 
             // The scale lives in its own array: without this its cache line is a second, serial miss per score.
-            // Unit codes share one scale and never read it.
-            if (_unitCodes)
-            {
-                return;
-            }
-
             var scales = Volatile.Read(ref _scaleChunks);
             if (chunk < scales.Length)
             {

@@ -20,9 +20,6 @@ namespace ActorRec.Recommender.Ann;
 /// insert (candidates re-scored before the neighbour heuristic), the greedy descent of an insert, and the final
 /// answer (the ef survivors of a search are re-scored in float, then the top k are cut). A search descends the
 /// upper layers on the codes too: that only chooses where its layer-0 beam starts.</para>
-/// <para>With the cosine metric every stored vector is unit length, so the codes share one fixed scale
-/// (<see cref="Int8Codes.EncodeUnit"/>) and a neighbour's score needs its code line only; inner-product indexes
-/// keep a scale per row (a second line per score).</para>
 /// <para><b>Concurrency: one writer at a time, readers never lock.</b> Insert, Update and Delete take
 /// <c>_writeLock</c>, so mutations are serial. Search takes no lock. It is safe because:</para>
 /// <list type="bullet">
@@ -57,7 +54,6 @@ public sealed unsafe partial class HnswIndex
     private readonly int _dimension;
     private readonly int _stride0;
     private readonly int _codeStride;
-    private readonly bool _unitCodes;
     private readonly object _writeLock = new();
     private readonly Dictionary<long, int> _idToNode = new();
     private readonly Random _random;
@@ -80,7 +76,6 @@ public sealed unsafe partial class HnswIndex
         _dimension = settings.Dimension;
         _stride0 = (settings.M * 2) + 1;
         _codeStride = Int8Codes.Stride(settings.Dimension);
-        _unitCodes = settings.Metric == AnnMetric.Cosine;
         _random = new Random(settings.Seed);
         _levelMultiplier = 1.0 / Math.Log(settings.M);
     }
@@ -216,8 +211,8 @@ public sealed unsafe partial class HnswIndex
 
         var codes = scratch.Codes(_codeStride);
         var scale = Int8Codes.Encode(q, scratch.CodeSpan(_codeStride));
-        var current = GreedyDescendByCodes(codes, WalkScale(scale), entry.Node, entry.Level);
-        SearchLayer(codes, WalkScale(scale), current, Math.Max(ef > 0 ? ef : _settings.EfSearch, k), 0, scratch, excludeIndex: -1);
+        var current = GreedyDescendByCodes(codes, scale, entry.Node, entry.Level);
+        SearchLayer(codes, scale, current, Math.Max(ef > 0 ? ef : _settings.EfSearch, k), 0, scratch, excludeIndex: -1);
 
         // The walk ranked by the int8 codes; the ef survivors are re-scored exactly before the top-k is cut.
         var found = scratch.DrainAllDescending();
@@ -306,17 +301,8 @@ public sealed unsafe partial class HnswIndex
 
     private float Similarity(ReadOnlySpan<float> q, int index) => TensorPrimitives.Dot(q, VectorOf(index));
 
-    /// <summary>
-    /// Approximate similarity from the codes. <paramref name="scale"/> is <see cref="WalkScale"/> of the query's
-    /// scale: with unit codes (cosine) every stored row shares <see cref="Int8Codes.UnitScale"/>, folded in there,
-    /// so the per-row scale is not loaded.
-    /// </summary>
     private float CodeSimilarity(sbyte* codes, float scale, int index) =>
-        _unitCodes
-            ? scale * Int8Codes.Dot(codes, CodesOf(index), _codeStride)
-            : scale * ScaleOf(index) * Int8Codes.Dot(codes, CodesOf(index), _codeStride);
-
-    private float WalkScale(float queryScale) => _unitCodes ? queryScale * Int8Codes.UnitScale : queryScale;
+        scale * ScaleOf(index) * Int8Codes.Dot(codes, CodesOf(index), _codeStride);
 
     private int MaxLinks(int level) => level == 0 ? _settings.M * 2 : _settings.M;
 
@@ -381,7 +367,7 @@ public sealed unsafe partial class HnswIndex
         var current = GreedyDescend(vector, start, entry.Level, topLayer + 1, exclude: index);
         for (var layer = topLayer; layer >= 0; layer--)
         {
-            SearchLayer(codes, WalkScale(scale), current, _settings.EfConstruction, layer, scratch, excludeIndex: index);
+            SearchLayer(codes, scale, current, _settings.EfConstruction, layer, scratch, excludeIndex: index);
             var candidates = scratch.DrainAllDescending();
             if (candidates.Count == 0)
             {

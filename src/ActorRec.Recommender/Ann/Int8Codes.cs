@@ -47,26 +47,6 @@ internal static class Int8Codes
         return scale;
     }
 
-    /// <summary>The fixed scale of <see cref="EncodeUnit"/>: a component of a unit vector lies in [-1, 1].</summary>
-    public const float UnitScale = 1f / 127f;
-
-    /// <summary>
-    /// Quantises a unit-length <paramref name="vector"/> with the fixed scale <see cref="UnitScale"/> (no per-vector
-    /// scale to store or load: a graph walk over unit vectors then reads one cache line per neighbour, not two).
-    /// Components are clamped to [-1, 1]; a 64-d unit vector's components are ~0.125 (codes ~±16, max ~±50), so the
-    /// error of a score stays ~2e-3, which a walk tolerates because its survivors are re-scored in float.
-    /// </summary>
-    public static float EncodeUnit(ReadOnlySpan<float> vector, Span<sbyte> codes)
-    {
-        codes.Clear();
-        for (var i = 0; i < vector.Length; i++)
-        {
-            codes[i] = (sbyte)Math.Clamp(MathF.Round(vector[i] * 127f), -127f, 127f);
-        }
-
-        return UnitScale;
-    }
-
     /// <summary>Integer dot product of two code rows of <paramref name="length"/> bytes (a multiple of 32).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe int Dot(sbyte* a, sbyte* b, int length)
