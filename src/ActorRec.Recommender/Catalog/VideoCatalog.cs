@@ -50,6 +50,7 @@ public sealed class VideoCatalog : IEmbeddingSource
     private readonly IVideoIndex? _index;
     private volatile Storage _storage;
     private volatile int[] _coldStart = [];
+    private volatile bool _coldStartDirty;
     private readonly HashSet<int> _coldStartSet = [];
 
     public VideoCatalog(int dimension, IVideoIndex? index = null, int initialCapacity = 1024)
@@ -107,7 +108,27 @@ public sealed class VideoCatalog : IEmbeddingSource
     /// judged pool) with impressions left in the stage's pool; stopped and graduated videos are not here (a
     /// snapshot, ascending).
     /// </summary>
-    public int[] ColdStartRows() => _coldStart;
+    public int[] ColdStartRows()
+    {
+        // Rebuilt on the first read after a change, not on every change: loading a catalog changes the set once
+        // per video, and most of a ladder-seeded catalog can be in it.
+        if (_coldStartDirty)
+        {
+            lock (_writeLock)
+            {
+                if (_coldStartDirty)
+                {
+                    var rows = new int[_coldStartSet.Count];
+                    _coldStartSet.CopyTo(rows);
+                    Array.Sort(rows);
+                    _coldStart = rows;
+                    _coldStartDirty = false;
+                }
+            }
+        }
+
+        return _coldStart;
+    }
 
     /// <summary>
     /// Counts one feed placement of <paramref name="row"/> against its promotion stage's pool (only for videos on
@@ -258,10 +279,7 @@ public sealed class VideoCatalog : IEmbeddingSource
         var changed = inPool ? _coldStartSet.Add(row) : _coldStartSet.Remove(row);
         if (changed)
         {
-            var rows = new int[_coldStartSet.Count];
-            _coldStartSet.CopyTo(rows);
-            Array.Sort(rows);
-            _coldStart = rows;
+            _coldStartDirty = true;
         }
     }
 
