@@ -40,7 +40,7 @@ internal static class AnnBenchCommand
             HnswSettings settings;
             try
             {
-                settings = HnswSettings.Create(dimension: parseResult.GetValue(dim), metric: AnnMetric.InnerProduct, m: parseResult.GetValue(m));
+                settings = HnswSettings.Create(dimension: parseResult.GetValue(dim), metric: AnnMetric.Cosine, m: parseResult.GetValue(m));
             }
             catch (ArgumentOutOfRangeException error)
             {

@@ -17,8 +17,9 @@ namespace ActorRec.Recommender.Ann;
 /// <para><b>Two copies of each vector.</b> The graph walk scores against int8 codes (<see cref="Int8Codes"/>: one
 /// 64-byte line per 64-d vector instead of four, and a vpmaddwd dot), because a walk over 100k random nodes is
 /// bound by memory, not arithmetic. The float vectors decide everything that must be exact: the links chosen at
-/// insert (candidates re-scored before the neighbour heuristic), the greedy descent of the upper layers, and the
-/// final answer (the ef survivors of a search are re-scored in float, then the top k are cut).</para>
+/// insert (candidates re-scored before the neighbour heuristic), the greedy descent of an insert, and the final
+/// answer (the ef survivors of a search are re-scored in float, then the top k are cut). A search descends the
+/// upper layers on the codes too: that only chooses where its layer-0 beam starts.</para>
 /// <para><b>Concurrency: one writer at a time, readers never lock.</b> Insert, Update and Delete take
 /// <c>_writeLock</c>, so mutations are serial. Search takes no lock. It is safe because:</para>
 /// <list type="bullet">
@@ -210,7 +211,7 @@ public sealed unsafe partial class HnswIndex
 
         var codes = scratch.Codes(_codeStride);
         var scale = Int8Codes.Encode(q, scratch.CodeSpan(_codeStride));
-        var current = GreedyDescend(q, entry.Node, entry.Level, 0, exclude: -1);
+        var current = GreedyDescendByCodes(codes, scale, entry.Node, entry.Level);
         SearchLayer(codes, scale, current, Math.Max(ef > 0 ? ef : _settings.EfSearch, k), 0, scratch, excludeIndex: -1);
 
         // The walk ranked by the int8 codes; the ef survivors are re-scored exactly before the top-k is cut.
@@ -435,6 +436,48 @@ public sealed unsafe partial class HnswIndex
                     }
 
                     var score = Similarity(q, candidate);
+                    if (score > currentScore || (score == currentScore && candidate < current))
+                    {
+                        currentScore = score;
+                        current = candidate;
+                        changed = true;
+                    }
+                }
+            }
+        }
+
+        return current;
+    }
+
+    /// <summary>
+    /// The upper-layer descent of a search, scored on the int8 codes (one cache line per neighbour instead of a
+    /// float vector's four): it only picks where layer 0 starts, and the layer-0 beam corrects a near miss.
+    /// </summary>
+    private int GreedyDescendByCodes(sbyte* codes, float scale, int start, int fromLayer)
+    {
+        var current = start;
+        var currentScore = CodeSimilarity(codes, scale, current);
+        for (var layer = fromLayer; layer >= 1; layer--)
+        {
+            var changed = true;
+            while (changed)
+            {
+                changed = false;
+                if (layer > NodeAt(current).Level)
+                {
+                    break;
+                }
+
+                var links = LinksOf(current, layer);
+                for (var i = 0; i < links.Length; i++)
+                {
+                    Prefetch(links[i]);
+                }
+
+                for (var i = 0; i < links.Length; i++)
+                {
+                    var candidate = links[i];
+                    var score = CodeSimilarity(codes, scale, candidate);
                     if (score > currentScore || (score == currentScore && candidate < current))
                     {
                         currentScore = score;

@@ -21,11 +21,12 @@ public sealed record VideoRowInfo(
     DateTimeOffset UploadedAt,
     int Stage,
     bool StageStopped,
-    bool InTestAudience,
+    bool InColdStartPool,
     ModerationState Moderation,
     IReadOnlyList<string>? Hashtags = null,
     string? SoundId = null,
-    ulong SoundKey = 0);
+    ulong SoundKey = 0,
+    long StagePoolSize = long.MaxValue);
 
 /// <summary>
 /// The read model of all videos that retrieval and ranking scan: video id ↔ dense row, the embedding matrix (row
@@ -49,6 +50,7 @@ public sealed class VideoCatalog : IEmbeddingSource
     private readonly IVideoIndex? _index;
     private volatile Storage _storage;
     private volatile int[] _coldStart = [];
+    private volatile bool _coldStartDirty;
     private readonly HashSet<int> _coldStartSet = [];
 
     public VideoCatalog(int dimension, IVideoIndex? index = null, int initialCapacity = 1024)
@@ -101,8 +103,55 @@ public sealed class VideoCatalog : IEmbeddingSource
     /// <summary>Rows of a creator's videos, oldest first (a snapshot).</summary>
     public int[] RowsOfCreator(ulong creatorKey) => _rowsByCreator.TryGetValue(creatorKey, out var rows) ? rows : [];
 
-    /// <summary>Rows of videos in their cold-start test audience (a snapshot, ascending).</summary>
-    public int[] ColdStartRows() => _coldStart;
+    /// <summary>
+    /// Rows of approved videos the cold-start path pushes: active on their promotion ladder (test audience or a
+    /// judged pool) with impressions left in the stage's pool; stopped and graduated videos are not here (a
+    /// snapshot, ascending).
+    /// </summary>
+    public int[] ColdStartRows()
+    {
+        // Rebuilt on the first read after a change, not on every change: loading a catalog changes the set once
+        // per video, and most of a ladder-seeded catalog can be in it.
+        if (_coldStartDirty)
+        {
+            lock (_writeLock)
+            {
+                if (_coldStartDirty)
+                {
+                    var rows = new int[_coldStartSet.Count];
+                    _coldStartSet.CopyTo(rows);
+                    Array.Sort(rows);
+                    _coldStart = rows;
+                    _coldStartDirty = false;
+                }
+            }
+        }
+
+        return _coldStart;
+    }
+
+    /// <summary>
+    /// Counts one feed placement of <paramref name="row"/> against its promotion stage's pool (only for videos on
+    /// the ladder; in memory on this node, from zero at each stage change and after a restart).
+    /// </summary>
+    public void RecordPlacement(int row)
+    {
+        var s = _storage;
+        if ((uint)row < (uint)s.Count && s.Infos[row]!.InColdStartPool)
+        {
+            Interlocked.Increment(ref s.Pushes[row]);
+        }
+    }
+
+    /// <summary>Feed placements of <paramref name="row"/> counted in its current promotion stage on this node.</summary>
+    public int PlacementsInStage(int row) => Volatile.Read(ref _storage.Pushes[row]);
+
+    /// <summary>Whether the cold-start path may still place <paramref name="row"/>: its stage's pool is not used up.</summary>
+    public bool HasPoolLeft(int row)
+    {
+        var s = _storage;
+        return Volatile.Read(ref s.Pushes[row]) < s.Infos[row]!.StagePoolSize;
+    }
 
     /// <summary>The facts a user update needs, with a copy of the current embedding.</summary>
     public VideoFacts Facts(int row)
@@ -125,8 +174,9 @@ public sealed class VideoCatalog : IEmbeddingSource
         var info = new VideoRowInfo(
             video.VideoId, video.Key, upload.CreatorId, DomainKeys.Creator(upload.CreatorId), upload.PrimaryTopic,
             DomainKeys.Topic(upload.PrimaryTopic), tags, upload.Region, upload.DurationMs, video.UploadedAt,
-            video.Stage, video.StageStopped, video.InTestAudience, video.Moderation,
-            upload.Hashtags, upload.SoundId, upload.SoundId is null ? 0UL : StableHash.Key("sound:", upload.SoundId));
+            video.Stage, video.StageStopped, video.InPromotionPool, video.Moderation,
+            upload.Hashtags, upload.SoundId, upload.SoundId is null ? 0UL : StableHash.Key("sound:", upload.SoundId),
+            video.InPromotionPool ? video.Promotion.Stage.PoolSize : long.MaxValue);
         lock (_writeLock)
         {
             if (!_rowById.TryGetValue(video.VideoId, out var row))
@@ -139,6 +189,12 @@ public sealed class VideoCatalog : IEmbeddingSource
                 if (!SameMetadata(old, info))
                 {
                     _storage.Infos[row] = info;
+                }
+
+                if (old.Stage != info.Stage || old.StageStopped != info.StageStopped)
+                {
+                    // A new stage has a new pool: its placements count from zero.
+                    Volatile.Write(ref _storage.Pushes[row], 0);
                 }
 
                 if (old.CreatorKey != info.CreatorKey)
@@ -154,7 +210,7 @@ public sealed class VideoCatalog : IEmbeddingSource
             s.Completions[row] = video.Completions;
             s.Velocity[row] = video.Velocity;
             Volatile.Write(ref s.VelocityAt[row], video.VelocityAt.UtcTicks);
-            UpdateColdStart(row, info.InTestAudience && info.Moderation == ModerationState.Approved);
+            UpdateColdStart(row, info.InColdStartPool && info.Moderation == ModerationState.Approved);
             if (_index is not null)
             {
                 if (info.Moderation == ModerationState.Approved)
@@ -174,7 +230,7 @@ public sealed class VideoCatalog : IEmbeddingSource
     private static bool SameMetadata(VideoRowInfo a, VideoRowInfo b) =>
         a.VideoId == b.VideoId && a.CreatorId == b.CreatorId && a.Topic == b.Topic && a.Region == b.Region
         && a.DurationMs == b.DurationMs && a.UploadedAt == b.UploadedAt && a.Stage == b.Stage
-        && a.StageStopped == b.StageStopped && a.Moderation == b.Moderation && a.HashtagKeys.AsSpan().SequenceEqual(b.HashtagKeys);
+        && a.StageStopped == b.StageStopped && a.InColdStartPool == b.InColdStartPool && a.StagePoolSize == b.StagePoolSize && a.Moderation == b.Moderation && a.HashtagKeys.AsSpan().SequenceEqual(b.HashtagKeys);
 
     private int AppendRow(VideoRowInfo info)
     {
@@ -223,10 +279,7 @@ public sealed class VideoCatalog : IEmbeddingSource
         var changed = inPool ? _coldStartSet.Add(row) : _coldStartSet.Remove(row);
         if (changed)
         {
-            var rows = new int[_coldStartSet.Count];
-            _coldStartSet.CopyTo(rows);
-            Array.Sort(rows);
-            _coldStart = rows;
+            _coldStartDirty = true;
         }
     }
 
@@ -242,6 +295,7 @@ public sealed class VideoCatalog : IEmbeddingSource
             Completions = new float[capacity];
             Velocity = new float[capacity];
             VelocityAt = new long[capacity];
+            Pushes = new int[capacity];
         }
 
         public int Capacity { get; }
@@ -257,6 +311,9 @@ public sealed class VideoCatalog : IEmbeddingSource
         public float[] Velocity { get; }
 
         public long[] VelocityAt { get; }
+
+        /// <summary>Feed placements per row in its current promotion stage.</summary>
+        public int[] Pushes { get; }
 
         public int Count
         {
@@ -275,6 +332,7 @@ public sealed class VideoCatalog : IEmbeddingSource
             Completions.CopyTo(next.Completions, 0);
             Velocity.CopyTo(next.Velocity, 0);
             VelocityAt.CopyTo(next.VelocityAt, 0);
+            Pushes.CopyTo(next.Pushes, 0);
             return next;
         }
     }

@@ -100,7 +100,56 @@ public sealed record VideoStateDto(
     IReadOnlyList<string> Hashtags,
     long DurationMs,
     DateTimeOffset UploadedAt,
-    int? StageLimit = null);
+    long? StageLimit = null,
+    PromotionDto? Promotion = null);
+
+/// <summary>
+/// A video's place on the cold-start ladder as <c>GET /v1/videos/{id}</c> shows it: the stage, whether it is still
+/// pushed (<c>active</c>), stopped or graduated to the final stage, the impressions counted in the stage against its
+/// judging point and pool, and the stage's completion and share rates against the thresholds they must reach.
+/// Limits and thresholds are null in the final stage (never judged, no pool).
+/// </summary>
+public sealed record PromotionDto(
+    string Stage,
+    int StageIndex,
+    int Stages,
+    string Status,
+    long ImpressionsInStage,
+    long? MinImpressions,
+    long? PoolSize,
+    double CompletionRate,
+    double? MinCompletionRate,
+    double ShareRate,
+    double? MinShareRate,
+    long TotalImpressions)
+{
+    /// <summary>The wire form of <paramref name="promotion"/>.</summary>
+    public static PromotionDto From(Exploration.VideoPromotion promotion)
+    {
+        ArgumentNullException.ThrowIfNull(promotion);
+        var snap = promotion.Snapshot();
+        var stage = promotion.Stage;
+        var final = promotion.StageIndex == promotion.Settings.Stages.Count - 1;
+        return new PromotionDto(
+            snap.Stage,
+            snap.StageIndex,
+            promotion.Settings.Stages.Count,
+            snap.Status switch
+            {
+                Exploration.PromotionStatus.Active => "active",
+                Exploration.PromotionStatus.Stopped => "stopped",
+                _ => "graduated",
+            },
+            snap.StageImpressions,
+            final ? null : stage.MinImpressions,
+            final ? null : stage.PoolSize,
+            Math.Round(snap.CompletionRate, 4),
+            final ? null : stage.MinCompletionRate,
+            Math.Round(snap.ShareRate, 4),
+            final ? null : stage.MinShareRate,
+            snap.TotalImpressions);
+    }
+}
 
 public sealed record TrendingItemDto(string VideoId, float Velocity);
 
@@ -108,12 +157,26 @@ public sealed record TrendingItemDto(string VideoId, float Velocity);
 /// <c>GET /v1/trending?region=R</c>: videos (<see cref="Items"/>), hashtags and sounds by engagement velocity
 /// (weighted events per minute) over the sliding window of <see cref="WindowSeconds"/>.
 /// </summary>
+/// <summary>
+/// <c>GET /v1/trending</c>. <see cref="Source"/> says where <see cref="Items"/> come from: <c>events</c> (the
+/// sketches of the event stream over the window; item velocity = weighted events per minute) or
+/// <c>catalog-velocity</c> (no event of the region in the window yet: the catalog's decayed engagement velocity,
+/// including imported history, as a warm-up ranking). Hashtags and sounds always come from the sketches.
+/// </summary>
 public sealed record TrendingDto(
     string Region,
     IReadOnlyList<TrendingItemDto> Items,
     IReadOnlyList<TrendingKeyDto>? Hashtags = null,
     IReadOnlyList<TrendingKeyDto>? Sounds = null,
-    double? WindowSeconds = null);
+    double? WindowSeconds = null,
+    string? Source = null)
+{
+    /// <summary>Items measured from the event stream's sketches.</summary>
+    public const string FromEvents = "events";
+
+    /// <summary>Items from the catalog's decayed engagement velocity (fallback before events arrive).</summary>
+    public const string FromCatalogVelocity = "catalog-velocity";
+}
 
 /// <summary>A trending hashtag or sound and its velocity (weighted events per minute).</summary>
 public sealed record TrendingKeyDto(string Key, float Velocity);

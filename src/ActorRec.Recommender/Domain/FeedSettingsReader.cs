@@ -33,8 +33,7 @@ public static class FeedSettingsReader
         "user.seen-bits-per-generation", "user.seen-hashes", "user.idempotency-window", "user.mute-topic-after",
         "user.max-list-entries",
         "video.velocity-half-life", "video.idempotency-window", "video.hashtag-weight", "video.caption-weight",
-        "video.sound-weight", "video.creator-weight", "video.stage-impressions", "video.promotion-completion-rate",
-        "video.promotion-share-rate",
+        "video.sound-weight", "video.creator-weight", "video.promotion-stages",
         "retrieval.embedding-quota", "retrieval.similar-quota", "retrieval.similar-seeds", "retrieval.trending-quota",
         "retrieval.following-quota", "retrieval.cold-start-quota", "retrieval.oversample", "retrieval.embedding-first-oversample",
         "retrieval.following-max-age",
@@ -181,9 +180,7 @@ public static class FeedSettingsReader
         CaptionWeight = Float(s, "caption-weight"),
         SoundWeight = Float(s, "sound-weight"),
         CreatorWeight = Float(s, "creator-weight"),
-        StageImpressions = s.GetInts("stage-impressions"),
-        PromotionCompletionRate = Float(s, "promotion-completion-rate"),
-        PromotionShareRate = Float(s, "promotion-share-rate"),
+        Promotion = QualitySettingsReader.ReadPromotion(s, "promotion-stages"),
     };
 
     private static RetrievalSettings ReadRetrieval(Config s) => new()

@@ -1,6 +1,7 @@
 using ActorRec.Hocon;
 using ActorRec.Hocon.Settings;
 using ActorRec.Recommender.Experiments;
+using ActorRec.Recommender.Exploration;
 using ActorRec.Recommender.Features;
 using ActorRec.Recommender.Model;
 using ActorRec.Recommender.Trends;
@@ -17,6 +18,47 @@ internal static class QualitySettingsReader
 {
     private static readonly string[] ExperimentKeys = ["salt", "arms"];
     private static readonly string[] ArmKeys = ["name", "share", "overrides"];
+    private static readonly string[] StageKeys = ["name", "pool-size", "min-impressions", "min-completion-rate", "min-share-rate"];
+    private static readonly string[] FinalStageKeys = ["name"];
+
+    /// <summary>
+    /// Reads the cold-start ladder: a list of stage objects; the last one is the final stage and has only a name
+    /// (no pool limit, never judged). Errors name the element's key, e.g. <c>video.promotion-stages[0].pool-size</c>.
+    /// </summary>
+    public static PromotionSettings ReadPromotion(Config s, string key)
+    {
+        IReadOnlyList<Config> items;
+        try
+        {
+            items = s.GetConfigList(key);
+        }
+        catch (HoconException e)
+        {
+            throw new SettingsException(e.Path ?? key, e.Reason, e.Origin, e);
+        }
+
+        var stages = new PromotionStage[items.Count];
+        for (var i = 0; i < stages.Length; i++)
+        {
+            var c = items[i];
+            if (i == stages.Length - 1)
+            {
+                c.RejectUnknownKeys(FinalStageKeys);
+                stages[i] = new PromotionStage(c.GetRequiredString("name"), long.MaxValue, long.MaxValue, 0, 0);
+                continue;
+            }
+
+            c.RejectUnknownKeys(StageKeys);
+            stages[i] = new PromotionStage(
+                c.GetRequiredString("name"),
+                c.GetLongInRange("pool-size", 1, long.MaxValue),
+                c.GetLongInRange("min-impressions", 1, long.MaxValue),
+                c.GetDoubleInRange("min-completion-rate", 0, 1),
+                c.GetDoubleInRange("min-share-rate", 0, 1));
+        }
+
+        return new PromotionSettings(stages);
+    }
 
     public static ModelSettings ReadModel(Config s) => new()
     {

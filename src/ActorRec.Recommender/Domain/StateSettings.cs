@@ -1,3 +1,5 @@
+using ActorRec.Recommender.Exploration;
+
 namespace ActorRec.Recommender.Domain;
 
 /// <summary>Per-user state sizes and decays (<c>actorrec.feed.user</c>).</summary>
@@ -74,14 +76,8 @@ public sealed record VideoStateSettings
 
     public float CreatorWeight { get; init; } = 0.5f;
 
-    /// <summary>Impressions that end each cold-start stage: test audience, then growing pools; after the last, "all".</summary>
-    public IReadOnlyList<int> StageImpressions { get; init; } = [300, 10_000, 100_000];
-
-    /// <summary>Completion rate (completions / views) needed to be promoted past a stage.</summary>
-    public float PromotionCompletionRate { get; init; } = 0.3f;
-
-    /// <summary>Share rate (shares / impressions) that also promotes, regardless of completion.</summary>
-    public float PromotionShareRate { get; init; } = 0.02f;
+    /// <summary>The cold-start ladder (test audience, growing pools, then the final "all" stage); see <see cref="VideoPromotion"/>.</summary>
+    public PromotionSettings Promotion { get; init; } = PromotionSettings.Default;
 
     internal void Validate(string p)
     {
@@ -91,20 +87,13 @@ public sealed record VideoStateSettings
         SettingCheck.NonNegative($"{p}.caption-weight", CaptionWeight);
         SettingCheck.NonNegative($"{p}.sound-weight", SoundWeight);
         SettingCheck.NonNegative($"{p}.creator-weight", CreatorWeight);
-        if (StageImpressions is null || StageImpressions.Count == 0)
+        try
         {
-            throw new FeedSettingsException($"{p}.stage-impressions", "needs at least one stage");
+            PromotionSettings.Create(Promotion, $"{p}.promotion-stages");
         }
-
-        for (var i = 0; i < StageImpressions.Count; i++)
+        catch (ArgumentException e)
         {
-            if (StageImpressions[i] <= 0 || (i > 0 && StageImpressions[i] <= StageImpressions[i - 1]))
-            {
-                throw new FeedSettingsException($"{p}.stage-impressions", "must be positive and strictly increasing");
-            }
+            throw new FeedSettingsException($"{p}.promotion-stages", e.Message);
         }
-
-        SettingCheck.Range($"{p}.promotion-completion-rate", PromotionCompletionRate, 0, 1);
-        SettingCheck.Range($"{p}.promotion-share-rate", PromotionShareRate, 0, 1);
     }
 }

@@ -116,6 +116,6 @@ public static class EntityReplay
         public string Print() => _state is null
             ? "(not registered)"
             : string.Create(CultureInfo.InvariantCulture,
-                $"events={_state.EventCount} |embedding|={F(_state.EmbeddingNorm)} impressions={_state.Impressions} views={_state.Views} completions={_state.Completions} likes={_state.Likes} shares={_state.Shares} skips={_state.Skips} watch-ratio={F(_state.MeanWatchRatio)} velocity={F(_state.Velocity)} stage={_state.StageName}");
+                $"events={_state.EventCount} |embedding|={F(_state.EmbeddingNorm)} impressions={_state.Impressions} views={_state.Views} completions={_state.Completions} likes={_state.Likes} shares={_state.Shares} skips={_state.Skips} watch-ratio={F(_state.MeanWatchRatio)} velocity={F(_state.Velocity)} stage={_state.StageName} ({_state.Promotion.Status.ToString().ToLowerInvariant()}, {_state.Promotion.Counters.StageImpressions} in stage)");
     }
 }

@@ -1,5 +1,6 @@
 using ActorRec.Persistence.Serialization;
 using ActorRec.Recommender.Domain;
+using ActorRec.Recommender.Exploration;
 using ActorRec.Recommender.Users;
 using ActorRec.Recommender.Videos;
 
@@ -28,7 +29,10 @@ public static class EntitySerializers
         registry.RegisterUpcaster(VideoInteractionManifest, 1, bytes => Upcast(bytes, VideoInteractionManifest, ReadVideoInteractionV1, WriteVideoInteraction));
         registry.Register<VideoRegistered>(VideoRegisteredManifest, 1, WriteVideoRegistered, ReadVideoRegistered);
         registry.Register<UserSnapshot>(UserSnapshotManifest, 1, WriteUserSnapshot, ReadUserSnapshot);
-        registry.Register<VideoSnapshot>(VideoSnapshotManifest, 1, WriteVideoSnapshot, ReadVideoSnapshot);
+        registry.Register<VideoSnapshot>(VideoSnapshotManifest, 2, WriteVideoSnapshot, ReadVideoSnapshot);
+
+        // v2 appended the per-stage promotion counters; a v1 snapshot reads as "no counters" (a false flag).
+        registry.RegisterUpcaster(VideoSnapshotManifest, 1, static bytes => new SerializedPayload(VideoSnapshotManifest, 2, [.. bytes, 0]));
         return registry;
     }
 
@@ -232,12 +236,23 @@ public static class EntitySerializers
         w.Write(s.Stage);
         w.Write(s.StageStopped);
         WriteULongs(w, s.AppliedIds);
+        w.Write(s.Promotion.HasValue);
+        if (s.Promotion is { } p)
+        {
+            w.Write(p.StageIndex);
+            w.Write((byte)p.Status);
+            w.Write(p.StageImpressions);
+            w.Write(p.StageCompletions);
+            w.Write(p.StageShares);
+            w.Write(p.TotalImpressions);
+        }
     }
 
     private static VideoSnapshot ReadVideoSnapshot(BinaryReader r) => new(
         r.ReadString(), ReadUpload(r), new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero), ReadFloats(r), r.ReadInt64(), r.ReadInt64(),
         r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(),
-        r.ReadDouble(), r.ReadSingle(), r.ReadInt64(), (ModerationState)r.ReadByte(), r.ReadInt32(), r.ReadBoolean(), ReadULongs(r));
+        r.ReadDouble(), r.ReadSingle(), r.ReadInt64(), (ModerationState)r.ReadByte(), r.ReadInt32(), r.ReadBoolean(), ReadULongs(r),
+        r.ReadBoolean() ? new PromotionCounters(r.ReadInt32(), (PromotionStatus)r.ReadByte(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64()) : null);
 
     private static void WriteEvent(BinaryWriter w, InteractionEvent e)
     {

@@ -18,6 +18,8 @@ public sealed record FeedRequest(int Count, string? Region, DateTimeOffset Now);
 /// </summary>
 public sealed class FeedPipeline
 {
+    private readonly ITrendingSource _trending;
+
     public FeedPipeline(VideoCatalog catalog, IVideoIndex index, ITrendingSource trending, ICandidateScorer scorer, FeedSettings settings, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -27,7 +29,11 @@ public sealed class FeedPipeline
         Retriever = new CandidateRetriever(catalog, index, trending, settings);
         Ranker = new FeedRanker(catalog, scorer, settings, Quality.Model);
         Reranker = new FeedReranker(catalog, settings);
+        _trending = trending;
     }
+
+    /// <summary><c>GET /v1/trending?region=R</c>: the event sketches, or the labelled catalog-velocity fallback (see <see cref="FeedQuality.Trending(string, ITrendingSource, VideoCatalog)"/>).</summary>
+    public TrendingDto Trending(string region) => Quality.Trending(region, _trending, Catalog);
 
     public FeedSettings Settings { get; }
 
@@ -77,6 +83,11 @@ public sealed class FeedPipeline
         ArgumentNullException.ThrowIfNull(request);
         var feed = Reranker.Rerank(scored, ClampCount(request.Count));
         scored.Release();
+        for (var i = 0; i < feed.Items.Count; i++)
+        {
+            Catalog.RecordPlacement(feed.Items[i].Row);
+        }
+
         Quality.RecordFeed(feed.UserId, feed.Summary?.IntraListDiversity ?? 0);
         return feed;
     }

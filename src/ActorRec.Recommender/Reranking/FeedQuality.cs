@@ -3,6 +3,7 @@ using ActorRec.Recommender.Catalog;
 using ActorRec.Recommender.Domain;
 using ActorRec.Recommender.Experiments;
 using ActorRec.Recommender.Model;
+using ActorRec.Recommender.Retrieval;
 using ActorRec.Recommender.Trends;
 
 namespace ActorRec.Recommender.Reranking;
@@ -21,6 +22,7 @@ public sealed class FeedQuality
     private static readonly string[] NoArms = [];
     private readonly FeedSettings _settings;
     private readonly FeedParameters _defaults;
+    private readonly TimeProvider _clock;
     private readonly ConcurrentDictionary<ulong, (FeedParameters Parameters, string[] Arms)> _armCombos = new();
     private readonly Lock _statsLock = new();
     private long _feeds;
@@ -32,6 +34,7 @@ public sealed class FeedQuality
         ArgumentNullException.ThrowIfNull(settings);
         _settings = settings;
         var clock = time ?? TimeProvider.System;
+        _clock = clock;
         Model = settings.Model.Enabled ? new RankingModelService(settings, clock) : null;
         Trends = new TrendTracker(settings.Trends.Tracker, clock);
         Experiments = new ExperimentRegistry(settings.Experiments);
@@ -145,6 +148,36 @@ public sealed class FeedQuality
         }
 
         return new TrendingDto(region, items, Keys(Trends.Top(TrendKind.Hashtag, region, top)), Keys(Trends.Top(TrendKind.Sound, region, top)), Trends.Window.TotalSeconds);
+    }
+
+    /// <summary>
+    /// <c>GET /v1/trending?region=R</c> as served: the sketches of the event stream (<c>source = "events"</c>) when
+    /// the sliding window holds any video event of the region; otherwise — a fresh or restarted node, or a quiet
+    /// region — the catalog's decayed engagement velocity (<paramref name="fallback"/>: persisted video state,
+    /// including history imported with the catalog), labelled <c>source = "catalog-velocity"</c> so a client can
+    /// tell a measured trend from a warm-up ranking. Both are empty when nothing has any engagement.
+    /// </summary>
+    public TrendingDto Trending(string region, ITrendingSource fallback, VideoCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(fallback);
+        ArgumentNullException.ThrowIfNull(catalog);
+        var measured = Trending(region);
+        if (measured.Items.Count > 0)
+        {
+            return measured with { Source = TrendingDto.FromEvents };
+        }
+
+        var count = Math.Max(1, _settings.Trends.Top);
+        var rows = new int[count];
+        var velocities = new float[count];
+        var n = fallback.Top(region, _clock.GetUtcNow(), rows, velocities);
+        var items = new TrendingItemDto[n];
+        for (var i = 0; i < n; i++)
+        {
+            items[i] = new TrendingItemDto(catalog.Info(rows[i]).VideoId, velocities[i]);
+        }
+
+        return measured with { Items = items, Source = n > 0 ? TrendingDto.FromCatalogVelocity : TrendingDto.FromEvents };
     }
 
     private static TrendingKeyDto[] Keys(IReadOnlyList<TrendEntry> entries)

@@ -429,6 +429,14 @@ public sealed class CandidateRetriever
         for (var i = 0; i < budget && added < quota; i++)
         {
             var row = pool[(start + i) % pool.Length];
+
+            // A stage whose pool of placements is used up waits for its judgement instead of being pushed further
+            // (not tagged "new" either, so exploration slots skip it too).
+            if (!_catalog.HasPoolLeft(row))
+            {
+                continue;
+            }
+
             if (set.Contains(row))
             {
                 set.Add(row, RetrievalSource.ColdStart, 0f);

@@ -1,4 +1,5 @@
 using ActorRec.Recommender.Domain;
+using ActorRec.Recommender.Exploration;
 
 namespace ActorRec.Recommender.Videos;
 
@@ -30,4 +31,5 @@ public sealed record VideoSnapshot(
     ModerationState Moderation,
     int Stage,
     bool StageStopped,
-    ulong[] AppliedIds);
+    ulong[] AppliedIds,
+    PromotionCounters? Promotion = null);

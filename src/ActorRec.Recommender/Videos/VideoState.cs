@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using ActorRec.Recommender.Domain;
+using ActorRec.Recommender.Exploration;
 using ActorRec.Recommender.Learning;
 
 namespace ActorRec.Recommender.Videos;
@@ -17,11 +18,9 @@ public enum ModerationState : byte
 /// The live state of one video, as held by the persistent VideoActor. <c>Apply</c> is a pure transition used
 /// live and in replay; it takes the user's embedding at the time of the event (journaled with it).
 /// <para>
-/// Cold start: a video starts in stage 0 (its test audience). When its impressions reach
-/// <c>stage-impressions[stage]</c>, it is promoted to the next pool if its completion rate (completions / views)
-/// reaches promotion-completion-rate or its share rate (shares / impressions) reaches promotion-share-rate;
-/// otherwise it stops being pushed (<see cref="StageStopped"/>). Past the last threshold it is in the "all" pool.
-/// Impressions are view and skip events (the video was on screen).
+/// Cold start: the video climbs the <see cref="VideoPromotion"/> ladder of <c>video.promotion-stages</c> (a test
+/// audience, growing pools, then "all"); each stage is judged on its own impressions, completions and shares.
+/// Impressions are view and skip events (the video was on screen); a completed view counts as a completion.
 /// </para>
 /// </summary>
 [DebuggerDisplay("Video {VideoId}: {EventCount} events, stage {StageName}")]
@@ -32,6 +31,7 @@ public sealed class VideoState
     private float[] _embedding;
     private double _watchRatioSum;
     private long _velocityAtTicks;
+    private readonly VideoPromotion _promotion;
 
     public VideoState(string videoId, VideoUpload upload, DateTimeOffset uploadedAt, FeedSettings settings)
     {
@@ -45,6 +45,7 @@ public sealed class VideoState
         _embedding = ContentEmbedder.Embed(upload, settings.EmbeddingDim, settings.Video);
         _appliedIds = new KeyRingSet(settings.Video.IdempotencyWindow);
         _velocityAtTicks = uploadedAt.UtcTicks;
+        _promotion = new VideoPromotion(settings.Video.Promotion);
     }
 
     public string VideoId { get; }
@@ -90,21 +91,24 @@ public sealed class VideoState
 
     public ModerationState Moderation { get; private set; }
 
-    /// <summary>Cold-start stage: 0 is the test audience, stage-impressions.Count is "all".</summary>
-    public int Stage { get; private set; }
+    /// <summary>Cold-start stage index on the promotion ladder: 0 is the test audience, the last is "all".</summary>
+    public int Stage => _promotion.StageIndex;
 
     /// <summary>The video failed a promotion check and is no longer pushed to new audiences.</summary>
-    public bool StageStopped { get; private set; }
+    public bool StageStopped => _promotion.Status == PromotionStatus.Stopped;
 
     public bool InTestAudience => Stage == 0 && !StageStopped;
 
-    public string StageName => StageStopped ? "stopped"
-        : Stage == 0 ? "test"
-        : Stage >= _settings.Video.StageImpressions.Count ? "all"
-        : $"pool-{Stage}";
+    /// <summary>Whether the cold-start path pushes the video now (active in a judged stage with pool left).</summary>
+    public bool InPromotionPool => _promotion.InPromotionPool;
 
-    /// <summary>Impressions at which the current stage ends (null in "all" or when stopped).</summary>
-    public int? StageLimit => StageStopped || Stage >= _settings.Video.StageImpressions.Count ? null : _settings.Video.StageImpressions[Stage];
+    /// <summary>The video's place on the promotion ladder (read-only view for display).</summary>
+    public VideoPromotion Promotion => _promotion;
+
+    public string StageName => _promotion.Stage.Name;
+
+    /// <summary>Impressions at which the current stage is judged (null in the final stage or when stopped).</summary>
+    public long? StageLimit => StageStopped || _promotion.Status == PromotionStatus.Graduated ? null : _promotion.Stage.MinImpressions;
 
     /// <summary>True when the event with this id key is in the idempotency window (applying it would change nothing).</summary>
     public bool HasApplied(ulong eventIdKey) => _appliedIds.Contains(eventIdKey);
@@ -143,7 +147,7 @@ public sealed class VideoState
     public VideoSnapshot ToSnapshot() => new(
         VideoId, Upload, UploadedAt, _embedding.ToArray(), EventCount, Impressions, Views, Completions, Likes, Shares,
         Comments, Skips, Follows, NotInterested, _watchRatioSum, Velocity, _velocityAtTicks, Moderation, Stage,
-        StageStopped, _appliedIds.ToArray());
+        StageStopped, _appliedIds.ToArray(), _promotion.Counters);
 
     public static VideoState FromSnapshot(VideoSnapshot s, FeedSettings settings)
     {
@@ -169,8 +173,7 @@ public sealed class VideoState
         v.Velocity = s.Velocity;
         v._velocityAtTicks = s.VelocityAtTicks;
         v.Moderation = s.Moderation;
-        v.Stage = s.Stage;
-        v.StageStopped = s.StageStopped;
+        v._promotion.Restore(s.Promotion ?? v.LegacyCounters(s));
         foreach (var k in s.AppliedIds)
         {
             v._appliedIds.Add(k);
@@ -188,7 +191,7 @@ public sealed class VideoState
             ModerationState.UnderReview => "under_review",
             _ => "removed",
         },
-        Upload.Hashtags, Upload.DurationMs, UploadedAt, StageLimit);
+        Upload.Hashtags, Upload.DurationMs, UploadedAt, StageLimit, PromotionDto.From(_promotion));
 
     /// <summary>
     /// Applies one interaction; returns false (changing nothing) when the event id is in the idempotency window.
@@ -221,16 +224,19 @@ public sealed class VideoState
                 Views++;
                 _watchRatioSum += Math.Min(signal.WatchRatio, 1f);
                 Completions += signal.Completed ? 1 : 0;
+                _promotion.RecordImpression(signal.Completed);
                 break;
             case InteractionType.Skip:
                 Impressions++;
                 Skips++;
+                _promotion.RecordImpression(completed: false);
                 break;
             case InteractionType.Like:
                 Likes++;
                 break;
             case InteractionType.Share:
                 Shares++;
+                _promotion.RecordShare();
                 break;
             case InteractionType.Comment:
                 Comments++;
@@ -252,7 +258,6 @@ public sealed class VideoState
         }
 
         Velocity = signal.IsPositive ? v + signal.Weight : v;
-        AdvanceStage();
         return true;
     }
 
@@ -280,25 +285,16 @@ public sealed class VideoState
         _watchRatioSum = Math.Clamp(meanWatchRatio, 0f, 1f) * (double)views;
         Velocity = Math.Max(0f, velocity);
         _velocityAtTicks = at.UtcTicks;
-        AdvanceStage();
+        _promotion.Seed(impressions, completions, shares);
     }
 
-    private void AdvanceStage()
+    /// <summary>A snapshot from before the per-stage ladder kept only the stage and whether it stopped.</summary>
+    private PromotionCounters LegacyCounters(VideoSnapshot s)
     {
-        var stages = _settings.Video.StageImpressions;
-        while (!StageStopped && Stage < stages.Count && Impressions >= stages[Stage])
-        {
-            var completion = Views == 0 ? 0.0 : (double)Completions / Views;
-            var share = Impressions == 0 ? 0.0 : (double)Shares / Impressions;
-            if (completion >= _settings.Video.PromotionCompletionRate || share >= _settings.Video.PromotionShareRate)
-            {
-                Stage++;
-            }
-            else
-            {
-                StageStopped = true;
-            }
-        }
+        var last = _promotion.Settings.Stages.Count - 1;
+        var stage = Math.Clamp(s.Stage, 0, last);
+        var status = s.StageStopped ? PromotionStatus.Stopped : stage == last ? PromotionStatus.Graduated : PromotionStatus.Active;
+        return new(stage, status, 0, 0, 0, s.Impressions);
     }
 
     public float EmbeddingNorm => TensorPrimitives.Norm(_embedding);

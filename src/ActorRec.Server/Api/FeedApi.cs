@@ -192,8 +192,9 @@ public static class FeedApi
             return FeedApiResults.Invalid("region", $"is required, with 1 to {limits.MaxRegionLength} characters");
         }
 
-        // Served from the sketches of the event stream (videos, hashtags and sounds over the sliding window).
-        return Results.Json(engine.Pipeline.Quality.Trending(region), FeedJsonContext.Default.TrendingDto);
+        // Served from the sketches of the event stream (videos, hashtags and sounds over the sliding window); before
+        // any event of the region, from the catalog's decayed velocity, labelled source = catalog-velocity.
+        return Results.Json(engine.Pipeline.Trending(region), FeedJsonContext.Default.TrendingDto);
     }
 
     private static IResult? CheckId(string field, string id, IngestLimits limits) =>

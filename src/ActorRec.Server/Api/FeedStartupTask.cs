@@ -6,7 +6,8 @@ namespace ActorRec.Server.Api;
 
 /// <summary>
 /// Readiness gate of the feed API: loads every video of the journal into the catalog read model, then, when the
-/// journal held none and the demo is on, registers the demo catalog through the ordinary video path.
+/// journal held none and the demo is on, registers the demo catalog through the ordinary video path, its upload
+/// times and imported history relative to the start.
 /// </summary>
 internal sealed class FeedStartupTask(FeedEngine engine, FeedNodeOptions options) : IStartupTask
 {
@@ -17,7 +18,9 @@ internal sealed class FeedStartupTask(FeedEngine engine, FeedNodeOptions options
         var loaded = await engine.LoadCatalogAsync(cancellationToken).ConfigureAwait(false);
         if (loaded == 0 && options.DemoVideos > 0)
         {
-            await engine.SeedDemoCatalogAsync(new DemoCatalogOptions { Videos = options.DemoVideos }, cancellationToken).ConfigureAwait(false);
+            // The demo's history is stamped "now", so its decayed velocities (the trending fallback) are live.
+            var demo = new DemoCatalogOptions { Videos = options.DemoVideos, Now = TimeProvider.System.GetUtcNow() };
+            await engine.SeedDemoCatalogAsync(demo, cancellationToken).ConfigureAwait(false);
         }
     }
 }

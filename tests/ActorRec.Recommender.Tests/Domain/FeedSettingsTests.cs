@@ -1,4 +1,5 @@
 using ActorRec.Recommender.Domain;
+using ActorRec.Recommender.Exploration;
 
 namespace ActorRec.Recommender.Tests.Domain;
 
@@ -15,8 +16,11 @@ public sealed class FeedSettingsTests
             Assert.Throws<FeedSettingsException>(() => FeedSettings.Create(learning: new LearningSettings { UserLearningRate = -1 })).Key);
         Assert.Equal("actorrec.feed.user.seen-bits-per-generation",
             Assert.Throws<FeedSettingsException>(() => FeedSettings.Create(user: new UserStateSettings { SeenBitsPerGeneration = 100 })).Key);
-        Assert.Equal("actorrec.feed.video.stage-impressions",
-            Assert.Throws<FeedSettingsException>(() => FeedSettings.Create(video: new VideoStateSettings { StageImpressions = [10, 5] })).Key);
+        Assert.Equal("actorrec.feed.video.promotion-stages",
+            Assert.Throws<FeedSettingsException>(() => FeedSettings.Create(video: new VideoStateSettings
+            {
+                Promotion = new PromotionSettings([new PromotionStage("t", 10, 20, 0.1, 0), new PromotionStage("all", long.MaxValue, long.MaxValue, 0, 0)]),
+            })).Key);
         Assert.Equal("actorrec.feed.ranking.batch-window",
             Assert.Throws<FeedSettingsException>(() => FeedSettings.Create(ranking: new RankingSettings { BatchWindow = TimeSpan.Zero })).Key);
         Assert.Equal("actorrec.feed.rerank.default-count",

@@ -3,6 +3,7 @@ using ActorRec.Hocon;
 using ActorRec.Hocon.Settings;
 using ActorRec.Recommender.Domain;
 using ActorRec.Recommender.Entities;
+using ActorRec.Recommender.Exploration;
 
 namespace ActorRec.Recommender.Tests.Domain;
 
@@ -28,7 +29,10 @@ public sealed class SettingsFromConfigTests
               embedding-dim = 32
               learning.user-learning-rate = 0.05
               user.session-half-life = 5m
-              video.stage-impressions = [100, 1000]
+              video.promotion-stages = [
+                { name = trial, pool-size = 200, min-impressions = 100, min-completion-rate = 0.25, min-share-rate = 0.01 }
+                { name = everyone }
+              ]
               ranking { batch-window = 1ms, max-batch = 128 }
               exploration.share = 0.2
               model.weights.like = 3
@@ -43,7 +47,7 @@ public sealed class SettingsFromConfigTests
                 EmbeddingDim = 32,
                 Learning = d.Learning with { UserLearningRate = 0.05f },
                 User = d.User with { SessionHalfLife = TimeSpan.FromMinutes(5) },
-                Video = d.Video with { StageImpressions = [100, 1000] },
+                Video = d.Video with { Promotion = new PromotionSettings([new PromotionStage("trial", 200, 100, 0.25, 0.01), new PromotionStage("everyone", long.MaxValue, long.MaxValue, 0, 0)]) },
                 Ranking = d.Ranking with { BatchWindow = TimeSpan.FromMilliseconds(1), MaxBatch = 128 },
                 Exploration = d.Exploration with { Share = 0.2 },
                 Model = d.Model with { Weights = d.Model.Weights with { Like = 3 } },
@@ -67,9 +71,8 @@ public sealed class SettingsFromConfigTests
     [InlineData("user.session-half-life", "0s")]
     [InlineData("user.session-half-life", "10 fortnights")]
     [InlineData("user.seen-bits-per-generation", "100")]
-    [InlineData("video.stage-impressions", "[10, 5]")]
-    [InlineData("video.stage-impressions", "300")]
-    [InlineData("video.promotion-share-rate", "1.5")]
+    [InlineData("video.promotion-stages", "300")]
+    [InlineData("video.promotion-stages", "[{ name = all }]")]
     [InlineData("retrieval.oversample", "0.5")]
     [InlineData("retrieval.similar-cache-ttl", "-1s")]
     [InlineData("ranking.batch-window", "0ms")]
@@ -184,13 +187,29 @@ public sealed class SettingsFromConfigTests
         Assert.StartsWith($"{Section}{suffix}", ex.Path, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void A_bad_list_element_names_the_element()
+    [Theory]
+    [InlineData("[{ name = t, pool-size = 0, min-impressions = 1, min-completion-rate = 0, min-share-rate = 0 }, { name = all }]", "[0].pool-size")]
+    [InlineData("[{ name = t, pool-size = 9, min-impressions = 1, min-completion-rate = 1.5, min-share-rate = 0 }, { name = all }]", "[0].min-completion-rate")]
+    [InlineData("[{ name = t, pool-size = 9, min-impressions = 1, min-completion-rate = 0, min-share-rate = 0, colour = red }, { name = all }]", "[0].colour")]
+    [InlineData("[{ name = t, pool-size = 9, min-impressions = 1, min-completion-rate = 0, min-share-rate = 0 }, 300]", "[1]")]
+    [InlineData("[{ name = t, pool-size = 9, min-impressions = 1, min-completion-rate = 0, min-share-rate = 0 }, { name = all, pool-size = 5 }]", "[1].pool-size")]
+    public void A_bad_promotion_stage_names_the_element(string ladder, string suffix)
     {
-        var config = ConfigFactory.ParseString($"{Section}.video.stage-impressions = [300, many]")
+        var config = ConfigFactory.ParseString($"{Section}.video.promotion-stages = {ladder}")
             .WithFallback(ConfigLoader.LoadReferences(Module))
             .Resolve();
-        Assert.Equal($"{Section}.video.stage-impressions[1]", Assert.Throws<SettingsException>(() => FeedSettingsReader.Read(config)).Path);
+        Assert.Equal($"{Section}.video.promotion-stages{suffix}", Assert.Throws<SettingsException>(() => FeedSettingsReader.Read(config)).Path);
+    }
+
+    [Fact]
+    public void A_ladder_whose_judging_point_exceeds_its_pool_names_the_ladder()
+    {
+        var config = ConfigFactory.ParseString($"{Section}.video.promotion-stages = [{{ name = t, pool-size = 5, min-impressions = 9, min-completion-rate = 0, min-share-rate = 0 }}, {{ name = all }}]")
+            .WithFallback(ConfigLoader.LoadReferences(Module))
+            .Resolve();
+        var ex = Assert.Throws<SettingsException>(() => FeedSettingsReader.Read(config));
+        Assert.Equal($"{Section}.video.promotion-stages", ex.Path);
+        Assert.Contains("promotion-stages[0]", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -224,7 +243,7 @@ public sealed class SettingsFromConfigTests
 
     private static void AssertSame(FeedSettings expected, FeedSettings actual)
     {
-        Assert.Equal(expected.Video.StageImpressions, actual.Video.StageImpressions);
-        Assert.Equal(expected with { Video = expected.Video with { StageImpressions = actual.Video.StageImpressions } }, actual);
+        Assert.Equal(expected.Video.Promotion.Stages, actual.Video.Promotion.Stages);
+        Assert.Equal(expected, actual);
     }
 }

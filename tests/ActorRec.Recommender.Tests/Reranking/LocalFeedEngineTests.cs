@@ -24,7 +24,7 @@ public sealed class LocalFeedEngineTests
         Assert.Equal(ApplyOutcome.UnknownVideo, engine.Apply(e with { Id = "e2", VideoId = "nope" }));
         Assert.True(engine.TryGetVideo("mine", out var video));
         var dto = video.ToDto();
-        Assert.Equal((1L, 1L, 1L, "test", "approved", 16_000L), (dto.EventCount, dto.Views, dto.Completions, dto.Stage, dto.Moderation, dto.DurationMs));
+        Assert.Equal((1L, 1L, 1L, "test-audience", "approved", 16_000L), (dto.EventCount, dto.Views, dto.Completions, dto.Stage, dto.Moderation, dto.DurationMs));
 
         var user = engine.User("u1").ToDto(key => engine.Catalog.TryGetRow(key, out var r) ? engine.Catalog.Info(r).VideoId : null);
         Assert.Equal(["mine"], user.RecentVideos);

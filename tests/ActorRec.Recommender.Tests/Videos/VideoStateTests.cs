@@ -1,12 +1,23 @@
 using System.Numerics.Tensors;
+using ActorRec.Persistence.Serialization;
 using ActorRec.Recommender.Domain;
+using ActorRec.Recommender.Entities;
+using ActorRec.Recommender.Exploration;
 using ActorRec.Recommender.Videos;
 
 namespace ActorRec.Recommender.Tests.Videos;
 
 public sealed class VideoStateTests
 {
-    private static readonly FeedSettings Settings = FeedSettings.Create(video: new VideoStateSettings { StageImpressions = [10, 20] });
+    private static readonly FeedSettings Settings = FeedSettings.Create(video: new VideoStateSettings
+    {
+        Promotion = new PromotionSettings(
+        [
+            new PromotionStage("test", 15, 10, 0.5, 0),
+            new PromotionStage("pool-1", 30, 10, 0.5, 0.05),
+            new PromotionStage("all", long.MaxValue, long.MaxValue, 0, 0),
+        ]),
+    });
     private static readonly DateTimeOffset T = new(2026, 11, 21, 10, 0, 0, TimeSpan.Zero);
 
     private static VideoUpload Up(string creator, string[] tags, string caption = "", string? sound = null, float[]? content = null) =>
@@ -90,13 +101,20 @@ public sealed class VideoStateTests
         }
 
         Assert.Equal("pool-1", good.StageName);
-        Assert.Equal(20, good.StageLimit);
+        Assert.Equal(10, good.StageLimit);
+        Assert.True(good.InPromotionPool);
+
+        // pool-1 also needs shares (5 %): one share, then its ten impressions.
+        good.Apply(Ev("gs", InteractionType.Share), user);
         for (var i = 10; i < 20; i++)
         {
             good.Apply(Ev($"g{i}", InteractionType.View, 10_000), user);
         }
 
         Assert.Equal("all", good.StageName);
+        Assert.Equal(PromotionStatus.Graduated, good.Promotion.Status);
+        Assert.False(good.InPromotionPool);
+        Assert.Null(good.StageLimit);
 
         var bad = new VideoState("v1", Up("c1", ["cats"]), T, Settings);
         for (var i = 0; i < 10; i++)
@@ -104,8 +122,66 @@ public sealed class VideoStateTests
             bad.Apply(Ev($"b{i}", InteractionType.Skip), user);
         }
 
-        Assert.Equal("stopped", bad.StageName);
+        Assert.Equal("test", bad.StageName);
+        Assert.True(bad.StageStopped);
         Assert.False(bad.InTestAudience);
+        Assert.False(bad.InPromotionPool);
+        Assert.Equal("stopped", bad.ToDto().Promotion!.Status);
+    }
+
+    [Fact]
+    public void A_pool_stage_without_shares_stops_even_with_full_completion()
+    {
+        var user = new float[Settings.EmbeddingDim];
+        var v = new VideoState("v1", Up("c1", ["cats"]), T, Settings);
+        for (var i = 0; i < 20; i++)
+        {
+            v.Apply(Ev($"g{i}", InteractionType.View, 10_000), user);
+        }
+
+        Assert.Equal(("pool-1", true), (v.StageName, v.StageStopped));
+        var dto = v.ToDto().Promotion!;
+        Assert.Equal((10L, 1.0, 0.0, 0.05, 20L), (dto.ImpressionsInStage, dto.CompletionRate, dto.ShareRate, dto.MinShareRate, dto.TotalImpressions));
+    }
+
+    [Fact]
+    public void Promotion_counters_survive_a_snapshot_through_the_serializer_and_a_v1_snapshot_still_reads()
+    {
+        var user = new float[Settings.EmbeddingDim];
+        var v = new VideoState("v1", Up("c1", ["cats"]), T, Settings);
+        for (var i = 0; i < 13; i++)
+        {
+            v.Apply(Ev($"g{i}", InteractionType.View, i % 2 == 0 ? 10_000 : 1_000), user);
+        }
+
+        v.Apply(Ev("s", InteractionType.Share), user);
+        var registry = EntitySerializers.CreateRegistry();
+        var payload = registry.Serialize(v.ToSnapshot());
+        Assert.Equal(2, payload.Version);
+        var back = VideoState.FromSnapshot((VideoSnapshot)registry.Deserialize(payload.Manifest, payload.Version, payload.Bytes), Settings);
+        Assert.Equal(v.Promotion.Counters, back.Promotion.Counters);
+        Assert.Equal(new PromotionCounters(1, PromotionStatus.Active, 3, 2, 1, 13), back.Promotion.Counters);
+
+        // A v1 payload is the v2 layout without the trailing counters: it reads as the stage it recorded.
+        var v1 = new SerializedPayload(payload.Manifest, 1, payload.Bytes[..^(1 + 4 + 1 + 32)]);
+        var legacy = VideoState.FromSnapshot((VideoSnapshot)registry.Deserialize(v1.Manifest, v1.Version, v1.Bytes), Settings);
+        Assert.Equal(("pool-1", PromotionStatus.Active, 13L), (legacy.StageName, legacy.Promotion.Status, legacy.Promotion.Counters.TotalImpressions));
+    }
+
+    [Fact]
+    public void Seeded_history_places_a_video_on_the_ladder()
+    {
+        var good = new VideoState("v1", Up("c1", ["cats"]), T, Settings);
+        good.SeedHistory(25, 25, 20, 3, 2, 0.8f, 1f, T);
+        Assert.Equal(("all", PromotionStatus.Graduated), (good.StageName, good.Promotion.Status));
+
+        var mid = new VideoState("v2", Up("c1", ["cats"]), T, Settings);
+        mid.SeedHistory(14, 14, 10, 1, 0, 0.8f, 1f, T);
+        Assert.Equal(new PromotionCounters(1, PromotionStatus.Active, 4, 3, 0, 14), mid.Promotion.Counters);
+
+        var bad = new VideoState("v3", Up("c1", ["cats"]), T, Settings);
+        bad.SeedHistory(100, 100, 10, 1, 0, 0.1f, 1f, T);
+        Assert.Equal(("test", PromotionStatus.Stopped), (bad.StageName, bad.Promotion.Status));
     }
 
     [Fact]

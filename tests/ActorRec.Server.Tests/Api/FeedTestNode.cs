@@ -33,11 +33,11 @@ internal sealed class FeedTestNode : IAsyncDisposable
 
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web);
 
-    public static async Task<FeedTestNode> StartAsync(string dataDir, long maxBodyBytes = 1 << 20, FeedSettings? feed = null)
+    public static async Task<FeedTestNode> StartAsync(string dataDir, long maxBodyBytes = 1 << 20, FeedSettings? feed = null, int demoVideos = 0)
     {
         var settings = ServerSettings.Create("test-node", "127.0.0.1", 0, dataDir, maxBodyBytes, TimeSpan.FromSeconds(30));
         var logger = SerilogSetup.CreateLogger(LoggingSettings.Default with { Async = false }, new StringWriter());
-        var options = new FeedNodeOptions(feed ?? FeedSettings.Default, EntitySettings.Default, PersistenceSettings.Create("sqlite", dataDir));
+        var options = new FeedNodeOptions(feed ?? FeedSettings.Default, EntitySettings.Default, PersistenceSettings.Create("sqlite", dataDir), demoVideos);
         var app = ActorRecHost.Build(settings, logger, s => s.AddFeedApi(options), e => e.MapFeedApi(), b => b.WebHost.UseTestServer());
         await app.StartAsync();
         await app.Services.GetRequiredService<ReadinessState>().WhenReady.WaitAsync(TimeSpan.FromSeconds(60));

@@ -4,6 +4,7 @@ using ActorRec.Hocon;
 using ActorRec.Hocon.Settings;
 using ActorRec.Recommender.Domain;
 using ActorRec.Recommender.Experiments;
+using ActorRec.Recommender.Exploration;
 
 namespace ActorRec.Server.Tests.Api;
 
@@ -77,11 +78,19 @@ public sealed class QualityApiTests : IDisposable
     }
 
     [Fact]
-    public async Task A_new_video_reaches_users_through_the_new_path_and_is_promoted_or_stopped_by_its_test_audience()
+    public async Task A_new_video_climbs_its_promotion_ladder_through_the_engine_or_stops_being_pushed()
     {
         var settings = Plain(FeedSettings.Default with
         {
-            Video = FeedSettings.Default.Video with { StageImpressions = [4, 50], PromotionCompletionRate = 0.5f, PromotionShareRate = 0.5f },
+            Video = FeedSettings.Default.Video with
+            {
+                Promotion = new PromotionSettings(
+                [
+                    new PromotionStage("test-audience", 6, 4, 0.5, 0.2),
+                    new PromotionStage("pool-small", 12, 6, 0.5, 0.0),
+                    new PromotionStage("all", long.MaxValue, long.MaxValue, 0, 0),
+                ]),
+            },
         });
         await using var node = await FeedTestNode.StartAsync(_dir.FullName, feed: settings);
         await PutAsync(node, "good", "cats", "c1", "s1");
@@ -91,27 +100,51 @@ public sealed class QualityApiTests : IDisposable
             await PutAsync(node, $"f{i}", "misc", $"cf{i}", "s3");
         }
 
-        var fresh = await node.GetAsync<VideoStateDto>("/v1/videos/good");
-        Assert.Equal(("test", 4), (fresh.Stage, fresh.StageLimit));
+        var fresh = (await node.GetAsync<VideoStateDto>("/v1/videos/good")).Promotion!;
+        Assert.Equal(("test-audience", 0, 3, "active", 0L, 4L, 6L), (fresh.Stage, fresh.StageIndex, fresh.Stages, fresh.Status, fresh.ImpressionsInStage, fresh.MinImpressions, fresh.PoolSize));
+        Assert.Equal((0.5, 0.2), (fresh.MinCompletionRate, fresh.MinShareRate));
         var first = await node.GetAsync<FeedResponseDto>("/v1/feed/newcomer?count=8&explain=true");
         Assert.Contains("new", first.Items.Single(it => it.VideoId == "good").Sources);
         Assert.Contains("new", first.Items.Single(it => it.VideoId == "bad").Sources);
 
-        for (var u = 0; u < 4; u++)
+        // The good video is watched to the end and shared by one viewer in its test audience; the bad one is
+        // watched to the end too (completion passes) but never shared, so it fails the share threshold.
+        for (var u = 0; u < 3; u++)
         {
             await node.PostEventsAsync(
                 FeedTestNode.Event($"g{u}", "view", $"viewer{u}", "good"),
-                FeedTestNode.Event($"x{u}", "skip", $"viewer{u}", "bad", watchMs: 300));
+                FeedTestNode.Event($"x{u}", "view", $"viewer{u}", "bad"));
         }
+
+        await node.PostEventsAsync(FeedTestNode.Event("gs", "share", "viewer0", "good"));
+        var mid = (await node.GetAsync<VideoStateDto>("/v1/videos/good")).Promotion!;
+        Assert.Equal(("test-audience", 3L, 1.0, 0.3333), (mid.Stage, mid.ImpressionsInStage, mid.CompletionRate, mid.ShareRate));
+        await node.PostEventsAsync(
+            FeedTestNode.Event("g3", "view", "viewer3", "good"),
+            FeedTestNode.Event("x3", "view", "viewer3", "bad"));
 
         var good = await node.GetAsync<VideoStateDto>("/v1/videos/good");
         var bad = await node.GetAsync<VideoStateDto>("/v1/videos/bad");
-        Assert.Equal(("pool-1", 4L, 50), (good.Stage, good.Impressions, good.StageLimit));
-        Assert.Equal(("stopped", (int?)null), (bad.Stage, bad.StageLimit));
+        Assert.Equal(("pool-small", 1, "active", 0L, 6L, 12L), (good.Stage, good.Promotion!.StageIndex, good.Promotion.Status, good.Promotion.ImpressionsInStage, good.Promotion.MinImpressions, good.Promotion.PoolSize));
+        Assert.Equal(6L, good.StageLimit);
+        Assert.Equal(("test-audience", "stopped", 4L, 0.0, 0.2), (bad.Stage, bad.Promotion!.Status, bad.Promotion.ImpressionsInStage, bad.Promotion.ShareRate, bad.Promotion.MinShareRate));
+        Assert.Null(bad.StageLimit);
 
-        // Out of the test audience, neither comes through the new-videos path any more.
+        // The promoted video is still pushed through the new-videos path (to its larger pool); the stopped one is not.
         var later = await node.GetAsync<FeedResponseDto>("/v1/feed/latecomer?count=8&explain=true");
-        Assert.DoesNotContain(later.Items, it => it.VideoId is "good" or "bad" && it.Sources.Contains("new"));
+        Assert.Contains("new", later.Items.Single(it => it.VideoId == "good").Sources);
+        Assert.DoesNotContain(later.Items, it => it.VideoId == "bad" && it.Sources.Contains("new"));
+
+        // Passing the pool stage graduates it to "all": served like any video, no longer through the new path.
+        for (var u = 0; u < 6; u++)
+        {
+            await node.PostEventsAsync(FeedTestNode.Event($"h{u}", "view", $"crowd{u}", "good"));
+        }
+
+        var graduated = (await node.GetAsync<VideoStateDto>("/v1/videos/good")).Promotion!;
+        Assert.Equal(("all", "graduated", (long?)null, 10L), (graduated.Stage, graduated.Status, graduated.MinImpressions, graduated.TotalImpressions));
+        var last = await node.GetAsync<FeedResponseDto>("/v1/feed/lastcomer?count=8&explain=true");
+        Assert.DoesNotContain(last.Items, it => it.VideoId == "good" && it.Sources.Contains("new"));
     }
 
     [Fact]
@@ -137,6 +170,23 @@ public sealed class QualityApiTests : IDisposable
         Assert.Equal("sound-burst", us.Sounds![0].Key);
         Assert.Equal(3600, us.WindowSeconds);
         Assert.Empty((await node.GetAsync<TrendingDto>("/v1/trending?region=BR")).Items);
+        Assert.Equal(TrendingDto.FromEvents, us.Source);
+    }
+
+    [Fact]
+    public async Task A_fresh_demo_node_serves_labelled_catalog_velocity_trending_until_events_arrive()
+    {
+        await using var node = await FeedTestNode.StartAsync(_dir.FullName, demoVideos: 400);
+        var warm = await node.GetAsync<TrendingDto>("/v1/trending?region=US");
+        Assert.Equal(TrendingDto.FromCatalogVelocity, warm.Source);
+        Assert.NotEmpty(warm.Items);
+        Assert.True(warm.Items.Zip(warm.Items.Skip(1)).All(p => p.First.Velocity >= p.Second.Velocity), "best first");
+
+        var video = warm.Items[^1].VideoId;
+        Assert.Equal(HttpStatusCode.Accepted, (await node.PostEventsAsync(FeedTestNode.Event("t1", "view", "fan", video))).StatusCode);
+        var measured = await node.GetAsync<TrendingDto>("/v1/trending?region=US");
+        Assert.Equal(TrendingDto.FromEvents, measured.Source);
+        Assert.Equal(video, Assert.Single(measured.Items).VideoId);
     }
 
     [Fact]
