@@ -141,8 +141,9 @@ public static class ShardAdminEndpoints
         }
 
         var options = http.RequestServices.GetService<ShardAdminOptions>() ?? ShardAdminOptions.Default;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-        deadline.CancelAfter(options.DrainTimeout);
+        var time = http.RequestServices.GetService<TimeProvider>() ?? TimeProvider.System;
+        using var timeout = new CancellationTokenSource(options.DrainTimeout, time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, timeout.Token);
         try
         {
             await admin.DrainAsync(node, deadline.Token).ConfigureAwait(false);
