@@ -112,11 +112,11 @@ internal static class ShardCommands
         var url = ClusterCommands.UrlOption();
         var token = ClusterCommands.TokenOption();
         var move = new Command("move", "Hand one shard off to a node.") { shard, node, type, url, token };
-        move.Validators.Add(result =>
+        shard.Validators.Add(result =>
         {
-            if (result.GetValue(shard) < 0)
+            if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var id) && id < 0)
             {
-                result.AddError($"SHARD must not be negative, got {result.GetValue(shard)}");
+                result.AddError($"SHARD must not be negative, got {id}");
             }
         });
         move.SetAction(async (parseResult, cancellationToken) =>
