@@ -83,6 +83,13 @@ internal sealed class EntityHostActor : ActorBase
             case StopShard s:
                 OnStopShard(s.Shard, s.Reply);
                 return true;
+            case StopAll:
+                foreach (var shard in _shards.Keys.ToList())
+                {
+                    OnStopShard(shard, reply: false);
+                }
+
+                return true;
             case Terminated t:
                 OnTerminated(t.ActorRef);
                 return true;
@@ -222,6 +229,11 @@ internal sealed class EntityHostActor : ActorBase
         entity = new Entity(shard, state.Epoch);
         _entities[id] = entity;
         state.Entities.Add(id);
+        if (_residency.Count - _residency.Passivating > _residency.MaxResident)
+        {
+            Passivate(); // the cap holds at once, not only at the next tick
+        }
+
         if (_throttle.TryStart(id))
         {
             StartEntity(id, entity);

@@ -30,7 +30,13 @@ public sealed class ShardingTestCluster : IAsyncDisposable
     public const string TypeName = "counter";
     private readonly List<ShardNode> _nodes = [];
 
-    public ShardingTestCluster(ShardingSettings? settings = null) => Settings = settings ?? ShardingSettings.Create(numberOfShards: 16);
+    private readonly EntityHostSettings _hostSettings;
+
+    public ShardingTestCluster(ShardingSettings? settings = null, EntityHostSettings? hostSettings = null)
+    {
+        Settings = settings ?? ShardingSettings.Create(numberOfShards: 16);
+        _hostSettings = (hostSettings ?? new EntityHostSettings { IdleTimeout = TimeSpan.Zero }) with { Journal = Journal };
+    }
 
     public ShardingSettings Settings { get; }
 
@@ -92,7 +98,7 @@ public sealed class ShardingTestCluster : IAsyncDisposable
         var region = sharding.StartRegion(
             TypeName,
             start => Props.Create(() => new CounterEntity(start, name, runtime)),
-            new EntityHostSettings { Journal = Journal, IdleTimeout = TimeSpan.Zero });
+            _hostSettings);
         var node = new ShardNode(name, system, host, sharding, region, runtime);
         _nodes.Add(node);
         return node;
