@@ -231,6 +231,29 @@ public sealed class ClusterShardingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_killed_node_is_declared_down_by_failure_detection_and_its_shards_serve_again_elsewhere()
+    {
+        var nodes = await StartAsync("a", "b", "c");
+        var ids = Enumerable.Range(0, 30).Select(i => "k" + i).ToList();
+        await WarmUpAsync(nodes[0], ids);
+        var victim = await FirstOwnedByAsync(nodes[0], ids, "c");
+        var before = await nodes[0].Sharding.LocateAsync(ShardingTestCluster.TypeName, victim);
+
+        // No table write here: the survivors' failure detectors and membership rules declare c down.
+        await _cluster["c"].DisposeAsync();
+        await Poll.UntilAsync(async () => (await nodes[0].Sharding.LocateAsync(ShardingTestCluster.TypeName, victim)).Epoch == before.Epoch + 1,
+            TimeSpan.FromSeconds(60), "c's shards re-homed after it was declared down");
+        foreach (var id in ids)
+        {
+            var ack = Assert.IsType<Ack>(await nodes[1].Region.Ask(id, new Add("b", 1), AskTimeout));
+            Assert.NotEqual("c", ack.Node);
+        }
+
+        var logs = await _cluster.WaitLogsAsync(nodes[0], ids, 2);
+        ShardingTestCluster.AssertCompleteAndOrdered(logs, ["warm", "b"], 1);
+    }
+
+    [Fact]
     public async Task Operator_moves_a_shard_and_locate_and_map_follow_it()
     {
         var nodes = await StartAsync("a", "b");
