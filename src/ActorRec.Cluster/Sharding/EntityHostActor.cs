@@ -123,6 +123,22 @@ internal sealed class EntityHostActor : ActorBase
         state.Rejected = false;
         state.Stopping = false;
         state.StopReply = false;
+        foreach (var id in state.Entities)
+        {
+            // Re-homed here at a newer epoch while entities of the old one run (this node restarted its membership, or
+            // the shard came back): they stop, and their next incarnation writes with the new epoch.
+            var entity = _entities[id];
+            if (entity.Ref is null)
+            {
+                entity.Epoch = epoch; // still waiting to start: it starts at the new epoch
+            }
+            else if (entity.Buffer is null && entity.Epoch < epoch)
+            {
+                entity.Buffer = [];
+                entity.Ref.Tell(PassivateEntity.Instance, Self);
+            }
+        }
+
         if (_settings.Journal is not { } journal)
         {
             state.Fenced = true;
@@ -354,7 +370,7 @@ internal sealed class EntityHostActor : ActorBase
         if (entity.Buffer is { Count: > 0 } buffered)
         {
             // Messages arrived while it passivated: a fresh incarnation takes them (and stops again if the shard is stopping).
-            var fresh = new Entity(entity.Shard, entity.Epoch) { Buffer = buffered };
+            var fresh = new Entity(entity.Shard, state.Epoch) { Buffer = buffered };
             _entities[id] = fresh;
             _residency.Touch(id, Context.System.TimeProvider.GetUtcNow());
             if (state.Stopping || _throttle.TryStart(id))
@@ -440,7 +456,7 @@ internal sealed class EntityHostActor : ActorBase
     {
         public int Shard { get; } = shard;
 
-        public long Epoch { get; } = epoch;
+        public long Epoch { get; set; } = epoch;
 
         /// <summary>Null while the entity waits for the recovery throttle.</summary>
         public IActorRef? Ref { get; set; }

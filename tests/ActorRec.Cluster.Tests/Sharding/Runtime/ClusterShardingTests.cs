@@ -254,6 +254,25 @@ public sealed class ClusterShardingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_node_restarted_under_its_name_gets_no_shard_at_its_old_epoch()
+    {
+        var nodes = await StartAsync("a", "b", "c");
+        var ids = Enumerable.Range(0, 30).Select(i => "n" + i).ToList();
+        await WarmUpAsync(nodes[0], ids);
+        var victim = await FirstOwnedByAsync(nodes[0], ids, "c");
+        var before = await nodes[0].Sharding.LocateAsync(ShardingTestCluster.TypeName, victim);
+
+        await _cluster["c"].DisposeAsync();
+        var again = await _cluster.StartNodeAsync("c");
+        await Poll.UntilAsync(async () => (await nodes[0].Sharding.LocateAsync(ShardingTestCluster.TypeName, victim)).Epoch > before.Epoch,
+            TestTimeouts.Guard, "the old incarnation's shards moved on to a new epoch");
+        var ack = Assert.IsType<Ack>(await again.Region.Ask(victim, new Add("b", 1), AskTimeout));
+        Assert.True(ack.Epoch > before.Epoch);
+        var log = Assert.IsType<EntityLog>(await nodes[1].Region.Ask(victim, GetLog.Instance, AskTimeout));
+        Assert.Equal(["warm:1", "b:1"], log.Entries);
+    }
+
+    [Fact]
     public async Task Operator_moves_a_shard_and_locate_and_map_follow_it()
     {
         var nodes = await StartAsync("a", "b");

@@ -56,7 +56,8 @@ public sealed class ShardingTestCluster : IAsyncDisposable
 
     public IReadOnlyList<ShardNode> Nodes => _nodes;
 
-    public ShardNode this[string name] => _nodes.Single(n => n.Name == name);
+    /// <summary>The latest node started under <paramref name="name"/>.</summary>
+    public ShardNode this[string name] => _nodes.Last(n => n.Name == name);
 
     public async Task<ShardNode> StartNodeAsync(string name, bool canCoordinate = true)
     {
