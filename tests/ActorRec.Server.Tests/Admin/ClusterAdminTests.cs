@@ -90,7 +90,7 @@ public sealed class ClusterAdminTests
         await using var node = await StartAsync(AdminSettings.Create(Token), cluster);
         node.Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
 
-        var status = await WaitAsync(node.Client, s => s.Leader == "test-node");
+        var status = await WaitAsync(node.Client, s => s.Leader == "test-node" && s.Members.Any(m => m.IsSelf && m.Status == "up"));
         Assert.True(status.Clustered);
         var self = Assert.Single(status.Members);
         Assert.Equal(("test-node", "up", true), (self.Node, self.Status, self.IsSelf));
