@@ -75,6 +75,8 @@ public sealed partial class ClusterHost : IAsyncDisposable
     private readonly List<ClusterSingletonManager> _singletons = [];
     private readonly TaskCompletionSource<ClusterExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ISingletonRunLog _runLog;
+    private readonly Lock _listenersGate = new();
+    private Action<MembershipSnapshot>[] _listeners = [];
     private int _disposed;
 
     public ClusterHost(ClusterSettings settings, ClusterHostOptions? options = null)
@@ -93,11 +95,19 @@ public sealed partial class ClusterHost : IAsyncDisposable
         // Shard hand-off (and other hooks) first, then the singletons stop and release their leases.
         var hooks = new List<IBeforeLeaveHook>(options.LeaveHooks) { new SingletonsLeaveHook(_singletons) };
         Remote = options.Remote;
-        var onMembershipChanged = options.OnMembershipChanged;
+        var configured = options.OnMembershipChanged;
+        Action<MembershipSnapshot> onMembershipChanged = snapshot =>
+        {
+            configured?.Invoke(snapshot);
+            foreach (var listener in Volatile.Read(ref _listeners))
+            {
+                listener(snapshot);
+            }
+        };
         if (Remote is { } remote)
         {
             var also = onMembershipChanged;
-            onMembershipChanged = also is null ? remote.OnMembershipChanged : snapshot =>
+            onMembershipChanged = snapshot =>
             {
                 remote.OnMembershipChanged(snapshot);
                 also(snapshot);
@@ -157,6 +167,20 @@ public sealed partial class ClusterHost : IAsyncDisposable
         foreach (var manager in _singletons)
         {
             manager.Start();
+        }
+    }
+
+    /// <summary>
+    /// Adds a listener called from the membership loop with every new table version, after the remote layer's
+    /// (the sharding regions and coordinator follow members going down through it). Add before <see cref="StartAsync"/>
+    /// to see every version.
+    /// </summary>
+    public void AddMembershipListener(Action<MembershipSnapshot> listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        lock (_listenersGate)
+        {
+            Volatile.Write(ref _listeners, [.. _listeners, listener]);
         }
     }
 

@@ -7,7 +7,7 @@ namespace ActorRec.Cluster.Sharding;
 public sealed record NodeLoad(string Node, IReadOnlyList<int> Shards);
 
 /// <summary>A decision to hand shard <see cref="Shard"/> from one node to another.</summary>
-public readonly record struct ShardMove(int Shard, string From, string To);
+public readonly record struct PlannedMove(int Shard, string From, string To);
 
 /// <summary>
 /// Where new shards go and which shards move (pure; the coordinator persists what it decides).
@@ -98,7 +98,7 @@ public sealed class ShardAllocationStrategy
     /// most one); <paramref name="inHandoff"/> are shards already moving (they count against the cap and are not
     /// chosen).
     /// </summary>
-    public IReadOnlyList<ShardMove> Rebalance(IReadOnlyList<NodeLoad> nodes, IReadOnlySet<int> inHandoff)
+    public IReadOnlyList<PlannedMove> Rebalance(IReadOnlyList<NodeLoad> nodes, IReadOnlySet<int> inHandoff)
     {
         ArgumentNullException.ThrowIfNull(nodes);
         ArgumentNullException.ThrowIfNull(inHandoff);
@@ -118,7 +118,7 @@ public sealed class ShardAllocationStrategy
             movable[i] = [.. nodes[i].Shards.Where(s => !inHandoff.Contains(s)).Order()];
         }
 
-        var moves = new List<ShardMove>();
+        var moves = new List<PlannedMove>();
         while (moves.Count < budget)
         {
             var from = -1;
@@ -145,7 +145,7 @@ public sealed class ShardAllocationStrategy
             movable[from].RemoveAt(movable[from].Count - 1);
             counts[from]--;
             counts[to]++;
-            moves.Add(new ShardMove(shard, nodes[from].Node, nodes[to].Node));
+            moves.Add(new PlannedMove(shard, nodes[from].Node, nodes[to].Node));
         }
 
         return moves;

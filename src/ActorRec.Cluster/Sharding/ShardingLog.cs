@@ -43,4 +43,33 @@ internal static partial class ShardingLog
 
     [LoggerMessage(EventId = 1612, Level = LogLevel.Information, Message = "Region {TypeName} now serves shard {Shard} (epoch {Epoch}); {Buffered} buffered messages delivered")]
     public static partial void RegionShardStarted(ILogger logger, string typeName, int shard, long epoch, int buffered);
+    [LoggerMessage(EventId = 1613, Level = LogLevel.Information, Message = "Region {TypeName} raised the journal fence of shard {Shard} to epoch {Epoch} (key {FenceKey}) before serving it")]
+    public static partial void FenceRaised(ILogger logger, string typeName, int shard, long epoch, string fenceKey);
+
+    [LoggerMessage(EventId = 1614, Level = LogLevel.Error, Message = "Fencing rejection: region {TypeName} on {Node} may not serve shard {Shard} at epoch {Epoch}: the journal holds epoch {StoredEpoch}; its messages are refused")]
+    public static partial void FenceRejected(ILogger logger, string typeName, int shard, long epoch, long storedEpoch, string node);
+
+    [LoggerMessage(EventId = 1615, Level = LogLevel.Warning, Message = "Region {TypeName} could not raise the journal fence of shard {Shard} to epoch {Epoch}; retrying")]
+    public static partial void FenceFailed(ILogger logger, Exception error, string typeName, int shard, long epoch);
+
+    [LoggerMessage(EventId = 1616, Level = LogLevel.Warning, Message = "Region {TypeName}: could not send {What} to node {Node}: {Reason}")]
+    public static partial void RegionSendFailed(ILogger logger, string typeName, string what, string node, string reason);
+
+    [LoggerMessage(EventId = 1617, Level = LogLevel.Information, Message = "Shard coordinator active on {Node} with token {Token}")]
+    public static partial void CoordinatorActive(ILogger logger, string node, long token);
+
+    [LoggerMessage(EventId = 1618, Level = LogLevel.Information, Message = "Shard coordinator on {Node} stopped (token {Token})")]
+    public static partial void CoordinatorInactive(ILogger logger, string node, long token);
+
+    [LoggerMessage(EventId = 1619, Level = LogLevel.Error, Message = "Shard coordinator: {Operation} of {TypeName} failed")]
+    public static partial void CoordinatorFailed(ILogger logger, Exception error, string operation, string typeName);
+
+    [LoggerMessage(EventId = 1620, Level = LogLevel.Information, Message = "Drain of node {Node} requested: {Owned} shards to hand off")]
+    public static partial void DrainRequested(ILogger logger, string node, int owned);
+
+    [LoggerMessage(EventId = 1621, Level = LogLevel.Warning, Message = "Region {TypeName}: shard {Shard} moved away from this node without a handoff (owner {Owner}, epoch {Epoch}); its entities stop")]
+    public static partial void RegionShardLost(ILogger logger, string typeName, int shard, string owner, long epoch);
+
+    [LoggerMessage(EventId = 1622, Level = LogLevel.Warning, Message = "Drain of node {Node} did not finish within {Timeout}; the node leaves and its remaining shards are re-homed")]
+    public static partial void DrainTimedOut(ILogger logger, string node, TimeSpan timeout);
 }

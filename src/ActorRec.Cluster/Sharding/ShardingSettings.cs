@@ -20,6 +20,7 @@ public sealed record ShardingSettings
         "max-simultaneous-moves", "handoff-timeout", "handoff-buffer-size",
         "passivation.idle-timeout", "passivation.max-resident-entities",
         "recovery.entities-per-second", "recovery.burst",
+        "retry-interval", "coordinator-timeout", "drain-timeout",
     ];
 
     public int NumberOfShards { get; private init; } = 256;
@@ -33,6 +34,15 @@ public sealed record ShardingSettings
     public int MaxResidentEntities { get; private init; } = 200_000;
     public double RecoveryEntitiesPerSecond { get; private init; } = 2_000;
     public int RecoveryBurst { get; private init; } = 200;
+
+    /// <summary>How often a region asks again for shards without a home and looks the coordinator up again.</summary>
+    public TimeSpan RetryInterval { get; private init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long an operator request waits for the coordinator's answer before locating it again.</summary>
+    public TimeSpan CoordinatorTimeout { get; private init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a graceful leave waits for the node's shards to be handed off before leaving anyway.</summary>
+    public TimeSpan DrainTimeout { get; private init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Every default of reference.conf.</summary>
     public static ShardingSettings Default { get; } = new();
@@ -49,7 +59,10 @@ public sealed record ShardingSettings
         TimeSpan? idleTimeout = null,
         int? maxResidentEntities = null,
         double? recoveryEntitiesPerSecond = null,
-        int? recoveryBurst = null)
+        int? recoveryBurst = null,
+        TimeSpan? retryInterval = null,
+        TimeSpan? coordinatorTimeout = null,
+        TimeSpan? drainTimeout = null)
     {
         var d = Default;
         var s = new ShardingSettings
@@ -65,6 +78,9 @@ public sealed record ShardingSettings
             MaxResidentEntities = maxResidentEntities ?? d.MaxResidentEntities,
             RecoveryEntitiesPerSecond = recoveryEntitiesPerSecond ?? d.RecoveryEntitiesPerSecond,
             RecoveryBurst = recoveryBurst ?? d.RecoveryBurst,
+            RetryInterval = retryInterval ?? d.RetryInterval,
+            CoordinatorTimeout = coordinatorTimeout ?? d.CoordinatorTimeout,
+            DrainTimeout = drainTimeout ?? d.DrainTimeout,
         };
         Require(s.NumberOfShards is >= 1 and <= 65_536, "number-of-shards", "must be in 1..65536");
         Require(s.RebalanceInterval > TimeSpan.Zero, "rebalance-interval", "must be a positive duration");
@@ -79,6 +95,9 @@ public sealed record ShardingSettings
         Require(s.RecoveryEntitiesPerSecond > 0 && double.IsFinite(s.RecoveryEntitiesPerSecond),
             "recovery.entities-per-second", "must be a positive number");
         Require(s.RecoveryBurst >= 1, "recovery.burst", "must be at least 1");
+        Require(s.RetryInterval > TimeSpan.Zero, "retry-interval", "must be a positive duration");
+        Require(s.CoordinatorTimeout > TimeSpan.Zero, "coordinator-timeout", "must be a positive duration");
+        Require(s.DrainTimeout > TimeSpan.Zero, "drain-timeout", "must be a positive duration");
         return s;
     }
 
@@ -100,7 +119,11 @@ public sealed record ShardingSettings
         var resident = s.GetPositiveInt("passivation.max-resident-entities");
         var rate = s.GetDoubleInRange("recovery.entities-per-second", double.Epsilon, double.MaxValue);
         var burst = s.GetPositiveInt("recovery.burst");
-        return s.Build(() => Create(shards, interval, absolute, relative, moves, handoffTimeout, buffer, idle, resident, rate, burst));
+        var retry = s.GetPositiveDuration("retry-interval");
+        var coordinatorTimeout = s.GetPositiveDuration("coordinator-timeout");
+        var drainTimeout = s.GetPositiveDuration("drain-timeout");
+        return s.Build(() => Create(shards, interval, absolute, relative, moves, handoffTimeout, buffer, idle, resident, rate, burst,
+            retry, coordinatorTimeout, drainTimeout));
     }
 
     private static void Require(bool condition, string key, string problem)

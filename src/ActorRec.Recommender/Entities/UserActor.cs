@@ -18,12 +18,18 @@ public sealed class UserActor : PersistentActor
     private readonly string _userId;
     private readonly FeedPipeline _pipeline;
     private readonly int _snapshotEvery;
+    private readonly long _writerEpoch;
+    private readonly string? _fenceKey;
     private UserState _state;
     private long _snapshotAt;
 
-    public UserActor(string userId, PersistenceRuntime runtime, FeedPipeline pipeline, int snapshotEvery = 0)
+    // writerEpoch / fenceKey: the shard ownership epoch its writes carry and the key the journal checks it under
+    // (cluster sharding passes them from EntityStart; 0 / null on one node).
+    public UserActor(string userId, PersistenceRuntime runtime, FeedPipeline pipeline, int snapshotEvery = 0, long writerEpoch = 0, string? fenceKey = null)
         : base(runtime)
     {
+        _writerEpoch = writerEpoch;
+        _fenceKey = fenceKey;
         ArgumentOutOfRangeException.ThrowIfNegative(snapshotEvery);
         _snapshotEvery = snapshotEvery;
         ArgumentException.ThrowIfNullOrEmpty(userId);
@@ -37,8 +43,12 @@ public sealed class UserActor : PersistentActor
 
     public static string PersistenceIdOf(string userId) => "user/" + userId;
 
-    public static Props Props(string userId, PersistenceRuntime runtime, FeedPipeline pipeline, int snapshotEvery = 0) =>
-        Actors.Props.Create(() => new UserActor(userId, runtime, pipeline, snapshotEvery));
+    public static Props Props(string userId, PersistenceRuntime runtime, FeedPipeline pipeline, int snapshotEvery = 0, long writerEpoch = 0, string? fenceKey = null) =>
+        Actors.Props.Create(() => new UserActor(userId, runtime, pipeline, snapshotEvery, writerEpoch, fenceKey));
+
+    protected override long WriterEpoch => _writerEpoch;
+
+    protected override string? FenceKey => _fenceKey;
 
     protected override bool ReceiveCommand(object message)
     {

@@ -19,12 +19,19 @@ public sealed class VideoActor : PersistentActor
     private readonly FeedSettings _settings;
     private readonly VideoCatalog _catalog;
     private readonly int _snapshotEvery;
+    private readonly long _writerEpoch;
+    private readonly string? _fenceKey;
     private VideoState? _state;
     private long _snapshotAt;
 
-    public VideoActor(string videoId, PersistenceRuntime runtime, FeedSettings settings, VideoCatalog catalog, int snapshotEvery = 0)
+    // writerEpoch / fenceKey: the shard ownership epoch its writes carry and the key the journal checks it under
+    // (cluster sharding passes them from EntityStart; 0 / null on one node).
+    public VideoActor(string videoId, PersistenceRuntime runtime, FeedSettings settings, VideoCatalog catalog, int snapshotEvery = 0,
+        long writerEpoch = 0, string? fenceKey = null)
         : base(runtime)
     {
+        _writerEpoch = writerEpoch;
+        _fenceKey = fenceKey;
         ArgumentOutOfRangeException.ThrowIfNegative(snapshotEvery);
         _snapshotEvery = snapshotEvery;
         ArgumentException.ThrowIfNullOrEmpty(videoId);
@@ -39,8 +46,13 @@ public sealed class VideoActor : PersistentActor
 
     public static string PersistenceIdOf(string videoId) => "video/" + videoId;
 
-    public static Props Props(string videoId, PersistenceRuntime runtime, FeedSettings settings, VideoCatalog catalog, int snapshotEvery = 0) =>
-        Actors.Props.Create(() => new VideoActor(videoId, runtime, settings, catalog, snapshotEvery));
+    public static Props Props(string videoId, PersistenceRuntime runtime, FeedSettings settings, VideoCatalog catalog, int snapshotEvery = 0,
+        long writerEpoch = 0, string? fenceKey = null) =>
+        Actors.Props.Create(() => new VideoActor(videoId, runtime, settings, catalog, snapshotEvery, writerEpoch, fenceKey));
+
+    protected override long WriterEpoch => _writerEpoch;
+
+    protected override string? FenceKey => _fenceKey;
 
     /// <summary>The transition both live handling and recovery (and the journal replay tool) use.</summary>
     public static VideoState? Apply(VideoState? state, string videoId, object @event, FeedSettings settings)

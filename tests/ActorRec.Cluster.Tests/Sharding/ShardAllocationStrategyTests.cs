@@ -26,7 +26,7 @@ public sealed class ShardAllocationStrategyTests
         return (nodes, inHandoff, strategy);
     }
 
-    private static Dictionary<string, int> Apply(IEnumerable<NodeLoad> nodes, IEnumerable<ShardMove> moves)
+    private static Dictionary<string, int> Apply(IEnumerable<NodeLoad> nodes, IEnumerable<PlannedMove> moves)
     {
         var counts = nodes.ToDictionary(n => n.Node, n => n.Shards.Count);
         foreach (var m in moves)

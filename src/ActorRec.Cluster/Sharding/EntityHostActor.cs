@@ -1,0 +1,449 @@
+using ActorRec.Actors;
+using ActorRec.Persistence.Actors;
+using ActorRec.Persistence.Journal;
+using Microsoft.Extensions.Logging;
+using static ActorRec.Cluster.Sharding.EntityHostProtocol;
+
+namespace ActorRec.Cluster.Sharding;
+
+/// <summary>
+/// The entities of one type on one node, as children of the region actor's host. What it guarantees:
+/// <list type="bullet">
+/// <item><b>Fence before serving.</b> When this node becomes a shard's owner at epoch E (<see cref="PrepareShard"/>),
+/// the journal's fence for the shard's key is raised to E before any entity of the shard starts; messages wait
+/// meanwhile, in order. A journal that already holds a newer epoch refuses (this node is stale): the shard is not
+/// served here and the messages are refused with <see cref="ShardUnavailableException"/>. Every entity gets the
+/// epoch and fence key in its <see cref="EntityStart"/> and writes with them.</item>
+/// <item><b>One incarnation per id.</b> A passivating entity's new messages wait here until its Terminated arrives;
+/// then a fresh incarnation starts with them (as the single-node region does).</item>
+/// <item><b>Bounded residency and recovery.</b> <see cref="EntityResidency"/> passivates idle entities and the least
+/// recently used above the cap on a periodic tick; <see cref="RecoveryThrottle"/> starts entities at a bounded rate,
+/// the others wait with their messages, first come first started.</item>
+/// <item><b>Stop for handoff.</b> <see cref="StopShard"/> passivates every entity of the shard (they finish, persist and
+/// snapshot) and starts at once any that waited for the throttle or the fence, so no delivered message is dropped;
+/// <see cref="ShardStopped"/> is answered when the last one has terminated.</item>
+/// </list>
+/// </summary>
+internal sealed class EntityHostActor : ActorBase
+{
+    private const string PassivationTimer = "passivation";
+    private const string ThrottleTimer = "recovery";
+    private readonly string _typeName;
+    private readonly string _selfNode;
+    private readonly Func<EntityStart, Props> _entityProps;
+    private readonly EntityHostSettings _settings;
+    private readonly ILogger _logger;
+    private readonly Dictionary<int, ShardState> _shards = [];
+    private readonly Dictionary<string, Entity> _entities = new(StringComparer.Ordinal);
+    private readonly Dictionary<IActorRef, string> _idByRef = [];
+    private readonly List<string> _scratch = [];
+    private EntityResidency _residency = null!;
+    private RecoveryThrottle _throttle = null!;
+
+    public EntityHostActor(string typeName, string selfNode, Func<EntityStart, Props> entityProps, EntityHostSettings settings, ILogger logger)
+    {
+        _typeName = typeName;
+        _selfNode = selfNode;
+        _entityProps = entityProps;
+        _settings = settings;
+        _logger = logger;
+    }
+
+    protected override void PreStart()
+    {
+        var time = Context.System.TimeProvider;
+        _residency = new EntityResidency(_settings.IdleTimeout, _settings.MaxResidentEntities);
+        _throttle = new RecoveryThrottle(new TokenBucket(_settings.RecoveryEntitiesPerSecond, _settings.RecoveryBurst, time));
+        var tick = _settings.IdleTimeout > TimeSpan.Zero
+            ? TimeSpan.FromTicks(Math.Clamp(_settings.IdleTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 100, TimeSpan.TicksPerSecond * 5))
+            : TimeSpan.FromSeconds(5);
+        Timers.StartPeriodicTimer(PassivationTimer, PassivationTick.Instance, tick);
+    }
+
+    protected override bool Receive(object message)
+    {
+        switch (message)
+        {
+            case Deliver d:
+                OnDeliver(d, Sender);
+                return true;
+            case PrepareShard p:
+                Prepare(p.Shard, p.Epoch);
+                return true;
+            case FenceDone f:
+                OnFenceDone(f);
+                return true;
+            case RetryFence r:
+                if (State(r.Shard) is { Fenced: false, Rejected: false } retry && retry.Epoch == r.Epoch && _settings.Journal is { } journal)
+                {
+                    StartFence(r.Shard, r.Epoch, journal);
+                }
+
+                return true;
+            case StopShard s:
+                OnStopShard(s.Shard, s.Reply);
+                return true;
+            case Terminated t:
+                OnTerminated(t.ActorRef);
+                return true;
+            case PassivationTick:
+                Passivate();
+                return true;
+            case ThrottleTick:
+                StartReady();
+                return true;
+            case GetCounts:
+                Sender?.Tell(new Counts(CountByShard()), Self);
+                return true;
+            case GetShardCounts:
+                var counts = CountByShard();
+                Sender?.Tell(new ShardCounts(_selfNode, [.. counts.Keys], [.. counts.Values]), Self);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private void Prepare(int shard, long epoch)
+    {
+        var state = State(shard);
+        if (epoch <= state.Epoch)
+        {
+            return;
+        }
+
+        state.Epoch = epoch;
+        state.Rejected = false;
+        state.Stopping = false;
+        state.StopReply = false;
+        if (_settings.Journal is not { } journal)
+        {
+            state.Fenced = true;
+            return;
+        }
+
+        state.Fenced = false;
+        StartFence(shard, epoch, journal);
+    }
+
+    private void StartFence(int shard, long epoch, IJournal journal)
+    {
+        var key = ShardingPaths.FenceKey(_typeName, shard);
+        var self = Self;
+        _ = journal.FenceAsync(key, epoch).ContinueWith(
+            t => self.Tell(new FenceDone(shard, epoch, t.Exception?.GetBaseException()), null),
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private void OnFenceDone(FenceDone done)
+    {
+        var state = State(done.Shard);
+        if (state.Epoch != done.Epoch || state.Fenced)
+        {
+            return;
+        }
+
+        var key = ShardingPaths.FenceKey(_typeName, done.Shard);
+        if (done.Error is JournalFencedException fenced)
+        {
+            state.Rejected = true;
+            ShardingLog.FenceRejected(_logger, _typeName, done.Shard, done.Epoch, fenced.CurrentEpoch, _selfNode);
+            while (state.Pending.TryDequeue(out var p))
+            {
+                p.Sender?.Tell(new Status.Failure(new ShardUnavailableException(
+                    $"Shard {done.Shard} of '{_typeName}' is owned at a newer epoch than {done.Epoch} elsewhere; node {_selfNode} does not serve it.")), Self);
+            }
+
+            CheckStopped(done.Shard, state);
+            return;
+        }
+
+        if (done.Error is { } error)
+        {
+            ShardingLog.FenceFailed(_logger, error, _typeName, done.Shard, done.Epoch);
+            Timers.StartSingleTimer(("fence", done.Shard), new RetryFence(done.Shard, done.Epoch), TimeSpan.FromSeconds(1));
+            return;
+        }
+
+        state.Fenced = true;
+        ShardingLog.FenceRaised(_logger, _typeName, done.Shard, done.Epoch, key);
+        while (state.Pending.TryDequeue(out var p))
+        {
+            DeliverToEntity(done.Shard, state, p.EntityId, p.Message, p.Sender);
+        }
+
+        if (state.Stopping)
+        {
+            OnStopShard(done.Shard, state.StopReply);
+        }
+    }
+
+    private void OnDeliver(Deliver d, IActorRef? sender)
+    {
+        var state = State(d.Shard);
+        if (d.Epoch > state.Epoch)
+        {
+            Prepare(d.Shard, d.Epoch);
+        }
+
+        if (state.Rejected)
+        {
+            sender?.Tell(new Status.Failure(new ShardUnavailableException(
+                $"Shard {d.Shard} of '{_typeName}' is owned at a newer epoch elsewhere; node {_selfNode} does not serve it.")), Self);
+            return;
+        }
+
+        if (!state.Fenced)
+        {
+            state.Pending.Enqueue(new PendingMessage(d.EntityId, d.Message, sender));
+            return;
+        }
+
+        DeliverToEntity(d.Shard, state, d.EntityId, d.Message, sender);
+    }
+
+    private void DeliverToEntity(int shard, ShardState state, string id, object message, IActorRef? sender)
+    {
+        _residency.Touch(id, Context.System.TimeProvider.GetUtcNow());
+        if (_entities.TryGetValue(id, out var entity))
+        {
+            if (entity.Buffer is { } buffer)
+            {
+                buffer.Add((message, sender));
+            }
+            else
+            {
+                entity.Ref!.Tell(message, sender);
+            }
+
+            return;
+        }
+
+        entity = new Entity(shard, state.Epoch);
+        _entities[id] = entity;
+        state.Entities.Add(id);
+        if (_throttle.TryStart(id))
+        {
+            StartEntity(id, entity);
+            entity.Ref!.Tell(message, sender);
+            return;
+        }
+
+        entity.Buffer = [(message, sender)];
+        ScheduleThrottle();
+    }
+
+    private void StartEntity(string id, Entity entity)
+    {
+        var start = new EntityStart(id, entity.Shard, entity.Epoch, ShardingPaths.FenceKey(_typeName, entity.Shard));
+        var child = Context.ActorOf(_entityProps(start), Uri.EscapeDataString(id));
+        Context.Watch(child);
+        entity.Ref = child;
+        _idByRef[child] = id;
+    }
+
+    /// <summary>Starts a waiting entity now and hands it its buffered messages.</summary>
+    private void StartWaiting(string id, Entity entity)
+    {
+        StartEntity(id, entity);
+        var buffered = entity.Buffer!;
+        entity.Buffer = null;
+        foreach (var (message, sender) in buffered)
+        {
+            entity.Ref!.Tell(message, sender);
+        }
+    }
+
+    private void StartReady()
+    {
+        _scratch.Clear();
+        _throttle.TakeReady(_scratch);
+        foreach (var id in _scratch)
+        {
+            if (_entities.TryGetValue(id, out var entity) && entity.Ref is null)
+            {
+                StartWaiting(id, entity);
+            }
+        }
+
+        ScheduleThrottle();
+    }
+
+    private void ScheduleThrottle()
+    {
+        if (_throttle.TimeUntilNext() is { } wait && !Timers.IsTimerActive(ThrottleTimer))
+        {
+            Timers.StartSingleTimer(ThrottleTimer, ThrottleTick.Instance, wait > TimeSpan.Zero ? wait : TimeSpan.FromMilliseconds(1));
+        }
+    }
+
+    private void Passivate()
+    {
+        _scratch.Clear();
+        _residency.CollectToPassivate(Context.System.TimeProvider.GetUtcNow(), _scratch);
+        foreach (var id in _scratch)
+        {
+            if (_entities.TryGetValue(id, out var entity) && entity.Ref is not null && entity.Buffer is null)
+            {
+                entity.Buffer = [];
+                entity.Ref.Tell(PassivateEntity.Instance, Self);
+            }
+            else
+            {
+                // Not running yet (waiting to start) or already stopping: leave it resident.
+                _residency.Remove(id);
+                if (_entities.ContainsKey(id))
+                {
+                    _residency.Touch(id, Context.System.TimeProvider.GetUtcNow());
+                }
+            }
+        }
+    }
+
+    private void OnStopShard(int shard, bool reply)
+    {
+        var state = State(shard);
+        state.Stopping = true;
+        state.StopReply |= reply;
+        if (!state.Fenced && !state.Rejected && state.Pending.Count > 0)
+        {
+            return; // the fence completes first; its handler stops the shard then
+        }
+
+        state.Pending.Clear();
+        foreach (var id in state.Entities)
+        {
+            var entity = _entities[id];
+            if (entity.Ref is null)
+            {
+                _throttle.Cancel(id);
+                StartWaiting(id, entity);
+            }
+
+            if (entity.Buffer is null)
+            {
+                entity.Buffer = [];
+                entity.Ref!.Tell(PassivateEntity.Instance, Self);
+            }
+        }
+
+        CheckStopped(shard, state);
+    }
+
+    private void OnTerminated(IActorRef child)
+    {
+        if (!_idByRef.Remove(child, out var id) || !_entities.TryGetValue(id, out var entity))
+        {
+            return;
+        }
+
+        _residency.Remove(id);
+        var state = State(entity.Shard);
+        if (entity.Buffer is { Count: > 0 } buffered)
+        {
+            // Messages arrived while it passivated: a fresh incarnation takes them (and stops again if the shard is stopping).
+            var fresh = new Entity(entity.Shard, entity.Epoch) { Buffer = buffered };
+            _entities[id] = fresh;
+            _residency.Touch(id, Context.System.TimeProvider.GetUtcNow());
+            if (state.Stopping || _throttle.TryStart(id))
+            {
+                StartWaiting(id, fresh);
+                if (state.Stopping)
+                {
+                    fresh.Buffer = [];
+                    fresh.Ref!.Tell(PassivateEntity.Instance, Self);
+                }
+            }
+            else
+            {
+                ScheduleThrottle();
+            }
+
+            return;
+        }
+
+        _entities.Remove(id);
+        state.Entities.Remove(id);
+        CheckStopped(entity.Shard, state);
+    }
+
+    private void CheckStopped(int shard, ShardState state)
+    {
+        if (state.Stopping && state.StopReply && state.Entities.Count == 0 && state.Pending.Count == 0)
+        {
+            state.StopReply = false;
+            Context.Parent.Tell(new ShardStopped(shard, 0), Self);
+        }
+    }
+
+    private Dictionary<int, int> CountByShard()
+    {
+        var counts = new Dictionary<int, int>();
+        foreach (var (shard, state) in _shards)
+        {
+            if (state.Entities.Count > 0)
+            {
+                counts[shard] = state.Entities.Count;
+            }
+        }
+
+        return counts;
+    }
+
+    private ShardState State(int shard)
+    {
+        if (!_shards.TryGetValue(shard, out var state))
+        {
+            state = new ShardState();
+            _shards[shard] = state;
+        }
+
+        return state;
+    }
+
+    private sealed record FenceDone(int Shard, long Epoch, Exception? Error);
+
+    private sealed record RetryFence(int Shard, long Epoch);
+
+    private sealed record PendingMessage(string EntityId, object Message, IActorRef? Sender);
+
+    private sealed class ShardState
+    {
+        public long Epoch { get; set; }
+
+        public bool Fenced { get; set; }
+
+        public bool Rejected { get; set; }
+
+        public bool Stopping { get; set; }
+
+        public bool StopReply { get; set; }
+
+        public Queue<PendingMessage> Pending { get; } = new();
+
+        public HashSet<string> Entities { get; } = new(StringComparer.Ordinal);
+    }
+
+    private sealed class Entity(int shard, long epoch)
+    {
+        public int Shard { get; } = shard;
+
+        public long Epoch { get; } = epoch;
+
+        /// <summary>Null while the entity waits for the recovery throttle.</summary>
+        public IActorRef? Ref { get; set; }
+
+        /// <summary>Non-null while waiting to start (Ref null) or passivating (Ref set): messages for the next incarnation.</summary>
+        public List<(object Message, IActorRef? Sender)>? Buffer { get; set; }
+    }
+
+    private sealed class PassivationTick
+    {
+        public static readonly PassivationTick Instance = new();
+    }
+
+    private sealed class ThrottleTick
+    {
+        public static readonly ThrottleTick Instance = new();
+    }
+}
