@@ -23,6 +23,7 @@ public static class CliApp
         root.Add(JournalCommands.Create(context));
         root.Add(SimulateCommand.Create(context));
         root.Add(ClusterCommands.Create(context));
+        root.Add(ShardCommands.Create(context));
         root.Add(EvalCommand.Create(context));
         foreach (var option in root.Options)
         {

@@ -13,6 +13,7 @@ namespace ActorRec.Cli.Commands;
 /// <c>actorrec cluster status [--url URL] [--token TOKEN] [--json]</c>: the members of the cluster a node belongs to
 /// (status, address, roles, uptime, last heartbeat), its leader and singletons, from <c>GET /admin/cluster</c>.
 /// <c>actorrec cluster leave NODE [--url URL] [--token TOKEN]</c>: a graceful leave of any member, through any node.
+/// <c>actorrec cluster drain NODE</c>: hands off every shard of a node, then it leaves (see <see cref="ShardCommands"/>).
 /// The token defaults to <c>ACTORREC_ADMIN_TOKEN</c>. Exit 1 when the node cannot be reached or refuses.
 /// </summary>
 internal static class ClusterCommands
@@ -21,16 +22,17 @@ internal static class ClusterCommands
 
     public static Command Create(CliContext context)
     {
-        var cluster = new Command("cluster", "Cluster operations: status of the members, graceful leave of a node.");
+        var cluster = new Command("cluster", "Cluster operations: status of the members, graceful leave or drain of a node.");
         cluster.Add(Status(context));
         cluster.Add(Leave(context));
+        cluster.Add(ShardCommands.Drain(context));
         return cluster;
     }
 
-    private static Option<string> UrlOption() =>
+    internal static Option<string> UrlOption() =>
         new("--url") { Description = "Base address of any node of the cluster.", DefaultValueFactory = _ => "http://127.0.0.1:5080", HelpName = "URL" };
 
-    private static Option<string> TokenOption() =>
+    internal static Option<string> TokenOption() =>
         new("--token") { Description = $"Admin token (default: ${AdminSettings.TokenEnvironmentVariable}).", HelpName = "TOKEN" };
 
     private static Command Status(CliContext context)
@@ -86,7 +88,7 @@ internal static class ClusterCommands
         return leave;
     }
 
-    private static HttpClient Client(CliContext context, string url, string? token)
+    internal static HttpClient Client(CliContext context, string url, string? token)
     {
         if (!Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var baseAddress) || baseAddress.Scheme is not ("http" or "https"))
         {
@@ -103,11 +105,12 @@ internal static class ClusterCommands
         return http;
     }
 
-    private static async Task<HttpResponseMessage?> SendAsync(CliContext context, HttpClient http, HttpMethod method, string path, CancellationToken cancellationToken)
+    internal static async Task<HttpResponseMessage?> SendAsync(CliContext context, HttpClient http, HttpMethod method, string path, CancellationToken cancellationToken,
+        HttpContent? content = null)
     {
         try
         {
-            using var request = new HttpRequestMessage(method, path);
+            using var request = new HttpRequestMessage(method, path) { Content = content };
             return await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException error)
@@ -117,7 +120,7 @@ internal static class ClusterCommands
         }
     }
 
-    private static async Task<bool> EnsureSuccessAsync(CliContext context, HttpResponseMessage response, CancellationToken cancellationToken)
+    internal static async Task<bool> EnsureSuccessAsync(CliContext context, HttpResponseMessage response, CancellationToken cancellationToken)
     {
         if (response.IsSuccessStatusCode)
         {
