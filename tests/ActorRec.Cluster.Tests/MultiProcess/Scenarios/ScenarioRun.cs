@@ -13,13 +13,16 @@ namespace ActorRec.Cluster.Tests.MultiProcess.Scenarios;
 /// <param name="Timings">Cluster timings HOCON (<see cref="MultiProcessCluster.FastTimings"/>; empty = the product defaults).</param>
 /// <param name="ExtraConfig">More HOCON for every node.</param>
 /// <param name="Load">The load's shape.</param>
+/// <param name="ShardingDefaults">Leave <c>actorrec.sharding</c> at the product defaults (then <paramref name="NumberOfShards"/>
+/// must be the default, 256); otherwise the scenario sets the shard count and a 2 s rebalance interval.</param>
 public sealed record ScenarioOptions(
     int Users = 40,
     int Videos = 12,
     int NumberOfShards = 24,
     string Timings = MultiProcessCluster.FastTimings,
     string ExtraConfig = "",
-    LoadOptions? Load = null);
+    LoadOptions? Load = null,
+    bool ShardingDefaults = false);
 
 /// <summary>
 /// One scenario of issue 8 from start to verdict: a <see cref="MultiProcessCluster"/> whose nodes share one PostgreSQL
@@ -99,16 +102,13 @@ public sealed class ScenarioRun : IAsyncDisposable
         }
     }
 
-    /// <summary>HOCON every node of the scenario gets: the shared PostgreSQL journal and the shard count.</summary>
+    /// <summary>HOCON every node of the scenario gets: the shared PostgreSQL journal, the shard count and rebalance interval.</summary>
     public string NodeConfig => $$"""
         actorrec.persistence {
           plugin = postgres
           postgres.connection-string = "{{Cluster.ConnectionString}}"
         }
-        actorrec.sharding {
-          number-of-shards = {{Options.NumberOfShards}}
-          rebalance-interval = 2s
-        }
+        {{(Options.ShardingDefaults ? "" : $"actorrec.sharding {{ number-of-shards = {Options.NumberOfShards}, rebalance-interval = 2s }}")}}
         {{Options.ExtraConfig}}
         """;
 

@@ -65,8 +65,9 @@ public sealed class ShardingScenarioTests(PostgresServer postgres, ITestOutputHe
     [Fact]
     public async Task Kill_9_of_a_node_rehomes_its_shards_within_15_s_with_default_settings_and_loses_nothing()
     {
-        // Empty timings: the product's default failure detector and membership settings.
-        await using var run = await ScenarioRun.StartAsync(postgres, "scen_kill", new ScenarioOptions(Timings: ""), ["a", "b", "c"]);
+        // Empty timings and no sharding overrides: the product's default failure detector, membership and sharding settings.
+        var defaults = new ScenarioOptions(Timings: "", NumberOfShards: 256, ShardingDefaults: true);
+        await using var run = await ScenarioRun.StartAsync(postgres, "scen_kill", defaults, ["a", "b", "c"]);
         await run.StartLoadAsync(events: 80);
         var before = await run.Shards.WaitForAsync(rows => rows.Any(r => r.Node == "c" && r.Type == "user"), Guard, "c owns user shards");
         var victim = run.Cluster.Nodes.Single(n => n.Name == "c");
