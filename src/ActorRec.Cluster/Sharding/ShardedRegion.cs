@@ -42,19 +42,31 @@ public sealed class ShardedRegion
 
     /// <summary>
     /// Sends and waits for the entity's reply. Faults with <see cref="ShardUnavailableException"/> when the shard's
-    /// buffer is full (retryable) and with <see cref="AskTimeoutException"/> when no reply comes in time.
+    /// buffer is full (retryable), with <see cref="AskTimeoutException"/> when no reply comes in time, and with the cause of
+    /// a <see cref="Status.Failure"/> reply (a <see cref="RemoteFailureException"/> when it came from another node).
     /// </summary>
     public async Task<object> Ask(string entityId, object message, TimeSpan timeout)
     {
         Check(entityId, message);
+        object reply;
         try
         {
-            return await Ref.Ask(new RegionEnvelope(entityId, message), timeout).ConfigureAwait(false);
+            reply = await Ref.Ask(new RegionEnvelope(entityId, message), timeout).ConfigureAwait(false);
         }
         catch (RemoteFailureException e) when (e.RemoteType == typeof(ShardUnavailableException).FullName)
         {
             throw new ShardUnavailableException(e.Message);
         }
+
+        // An ask for any type takes a failure as a reply: fault with its cause (as a typed ask would).
+        if (reply is Status.Failure failure)
+        {
+            throw failure.Cause is RemoteFailureException r && r.RemoteType == typeof(ShardUnavailableException).FullName
+                ? new ShardUnavailableException(r.Message)
+                : failure.Cause;
+        }
+
+        return reply;
     }
 
     private void Check(string entityId, object message)
