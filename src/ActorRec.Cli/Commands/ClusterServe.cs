@@ -2,9 +2,11 @@ using ActorRec.Cli.Configuration;
 using ActorRec.Cluster;
 using ActorRec.Actors;
 using ActorRec.Cluster.Hosting;
-using ActorRec.Cluster.Remote;
-using ActorRec.Cluster.Serialization;
+using ActorRec.Cluster.Sharding;
+using ActorRec.Persistence;
 using ActorRec.Server;
+using ActorRec.Server.Api;
+using ActorRec.Server.Sharding;
 using Microsoft.Extensions.Logging;
 
 namespace ActorRec.Cli.Commands;
@@ -14,7 +16,8 @@ namespace ActorRec.Cli.Commands;
 /// node joins (or forms) the cluster whose membership table lives in that database, under its node name
 /// (<c>--node-name</c>, else <c>actorrec.node-name</c>), on <c>--cluster-port</c> (else
 /// <c>actorrec.cluster.port</c>), with the secret from <c>ACTORREC_CLUSTER_SECRET</c> (else
-/// <c>actorrec.cluster.secret</c>). Every clustered node runs the <see cref="ClusterLeader"/> singleton.
+/// <c>actorrec.cluster.secret</c>). Every clustered node runs the <see cref="ClusterLeader"/> singleton and serves its
+/// users and videos as sharded entities (<see cref="CreateNode"/>).
 /// </summary>
 internal static class ClusterServe
 {
@@ -53,25 +56,31 @@ internal static class ClusterServe
     }
 
     /// <summary>
-    /// A host for <paramref name="settings"/> with the built-in singletons, whose node's actors on
-    /// <paramref name="system"/> (the feed engine's) are reachable from other nodes: a
-    /// <see cref="RemoteActorRefProvider"/> over it is the node's registry, inbound sink and membership listener, and
-    /// is attached to the transport before the node starts. The leader singleton answers
-    /// <see cref="SingletonIdentify"/> at <c>/system/singleton-leader</c>.
+    /// The sharded feed node for <paramref name="settings"/> on <paramref name="system"/>: users and videos are sharded
+    /// entities (the allocation in the cluster's PostgreSQL), the journal is the cluster's shared PostgreSQL journal
+    /// (the config's own PostgreSQL journal when it names one, else the cluster's database), every node keeps read
+    /// copies of all videos, and the <see cref="ClusterLeader"/> singleton answers <c>SingletonIdentify</c> at
+    /// <c>/system/singleton-leader</c>.
     /// </summary>
-    public static ClusterHost CreateHost(ClusterSettings settings, ActorSystem system, ILoggerFactory loggers)
+    public static ClusterFeedNode CreateNode(ClusterSettings settings, NodeConfig node, FeedNodeOptions feed, ActorSystem system, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(feed);
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(loggers);
-        var remote = new RemoteActorRefProvider(system, new MessageSerializerRegistryBuilder().AddRemoting().Build(), loggers);
         var leader = new ClusterLeader(loggers.CreateLogger<ClusterLeader>());
         leader.AnswerOn(system, settings.NodeName);
-        return new ClusterHost(settings, new ClusterHostOptions
-        {
-            Singletons = [leader.Definition],
-            Remote = remote,
-            Loggers = loggers,
-        });
+        return new ClusterFeedNode(system, settings, ShardingSettings.Read(node.Config), SharedJournal(feed, settings), loggers, extraSingletons: [leader.Definition]);
+    }
+
+    /// <summary>Entities move between nodes, so their journal must be shared: PostgreSQL, by default the cluster's database.</summary>
+    public static FeedNodeOptions SharedJournal(FeedNodeOptions feed, ClusterSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(feed);
+        ArgumentNullException.ThrowIfNull(settings);
+        return feed.Persistence.Plugin == PersistencePlugin.Postgres
+            ? feed
+            : feed with { Persistence = feed.Persistence with { Plugin = PersistencePlugin.Postgres, ConnectionString = settings.ConnectionString } };
     }
 }

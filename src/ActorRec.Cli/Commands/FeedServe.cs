@@ -1,7 +1,4 @@
-using ActorRec.Actors;
 using ActorRec.Cli.Configuration;
-using ActorRec.Persistence.Actors;
-using ActorRec.Recommender.Entities;
 using ActorRec.Server;
 using ActorRec.Server.Api;
 using Microsoft.AspNetCore.Routing;
@@ -17,33 +14,22 @@ internal static partial class FeedServe
     public const int DemoVideos = 10_000;
 
     /// <summary>
-    /// The feed API with the node's feed and persistence settings; the journal lives in the server's data dir (the one
-    /// place a data dir is chosen: config, then <c>--data-dir</c>); the demo catalog unless <paramref name="noDemo"/>.
-    /// With <paramref name="system"/> the engine runs on that actor system (and owns it) instead of making its own.
+    /// The feed API of a single node with the node's feed and persistence settings; the journal lives in the server's
+    /// data dir (the one place a data dir is chosen: config, then <c>--data-dir</c>); the demo catalog unless
+    /// <paramref name="noDemo"/>. A clustered node uses <c>ClusterFeedNode.AddTo</c> instead.
     /// </summary>
-    public static Action<IServiceCollection> Services(NodeConfig node, ServerSettings settings, bool noDemo, ActorSystem? system = null)
+    public static Action<IServiceCollection> Services(NodeConfig node, ServerSettings settings, bool noDemo)
+    {
+        var options = Options(node, settings, noDemo);
+        return services => services.AddFeedApi(options);
+    }
+
+    /// <summary>The feed node's options: the config's settings, the journal in the server's data dir, the demo unless <paramref name="noDemo"/>.</summary>
+    public static FeedNodeOptions Options(NodeConfig node, ServerSettings settings, bool noDemo)
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(settings);
-        var options = new FeedNodeOptions(
-            node.Feed,
-            node.Entities,
-            node.Persistence with { DataDir = settings.DataDir },
-            noDemo ? 0 : DemoVideos);
-        return services =>
-        {
-            services.AddFeedApi(options);
-            if (system is not null)
-            {
-                // Replaces AddFeedApi's engine (the last registration wins): the same engine on the given system.
-                services.AddSingleton(sp =>
-                {
-                    var loggers = sp.GetRequiredService<ILoggerFactory>();
-                    var runtime = PersistenceRuntime.Open(options.Persistence, EntitySerializers.CreateRegistry(), null, loggers.CreateLogger("ActorRec.Persistence"));
-                    return new FeedEngine(system, runtime, options.Feed, options.Entities, loggers.CreateLogger<FeedEngine>(), ownsSystem: true);
-                });
-            }
-        };
+        return new FeedNodeOptions(node.Feed, node.Entities, node.Persistence with { DataDir = settings.DataDir }, noDemo ? 0 : DemoVideos);
     }
 
     public static void Endpoints(IEndpointRouteBuilder endpoints) => endpoints.MapFeedApi();

@@ -112,27 +112,27 @@ internal static class ServeCommand
         // A clustered node's feed engine runs on an actor system made here, so that the cluster's remoting can serve
         // its actors (the engine owns it and terminates it on dispose); a single node's engine makes its own.
         var system = clusterSettings is null ? null : ActorSystem.Create("actorrec", null, null, loggerFactory);
-        var cluster = clusterSettings is null ? null : ClusterServe.CreateHost(clusterSettings, system!, loggerFactory);
         await using var systemGuard = system; // idempotent: terminated here too when the engine never opened
-        var feed = FeedServe.Services(node, settings, options.NoDemo, system);
+        var sharded = clusterSettings is null
+            ? null
+            : ClusterServe.CreateNode(clusterSettings, node, FeedServe.Options(node, settings, options.NoDemo), system!, loggerFactory);
+        var cluster = sharded?.Host;
+        await using var shardingGuard = sharded?.Sharding;
+        var feed = sharded is null ? FeedServe.Services(node, settings, options.NoDemo) : sharded.AddTo;
         await using var app = ActorRecHost.Build(
             settings,
             serilog,
             services =>
             {
                 services.AddSingleton(node.Admin);
-                if (cluster is not null)
-                {
-                    // Joining comes first among the start-up tasks: the node is ready only as a member.
-                    services.AddClusterHost(cluster);
-                }
-
+                // A clustered node registers its host first: joining comes first among the start-up tasks.
                 feed(services);
             },
             endpoints =>
             {
                 FeedServe.Endpoints(endpoints);
                 endpoints.MapClusterAdmin();
+                endpoints.MapShardAdmin();
             });
         try
         {

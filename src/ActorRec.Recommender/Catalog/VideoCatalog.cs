@@ -111,8 +111,24 @@ public sealed class VideoCatalog : IEmbeddingSource
         return new VideoFacts(info.VideoId, info.CreatorId, info.Topic, info.DurationMs, Row(row).ToArray());
     }
 
-    /// <summary>Adds or refreshes the row of <paramref name="video"/>; returns its row.</summary>
+    /// <summary>
+    /// Told of every <see cref="Upsert"/> (a change made by this node's video actor, on the actor's thread, after the row
+    /// is written); not of <see cref="ApplyReadCopy"/>. In a cluster it publishes the change to the other nodes' copies.
+    /// </summary>
+    public Action<VideoState>? Changed { get; set; }
+
+    /// <summary>Adds or refreshes the row of <paramref name="video"/> (a change made by its actor here); returns its row.</summary>
     public int Upsert(VideoState video)
+    {
+        var row = Store(video);
+        Changed?.Invoke(video);
+        return row;
+    }
+
+    /// <summary>Adds or refreshes a row from another node's video actor (a read copy); <see cref="Changed"/> is not told.</summary>
+    public int ApplyReadCopy(VideoState video) => Store(video);
+
+    private int Store(VideoState video)
     {
         ArgumentNullException.ThrowIfNull(video);
         var upload = video.Upload;

@@ -50,8 +50,9 @@ public sealed partial class FeedEngine : IAsyncDisposable
     private readonly bool _ownsSystem;
     private long _nextRanker;
 
+    // regions: starts the user and video regions; null = local regions on the system (one node).
     public FeedEngine(ActorSystem system, PersistenceRuntime runtime, FeedSettings settings, EntitySettings entities, ILogger? logger = null,
-        bool ownsSystem = false)
+        bool ownsSystem = false, IEntityRegionFactory? regions = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(runtime);
@@ -68,8 +69,9 @@ public sealed partial class FeedEngine : IAsyncDisposable
         Catalog = new VideoCatalog(settings.EmbeddingDim, index);
         _trending = new DecayedVelocityTrending(Catalog, settings);
         Pipeline = new FeedPipeline(Catalog, index, _trending, new CpuCandidateScorer(), settings, system.TimeProvider);
-        Users = new LocalShardRegion(system, "user", id => UserActor.Props(id, runtime, Pipeline, entities.SnapshotEvery), entities.PassivateAfter);
-        Videos = new LocalShardRegion(system, "video", id => VideoActor.Props(id, runtime, settings, Catalog, entities.SnapshotEvery), entities.PassivateAfter);
+        regions ??= new LocalRegions(system, entities.PassivateAfter);
+        Users = regions.Start("user", (id, epoch, fence) => UserActor.Props(id, runtime, Pipeline, entities.SnapshotEvery, epoch, fence));
+        Videos = regions.Start("video", (id, epoch, fence) => VideoActor.Props(id, runtime, settings, Catalog, entities.SnapshotEvery, epoch, fence));
         _rankers = new IActorRef[entities.RankingActors];
         for (var i = 0; i < _rankers.Length; i++)
         {

@@ -19,6 +19,28 @@ public interface IShardRegion
     Task<object> Ask(string entityId, object message, TimeSpan timeout);
 }
 
+/// <summary>Props of the entity <paramref name="entityId"/> whose journal writes carry <paramref name="writerEpoch"/>, checked under <paramref name="fenceKey"/>.</summary>
+public delegate Props EntityProps(string entityId, long writerEpoch, string? fenceKey);
+
+/// <summary>
+/// Starts the regions of a <see cref="FeedEngine"/>: <see cref="LocalRegions"/> on one node; the cluster's factory
+/// starts sharded regions that route to the owning node and pass each shard's epoch and fence key to its entities.
+/// </summary>
+public interface IEntityRegionFactory
+{
+    IShardRegion Start(string typeName, EntityProps props);
+}
+
+/// <summary>The single-node factory: a <see cref="LocalShardRegion"/> per type, entities without fencing.</summary>
+public sealed class LocalRegions(ActorSystem system, TimeSpan passivateAfter) : IEntityRegionFactory
+{
+    public IShardRegion Start(string typeName, EntityProps props)
+    {
+        ArgumentNullException.ThrowIfNull(props);
+        return new LocalShardRegion(system, typeName, id => props(id, 0, null), passivateAfter);
+    }
+}
+
 /// <summary>A message for one entity of a region.</summary>
 public sealed record ShardEnvelope(string EntityId, object Message);
 
