@@ -26,7 +26,7 @@ public sealed record ClusterBenchOptions(
     string? Postgres = null)
 {
     /// <summary>Events per POST while the re-home population is written.</summary>
-    public const int PopulateBatch = 500;
+    public const int PopulateBatch = 100;
 
     public ClusterBenchOptions Validate()
     {

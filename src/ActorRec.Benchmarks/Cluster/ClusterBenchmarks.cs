@@ -208,7 +208,9 @@ public static class ClusterBenchmarks
 
                     var batch = users[start..Math.Min(users.Length, start + ClusterBenchOptions.PopulateBatch)]
                         .Select((u, i) => ("p" + u, u, cluster.Videos[(start + i) % cluster.Videos.Length])).ToArray();
-                    await RetryAsync(() => PostEventsAsync(node, batch), $"populate batch at {start}").ConfigureAwait(false);
+                    string? last = null;
+                    await RetryAsync(async () => (last = await TryPostEventsAsync(node, batch).ConfigureAwait(false)) is null,
+                        () => $"populate batch at {start} (last: {last})").ConfigureAwait(false);
                 }
             })).ConfigureAwait(false);
             var populateRate = total / clock.Elapsed.TotalSeconds;
@@ -342,7 +344,11 @@ public static class ClusterBenchmarks
             await log.WriteLineAsync($"  {cluster.Videos.Length} videos registered and known by every node").ConfigureAwait(false);
         }
 
-        private async Task<bool> PostEventsAsync(LocalClusterNode node, (string Id, string User, string Video)[] batch)
+        private async Task<bool> PostEventsAsync(LocalClusterNode node, (string Id, string User, string Video)[] batch) =>
+            await TryPostEventsAsync(node, batch).ConfigureAwait(false) is null;
+
+        /// <summary>POSTs the batch; null when it was acknowledged (202), else what went wrong.</summary>
+        private async Task<string?> TryPostEventsAsync(LocalClusterNode node, (string Id, string User, string Video)[] batch)
         {
             var sb = new StringBuilder("{\"events\":[");
             var now = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
@@ -357,16 +363,24 @@ public static class ClusterBenchmarks
             try
             {
                 using var response = await http.PostAsync(new Uri(node.Url, "/v1/events"), content, cancellationToken).ConfigureAwait(false);
-                return response.StatusCode == HttpStatusCode.Accepted;
+                if (response.StatusCode == HttpStatusCode.Accepted)
+                {
+                    return null;
+                }
+
+                var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                return $"{node.Name}: {(int)response.StatusCode} {(text.Length > 300 ? text[..300] : text)}";
             }
             catch (Exception error) when (error is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                return false;
+                return $"{node.Name}: {error.GetType().Name} {error.Message}";
             }
         }
 
         /// <summary>Retries <paramref name="attempt"/> every 100 ms until it returns true or the guard passes.</summary>
-        private async Task RetryAsync(Func<Task<bool>> attempt, string what)
+        private Task RetryAsync(Func<Task<bool>> attempt, string what) => RetryAsync(attempt, () => what);
+
+        private async Task RetryAsync(Func<Task<bool>> attempt, Func<string> what)
         {
             var clock = Stopwatch.StartNew();
             using var ticks = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
@@ -374,7 +388,7 @@ public static class ClusterBenchmarks
             {
                 if (clock.Elapsed > Guard)
                 {
-                    throw new TimeoutException($"{what}: no success within {Guard.TotalSeconds:0}s");
+                    throw new TimeoutException($"{what()}: no success within {Guard.TotalSeconds:0}s");
                 }
 
                 await ticks.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
