@@ -43,9 +43,10 @@ public sealed class ClusterFeedNode : IEntityRegionFactory
     /// <param name="extraSingletons">More singletons for the host (the CLI adds its leader).</param>
     /// <param name="retry">Back-off of asks whose shard is being handed off.</param>
     /// <param name="time">Clock of the sharding runtime and the retries.</param>
+    /// <param name="configureHost">Adjusts the host options (tests give in-memory membership, lease and run-log stores).</param>
     public ClusterFeedNode(ActorSystem system, ClusterSettings cluster, ShardingSettings sharding, FeedNodeOptions options, ILoggerFactory loggers,
         IShardAllocationStore? store = null, IReadOnlyList<ClusterSingletonDefinition>? extraSingletons = null, RetryPolicy? retry = null,
-        TimeProvider? time = null)
+        TimeProvider? time = null, Func<ClusterHostOptions, ClusterHostOptions>? configureHost = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(cluster);
@@ -62,14 +63,15 @@ public sealed class ClusterFeedNode : IEntityRegionFactory
         var builder = new MessageSerializerRegistryBuilder().AddRemoting().AddFeedMessages(Wire);
         Sharding.Register(builder);
         var remote = new RemoteActorRefProvider(system, builder.Build(), loggers);
-        Host = new ClusterHost(cluster, new ClusterHostOptions
+        var hostOptions = new ClusterHostOptions
         {
             Singletons = [.. extraSingletons ?? [], Sharding.CoordinatorSingleton],
             LeaveHooks = [Sharding.HandOffOnLeave],
             Remote = remote,
             Loggers = loggers,
             Time = time,
-        });
+        };
+        Host = new ClusterHost(cluster, configureHost?.Invoke(hostOptions) ?? hostOptions);
         Sharding.Attach(Host);
         ReadCopies = new VideoReadCopies(Host, options.Feed, loggers.CreateLogger<VideoReadCopies>());
     }
