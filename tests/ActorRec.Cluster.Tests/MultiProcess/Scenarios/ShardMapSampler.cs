@@ -125,11 +125,12 @@ public sealed class ShardMapSampler : IAsyncDisposable
         return rows.ToDictionary(r => (r.Type, r.Shard), r => r.Epoch);
     }
 
-    /// <summary>Shards per node of one type, e.g. "a=11 b=11 c=10".</summary>
+    /// <summary>Shards per node and resident entities of each type, e.g. "user: a=11 b=11 c=10, 40 resident".</summary>
     public static string Describe(IReadOnlyList<ShardRow>? rows) => rows is null ? "none yet"
         : string.Join("; ", rows.GroupBy(r => r.Type).Select(g =>
             g.Key + ": " + string.Join(" ", g.GroupBy(r => r.Node ?? "-").OrderBy(n => n.Key, StringComparer.Ordinal).Select(n => $"{n.Key}={n.Count()}"))
-            + (g.Any(r => r.Status != "allocated") ? $" ({g.Count(r => r.Status != "allocated")} not allocated)" : "")));
+            + (g.Any(r => r.Status != "allocated") ? $" ({g.Count(r => r.Status != "allocated")} not allocated)" : "")
+            + $", {g.Sum(r => r.Entities)} resident"));
 
     public async ValueTask DisposeAsync()
     {
