@@ -337,7 +337,8 @@ public sealed class ClusterSharding : IAsyncDisposable
 
         _addresses = addresses;
         _coordinator.OnMembership(snapshot);
-        var changed = new RegionActor.MembersChanged(snapshot);
+        var self = _host!.Node.Self;
+        var changed = new RegionActor.MembersChanged(snapshot, snapshot.Find(self.NodeName, self.Incarnation) is { IsLive: false });
         foreach (var region in _regions.Values)
         {
             region.Ref.Tell(changed, null);

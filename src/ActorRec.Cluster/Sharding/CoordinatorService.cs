@@ -38,6 +38,7 @@ internal sealed class CoordinatorService : IAsyncDisposable
     private readonly Dictionary<string, ShardCoordinator> _types = new(StringComparer.Ordinal);
     private readonly HashSet<string> _draining = new(StringComparer.Ordinal);
     private readonly List<(string Node, IActorRef ReplyTo)> _drainWaiters = [];
+    private readonly Dictionary<string, long> _incarnations = new(StringComparer.Ordinal);
     private readonly Task _loop;
     private MembershipSnapshot _membership = MembershipSnapshot.Empty;
     private ITimer? _timer;
@@ -195,6 +196,7 @@ internal sealed class CoordinatorService : IAsyncDisposable
         _timer = null;
         _types.Clear();
         _drainWaiters.Clear();
+        _incarnations.Clear();
         if (token != 0)
         {
             ShardingLog.CoordinatorInactive(_logger, _sharding.SelfNode, token);
@@ -347,9 +349,32 @@ internal sealed class CoordinatorService : IAsyncDisposable
             return;
         }
 
+        // A node that restarted under the same name is a new member: the old incarnation's shards move on at the
+        // next epoch (possibly to the new incarnation), so nothing the old one still had in flight can write.
+        var newest = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var m in _membership.Members)
+        {
+            if (m.IsLive && (!newest.TryGetValue(m.NodeName, out var seen) || m.Incarnation > seen))
+            {
+                newest[m.NodeName] = m.Incarnation;
+            }
+        }
+
+        var restarted = new HashSet<string>(StringComparer.Ordinal);
+        var first = _incarnations.Count == 0;
+        foreach (var (name, incarnation) in newest)
+        {
+            if (_incarnations.TryGetValue(name, out var known) ? known < incarnation : first && HasOlderIncarnation(name, incarnation))
+            {
+                restarted.Add(name);
+            }
+
+            _incarnations[name] = incarnation;
+        }
+
         foreach (var (type, coordinator) in _types)
         {
-            var gone = new HashSet<string>(StringComparer.Ordinal);
+            var gone = new HashSet<string>(restarted, StringComparer.Ordinal);
             foreach (var r in coordinator.Shards.Values)
             {
                 if (!live.Contains(r.Owner))
@@ -372,6 +397,24 @@ internal sealed class CoordinatorService : IAsyncDisposable
 
         await DrainStepAsync().ConfigureAwait(false);
         AnswerDrains();
+    }
+
+    /// <summary>
+    /// On the first view of a tenure (no memory of earlier incarnations): whether the table still holds an older,
+    /// no longer live row of <paramref name="name"/>. Its shards may have been the old incarnation's, so they move on
+    /// at the next epoch (at worst a needless re-home of a node that restarted within the dead-row retention).
+    /// </summary>
+    private bool HasOlderIncarnation(string name, long incarnation)
+    {
+        foreach (var m in _membership.Members)
+        {
+            if (m.NodeName == name && !m.IsLive && m.Incarnation < incarnation)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private async Task DrainStepAsync()

@@ -83,6 +83,13 @@ internal sealed class EntityHostActor : ActorBase
             case StopShard s:
                 OnStopShard(s.Shard, s.Reply);
                 return true;
+            case StopAll:
+                foreach (var shard in _shards.Keys.ToList())
+                {
+                    OnStopShard(shard, reply: false);
+                }
+
+                return true;
             case Terminated t:
                 OnTerminated(t.ActorRef);
                 return true;
@@ -116,6 +123,22 @@ internal sealed class EntityHostActor : ActorBase
         state.Rejected = false;
         state.Stopping = false;
         state.StopReply = false;
+        foreach (var id in state.Entities)
+        {
+            // Re-homed here at a newer epoch while entities of the old one run (this node restarted its membership, or
+            // the shard came back): they stop, and their next incarnation writes with the new epoch.
+            var entity = _entities[id];
+            if (entity.Ref is null)
+            {
+                entity.Epoch = epoch; // still waiting to start: it starts at the new epoch
+            }
+            else if (entity.Buffer is null && entity.Epoch < epoch)
+            {
+                entity.Buffer = [];
+                entity.Ref.Tell(PassivateEntity.Instance, Self);
+            }
+        }
+
         if (_settings.Journal is not { } journal)
         {
             state.Fenced = true;
@@ -222,6 +245,11 @@ internal sealed class EntityHostActor : ActorBase
         entity = new Entity(shard, state.Epoch);
         _entities[id] = entity;
         state.Entities.Add(id);
+        if (_residency.Count - _residency.Passivating > _residency.MaxResident)
+        {
+            Passivate(); // the cap holds at once, not only at the next tick
+        }
+
         if (_throttle.TryStart(id))
         {
             StartEntity(id, entity);
@@ -342,7 +370,7 @@ internal sealed class EntityHostActor : ActorBase
         if (entity.Buffer is { Count: > 0 } buffered)
         {
             // Messages arrived while it passivated: a fresh incarnation takes them (and stops again if the shard is stopping).
-            var fresh = new Entity(entity.Shard, entity.Epoch) { Buffer = buffered };
+            var fresh = new Entity(entity.Shard, state.Epoch) { Buffer = buffered };
             _entities[id] = fresh;
             _residency.Touch(id, Context.System.TimeProvider.GetUtcNow());
             if (state.Stopping || _throttle.TryStart(id))
@@ -428,7 +456,7 @@ internal sealed class EntityHostActor : ActorBase
     {
         public int Shard { get; } = shard;
 
-        public long Epoch { get; } = epoch;
+        public long Epoch { get; set; } = epoch;
 
         /// <summary>Null while the entity waits for the recovery throttle.</summary>
         public IActorRef? Ref { get; set; }

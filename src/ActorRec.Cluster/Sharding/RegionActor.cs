@@ -33,6 +33,7 @@ internal sealed class RegionActor : ActorBase, IRegionEffects
     private RegionShardRouter _router = null!;
     private IActorRef _host = null!;
     private IActorRef? _coordinator;
+    private bool _selfDown;
 
     public RegionActor(string typeName, ClusterSharding sharding, Func<EntityStart, Props> entityProps, EntityHostSettings hostSettings, ILogger logger)
     {
@@ -99,6 +100,12 @@ internal sealed class RegionActor : ActorBase, IRegionEffects
                 return true;
             case MembersChanged m:
                 OnMembers(m.Snapshot);
+                if (m.SelfDown && !_selfDown)
+                {
+                    _selfDown = true;
+                    _host.Tell(StopAll.Instance, Self);
+                }
+
                 return true;
             case GetShardCounts:
                 _host.Tell(GetShardCounts.Instance, Sender);
@@ -223,7 +230,8 @@ internal sealed class RegionActor : ActorBase, IRegionEffects
         }
     }
 
-    internal sealed record MembersChanged(MembershipSnapshot Snapshot);
+    /// <summary>A new membership table version; <paramref name="SelfDown"/> when this node's own row is no longer live.</summary>
+    internal sealed record MembersChanged(MembershipSnapshot Snapshot, bool SelfDown);
 
     private sealed record CoordinatorLocated(IActorRef? Coordinator);
 

@@ -76,6 +76,16 @@ internal static class EntityHostProtocol
     /// <summary>Passivate every entity of the shard; answer <see cref="ShardStopped"/> when <paramref name="Reply"/>.</summary>
     public sealed record StopShard(int Shard, bool Reply);
 
+    /// <summary>This node was declared down: stop every entity (their writes would be fenced anyway).</summary>
+    public sealed class StopAll
+    {
+        private StopAll()
+        {
+        }
+
+        public static StopAll Instance { get; } = new();
+    }
+
     /// <summary>Every entity of the shard has stopped.</summary>
     public sealed record ShardStopped(int Shard, int StillRunning);
 

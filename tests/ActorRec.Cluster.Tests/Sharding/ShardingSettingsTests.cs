@@ -42,6 +42,9 @@ public sealed class ShardingSettingsTests
     [InlineData("rebalance-absolute-threshold = 1", "rebalance-absolute-threshold")]
     [InlineData("passivation.idle-timeout = -1s", "passivation.idle-timeout")]
     [InlineData("unknown-key = 1", "unknown-key")]
+    [InlineData("retry-interval = 0s", "retry-interval")]
+    [InlineData("coordinator-timeout = -1s", "coordinator-timeout")]
+    [InlineData("drain-timeout = 0s", "drain-timeout")]
     public void Bad_values_name_their_key(string line, string key)
     {
         var config = ConfigFactory.ParseString($"{ShardingSettings.Section}.{line}").WithFallback(ConfigLoader.LoadReferences(Module)).Resolve();
@@ -57,5 +60,9 @@ public sealed class ShardingSettingsTests
         var s = ShardingSettings.Read(config);
         Assert.Equal((64, 10, 5.5), (s.NumberOfShards, s.MaxResidentEntities, s.RecoveryEntitiesPerSecond));
         Assert.Equal("max-simultaneous-moves", Assert.Throws<ArgumentException>(() => ShardingSettings.Create(maxSimultaneousMoves: 0)).ParamName);
+        var runtime = ShardingSettings.Read(ConfigFactory.ParseString($"{ShardingSettings.Section} {{ retry-interval = 250ms, coordinator-timeout = 3s, drain-timeout = 30s }}")
+            .WithFallback(ConfigLoader.LoadReferences(Module)).Resolve());
+        Assert.Equal((TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(30)), (runtime.RetryInterval, runtime.CoordinatorTimeout, runtime.DrainTimeout));
+        Assert.Equal("retry-interval", Assert.Throws<ArgumentException>(() => ShardingSettings.Create(retryInterval: TimeSpan.Zero)).ParamName);
     }
 }

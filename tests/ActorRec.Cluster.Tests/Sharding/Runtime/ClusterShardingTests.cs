@@ -184,6 +184,95 @@ public sealed class ClusterShardingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_graceful_leave_of_the_coordinators_node_hands_its_shards_off_and_the_stream_loses_nothing()
+    {
+        var nodes = await StartAsync("a", "b", "c");
+        var leaving = nodes.Single(n => n.Sharding.IsCoordinator);
+        var staying = nodes.Where(n => n != leaving).ToList();
+        var ids = Enumerable.Range(0, 30).Select(i => "g" + i).ToList();
+        await WarmUpAsync(staying[0], ids);
+        Assert.Contains((await staying[0].Sharding.GetShardMapAsync(ShardingTestCluster.TypeName)).Shards, s => s.Node == leaving.Name);
+        var seq = 0;
+        SendRound(staying, ids, ++seq);
+
+        var leave = leaving.Host.LeaveAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            SendRound(staying, ids, ++seq);
+        }
+
+        await leave.WaitAsync(TestTimeouts.Guard);
+        Assert.Equal(ActorRec.Cluster.Hosting.ClusterExitKind.Left, (await leaving.Host.Exited.WaitAsync(TestTimeouts.Guard)).Kind);
+        await Poll.UntilAsync(() => Task.FromResult(staying.Any(n => n.Sharding.IsCoordinator)), TestTimeouts.Guard, "the coordinator moved");
+        SendRound(staying, ids, ++seq);
+
+        var map = await _cluster.WaitMapAsync(staying[1], m => true, "no handoff in progress");
+        Assert.DoesNotContain(map.Shards, s => s.Node == leaving.Name);
+        var logs = await _cluster.WaitLogsAsync(staying[0], ids, 1 + (2 * seq));
+        ShardingTestCluster.AssertCompleteAndOrdered(logs, [.. staying.Select(n => n.Name)], seq);
+    }
+
+    [Fact]
+    public async Task The_cap_on_resident_entities_passivates_the_least_recently_used_and_they_recover_on_the_next_message()
+    {
+        await _cluster.DisposeAsync();
+        _cluster = new ShardingTestCluster(hostSettings: new EntityHostSettings { IdleTimeout = TimeSpan.Zero, MaxResidentEntities = 2 });
+        var nodes = await StartAsync("a");
+        var ids = Enumerable.Range(0, 6).Select(i => "r" + i).ToList();
+        await WarmUpAsync(nodes[0], ids);
+
+        var map = await _cluster.WaitMapAsync(nodes[0], m => m.Shards.Sum(s => s.Entities) <= 2, "at most two entities resident");
+        Assert.True(map.Shards.Sum(s => s.Entities) >= 1);
+        foreach (var id in ids)
+        {
+            var log = Assert.IsType<EntityLog>(await nodes[0].Region.Ask(id, GetLog.Instance, AskTimeout));
+            Assert.Equal(["warm:1"], log.Entries); // recovered from the journal after passivation
+        }
+    }
+
+    [Fact]
+    public async Task A_killed_node_is_declared_down_by_failure_detection_and_its_shards_serve_again_elsewhere()
+    {
+        var nodes = await StartAsync("a", "b", "c");
+        var ids = Enumerable.Range(0, 30).Select(i => "k" + i).ToList();
+        await WarmUpAsync(nodes[0], ids);
+        var victim = await FirstOwnedByAsync(nodes[0], ids, "c");
+        var before = await nodes[0].Sharding.LocateAsync(ShardingTestCluster.TypeName, victim);
+
+        // No table write here: the survivors' failure detectors and membership rules declare c down.
+        await _cluster["c"].DisposeAsync();
+        await Poll.UntilAsync(async () => (await nodes[0].Sharding.LocateAsync(ShardingTestCluster.TypeName, victim)).Epoch == before.Epoch + 1,
+            TimeSpan.FromSeconds(60), "c's shards re-homed after it was declared down");
+        foreach (var id in ids)
+        {
+            var ack = Assert.IsType<Ack>(await nodes[1].Region.Ask(id, new Add("b", 1), AskTimeout));
+            Assert.NotEqual("c", ack.Node);
+        }
+
+        var logs = await _cluster.WaitLogsAsync(nodes[0], ids, 2);
+        ShardingTestCluster.AssertCompleteAndOrdered(logs, ["warm", "b"], 1);
+    }
+
+    [Fact]
+    public async Task A_node_restarted_under_its_name_gets_no_shard_at_its_old_epoch()
+    {
+        var nodes = await StartAsync("a", "b", "c");
+        var ids = Enumerable.Range(0, 30).Select(i => "n" + i).ToList();
+        await WarmUpAsync(nodes[0], ids);
+        var victim = await FirstOwnedByAsync(nodes[0], ids, "c");
+        var before = await nodes[0].Sharding.LocateAsync(ShardingTestCluster.TypeName, victim);
+
+        await _cluster["c"].DisposeAsync();
+        var again = await _cluster.StartNodeAsync("c");
+        await Poll.UntilAsync(async () => (await nodes[0].Sharding.LocateAsync(ShardingTestCluster.TypeName, victim)).Epoch > before.Epoch,
+            TestTimeouts.Guard, "the old incarnation's shards moved on to a new epoch");
+        var ack = Assert.IsType<Ack>(await again.Region.Ask(victim, new Add("b", 1), AskTimeout));
+        Assert.True(ack.Epoch > before.Epoch);
+        var log = Assert.IsType<EntityLog>(await nodes[1].Region.Ask(victim, GetLog.Instance, AskTimeout));
+        Assert.Equal(["warm:1", "b:1"], log.Entries);
+    }
+
+    [Fact]
     public async Task Operator_moves_a_shard_and_locate_and_map_follow_it()
     {
         var nodes = await StartAsync("a", "b");

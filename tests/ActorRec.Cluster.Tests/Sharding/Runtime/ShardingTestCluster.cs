@@ -30,7 +30,13 @@ public sealed class ShardingTestCluster : IAsyncDisposable
     public const string TypeName = "counter";
     private readonly List<ShardNode> _nodes = [];
 
-    public ShardingTestCluster(ShardingSettings? settings = null) => Settings = settings ?? ShardingSettings.Create(numberOfShards: 16);
+    private readonly EntityHostSettings _hostSettings;
+
+    public ShardingTestCluster(ShardingSettings? settings = null, EntityHostSettings? hostSettings = null)
+    {
+        Settings = settings ?? ShardingSettings.Create(numberOfShards: 16);
+        _hostSettings = (hostSettings ?? new EntityHostSettings { IdleTimeout = TimeSpan.Zero }) with { Journal = Journal };
+    }
 
     public ShardingSettings Settings { get; }
 
@@ -50,7 +56,8 @@ public sealed class ShardingTestCluster : IAsyncDisposable
 
     public IReadOnlyList<ShardNode> Nodes => _nodes;
 
-    public ShardNode this[string name] => _nodes.Single(n => n.Name == name);
+    /// <summary>The latest node started under <paramref name="name"/>.</summary>
+    public ShardNode this[string name] => _nodes.Last(n => n.Name == name);
 
     public async Task<ShardNode> StartNodeAsync(string name, bool canCoordinate = true)
     {
@@ -92,7 +99,7 @@ public sealed class ShardingTestCluster : IAsyncDisposable
         var region = sharding.StartRegion(
             TypeName,
             start => Props.Create(() => new CounterEntity(start, name, runtime)),
-            new EntityHostSettings { Journal = Journal, IdleTimeout = TimeSpan.Zero });
+            _hostSettings);
         var node = new ShardNode(name, system, host, sharding, region, runtime);
         _nodes.Add(node);
         return node;
