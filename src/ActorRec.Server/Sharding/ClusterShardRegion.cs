@@ -18,29 +18,39 @@ namespace ActorRec.Server.Sharding;
 /// </summary>
 public sealed class ClusterShardRegion : IShardRegion
 {
-    private readonly ShardedRegion _region;
+    private readonly Func<string, int> _shardOf;
+    private readonly Action<string, object, IActorRef?> _tell;
+    private readonly Func<string, object, TimeSpan, Task<object>> _ask;
     private readonly RetryPolicy _retry;
     private readonly TimeProvider _time;
+    private long _retries;
 
     public ClusterShardRegion(ShardedRegion region, RetryPolicy? retry = null, TimeProvider? time = null)
+        : this((region ?? throw new ArgumentNullException(nameof(region))).TypeName, region.ShardOf, region.Tell, region.Ask, retry, time)
     {
-        ArgumentNullException.ThrowIfNull(region);
-        _region = region;
+    }
+
+    // The region's operations as functions: the public constructor passes a ShardedRegion's, tests pass fakes.
+    internal ClusterShardRegion(string typeName, Func<string, int> shardOf, Action<string, object, IActorRef?> tell,
+        Func<string, object, TimeSpan, Task<object>> ask, RetryPolicy? retry, TimeProvider? time)
+    {
+        TypeName = typeName;
+        _shardOf = shardOf;
+        _tell = tell;
+        _ask = ask;
         _retry = retry ?? RetryPolicy.Default;
         _time = time ?? TimeProvider.System;
     }
 
-    public string TypeName => _region.TypeName;
+    public string TypeName { get; }
 
     /// <summary>The shard of <paramref name="entityId"/>.</summary>
-    public int ShardOf(string entityId) => _region.ShardOf(entityId);
+    public int ShardOf(string entityId) => _shardOf(entityId);
 
     /// <summary>Retry attempts that followed a <see cref="ShardUnavailableException"/> (for metrics and tests).</summary>
     public long Retries => Interlocked.Read(ref _retries);
 
-    private long _retries;
-
-    public void Tell(string entityId, object message, IActorRef? sender = null) => _region.Tell(entityId, message, sender);
+    public void Tell(string entityId, object message, IActorRef? sender = null) => _tell(entityId, message, sender);
 
     public async Task<object> Ask(string entityId, object message, TimeSpan timeout)
     {
@@ -53,7 +63,7 @@ public sealed class ClusterShardRegion : IShardRegion
             var left = timeout - _time.GetElapsedTime(start);
             try
             {
-                return await _region.Ask(entityId, message, left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1)).ConfigureAwait(false);
+                return await _ask(entityId, message, left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1)).ConfigureAwait(false);
             }
             catch (ShardUnavailableException error)
             {
