@@ -24,6 +24,7 @@ internal static class BenchCommands
         bench.Add(RemoteBenchCommand.Create(context));
         bench.Add(RemoteBenchCommand.CreatePeer(context));
         bench.Add(AnnBenchCommand.Create(context));
+        bench.Add(ClusterBenchCommand.Create(context));
         bench.SetAction(parseResult =>
         {
             CliApp.WriteHelp(parseResult.CommandResult.Command, context.Output);
