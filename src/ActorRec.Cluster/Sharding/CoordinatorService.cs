@@ -260,7 +260,13 @@ internal sealed class CoordinatorService : IAsyncDisposable
 
     private async Task OnCommandAsync(CoordinatorCommand c, IActorRef? sender)
     {
-        var coordinator = await CoordinatorAsync(c.TypeName.Length == 0 ? _sharding.TypeNames.FirstOrDefault() ?? "" : c.TypeName).ConfigureAwait(false);
+        if (c.Op == "drain")
+        {
+            await DrainCommandAsync(c.Node, sender).ConfigureAwait(false);
+            return;
+        }
+
+        var coordinator = await CoordinatorAsync(c.TypeName).ConfigureAwait(false);
         switch (c.Op)
         {
             case "map":
@@ -282,28 +288,31 @@ internal sealed class CoordinatorService : IAsyncDisposable
                 return;
             }
 
-            case "drain":
-                if (_draining.Add(c.Node))
-                {
-                    var owned = 0;
-                    foreach (var type in _types.Values)
-                    {
-                        owned += type.OwnedBy(c.Node);
-                    }
-
-                    ShardingLog.DrainRequested(_logger, c.Node, owned);
-                }
-
-                if (sender is not null)
-                {
-                    _drainWaiters.Add((c.Node, sender));
-                }
-
-                await DrainStepAsync().ConfigureAwait(false);
-                return;
             default:
                 throw new ArgumentException($"Unknown coordinator operation '{c.Op}'.", nameof(c));
         }
+    }
+
+    /// <summary>Marks <paramref name="node"/> draining (every type) and answers once it owns no shard.</summary>
+    private async Task DrainCommandAsync(string node, IActorRef? sender)
+    {
+        if (_draining.Add(node))
+        {
+            var owned = 0;
+            foreach (var type in _types.Values)
+            {
+                owned += type.OwnedBy(node);
+            }
+
+            ShardingLog.DrainRequested(_logger, node, owned);
+        }
+
+        if (sender is not null)
+        {
+            _drainWaiters.Add((node, sender));
+        }
+
+        await DrainStepAsync().ConfigureAwait(false);
     }
 
     private async Task OnTickAsync()
