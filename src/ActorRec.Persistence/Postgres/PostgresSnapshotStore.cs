@@ -21,7 +21,11 @@ public sealed class PostgresSnapshotStore : ISnapshotStore
         }
 
         _dataSource = PostgresDataSource.Create(settings.ConnectionString);
+        // One DO block is one transaction; the advisory lock (the journal schema's key + 1) makes nodes that open one
+        // database at once create the table once: concurrent CREATE TABLE IF NOT EXISTS can still collide in pg_type.
         using NpgsqlCommand cmd = _dataSource.CreateCommand("""
+            DO $$ BEGIN
+            PERFORM pg_advisory_xact_lock(7321410913);
             CREATE TABLE IF NOT EXISTS snapshots (
               persistence_id TEXT NOT NULL,
               sequence_nr BIGINT NOT NULL,
@@ -31,6 +35,7 @@ public sealed class PostgresSnapshotStore : ISnapshotStore
               checksum BIGINT NOT NULL,
               payload BYTEA NOT NULL,
               PRIMARY KEY (persistence_id, sequence_nr));
+            END $$;
             """);
         cmd.ExecuteNonQuery();
     }

@@ -24,9 +24,11 @@ public sealed record ShardRow(string Type, int Shard, string? Node, int Entities
 /// <b>Duplicate live entity</b>: (1) the same event id journaled twice for one entity (two live copies each applied
 /// a retried event: the idempotency check of one copy cannot see the other's state); (2) an entity's live
 /// <c>eventCount</c> that differs from its acknowledged distinct events (a second copy took writes the first does
-/// not hold); (3) a shard map sample in which a shard of a type is listed twice, or a shard reports more resident
-/// entities than distinct ids of that shard the scenario ever touched (a copy resident on a second node is
-/// counted twice when every region reports its residents).
+/// not hold); (3) a shard map sample in which a shard of a type is listed twice, or a shard that reports more resident
+/// entities than distinct ids of that shard the scenario ever touched in two successive samples at the same epoch
+/// (a copy resident on a second node is counted twice when every region reports its residents; one sample alone
+/// is not proof, because the regions answer at slightly different instants: a sample that straddles a handoff
+/// can count the old owner's entities before they stopped and the new owner's after they started).
 /// </para>
 /// Events in doubt (an attempt failed and the batch was never acknowledged) may be present once or absent.
 /// </summary>
@@ -136,11 +138,17 @@ public static class ScenarioAudits
     /// <param name="rows">The sample.</param>
     /// <param name="touchedPerShard">Distinct entity ids the scenario sent anything to, per (type, shard).</param>
     /// <param name="nodes">Names of every node the scenario started.</param>
+    /// <param name="excess">In: the (type, shard, epoch) keys that had more residents than ids in the previous
+    /// sample; out: those of this sample. A key in both is a violation.</param>
     public static IReadOnlyList<string> AuditShardMap(
         IReadOnlyList<ShardRow> rows,
         Func<string, int, int> touchedPerShard,
-        IReadOnlySet<string> nodes)
+        IReadOnlySet<string> nodes,
+        ISet<(string Type, int Shard, long Epoch)> excess)
     {
+        ArgumentNullException.ThrowIfNull(excess);
+        var before = new HashSet<(string, int, long)>(excess);
+        excess.Clear();
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(touchedPerShard);
         ArgumentNullException.ThrowIfNull(nodes);
@@ -159,9 +167,9 @@ public static class ScenarioAudits
             }
 
             var touched = touchedPerShard(row.Type, row.Shard);
-            if (row.Entities > touched)
+            if (row.Entities > touched && excess.Add((row.Type, row.Shard, row.Epoch)) && before.Contains((row.Type, row.Shard, row.Epoch)))
             {
-                violations.Add($"duplicate entity: {row.Type} shard {row.Shard} reports {row.Entities} resident entities, but only {touched} distinct ids of it were ever used");
+                violations.Add($"duplicate entity: {row.Type} shard {row.Shard} reports {row.Entities} resident entities at epoch {row.Epoch} in two successive samples, but only {touched} distinct ids of it were ever used");
             }
         }
 

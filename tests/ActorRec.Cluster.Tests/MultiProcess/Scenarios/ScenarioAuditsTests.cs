@@ -79,15 +79,33 @@ public sealed class ScenarioAuditsTests
     {
         var nodes = new HashSet<string>(["a", "b"]);
         var clean = new List<ShardRow> { new("user", 0, "a", 2, 1, "allocated"), new("user", 1, "b", 0, 1, "allocated"), new("video", 0, null, 0, 0, "unallocated") };
-        Assert.Empty(ScenarioAudits.AuditShardMap(clean, (_, _) => 2, nodes));
+        var excess = new HashSet<(string, int, long)>();
+        Assert.Empty(ScenarioAudits.AuditShardMap(clean, (_, _) => 2, nodes, excess));
 
         var bad = new List<ShardRow> { new("user", 0, "a", 3, 1, "allocated"), new("user", 0, "b", 0, 2, "allocated"), new("user", 1, "z", 0, 1, "allocated") };
         Assert.Equal(
         [
-            "duplicate entity: user shard 0 reports 3 resident entities, but only 2 distinct ids of it were ever used",
             "shard map: user shard 0 listed twice",
             "shard map: user shard 1 on unknown node z",
-        ], ScenarioAudits.AuditShardMap(bad, (_, _) => 2, nodes));
+        ], ScenarioAudits.AuditShardMap(bad, (_, _) => 2, nodes, excess));
+        Assert.Equal(
+        [
+            "duplicate entity: user shard 0 reports 3 resident entities at epoch 1 in two successive samples, but only 2 distinct ids of it were ever used",
+            "shard map: user shard 0 listed twice",
+            "shard map: user shard 1 on unknown node z",
+        ], ScenarioAudits.AuditShardMap(bad, (_, _) => 2, nodes, excess));
+    }
+
+    [Fact]
+    public void One_sample_straddling_a_handoff_is_not_a_duplicate_but_an_excess_that_persists_at_one_epoch_is()
+    {
+        var nodes = new HashSet<string>(["a", "b"]);
+        var excess = new HashSet<(string, int, long)>();
+        Assert.Empty(ScenarioAudits.AuditShardMap([new("user", 0, "a", 3, 1, "handing-off")], (_, _) => 2, nodes, excess));
+        Assert.Empty(ScenarioAudits.AuditShardMap([new("user", 0, "b", 3, 2, "allocated")], (_, _) => 2, nodes, excess));
+        Assert.Empty(ScenarioAudits.AuditShardMap([new("user", 0, "b", 2, 2, "allocated")], (_, _) => 2, nodes, excess));
+        Assert.Empty(ScenarioAudits.AuditShardMap([new("user", 0, "b", 3, 2, "allocated")], (_, _) => 2, nodes, excess));
+        Assert.Single(ScenarioAudits.AuditShardMap([new("user", 0, "b", 3, 2, "allocated")], (_, _) => 2, nodes, excess));
     }
 
     [Fact]

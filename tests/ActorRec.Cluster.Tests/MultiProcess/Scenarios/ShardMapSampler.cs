@@ -18,6 +18,7 @@ public sealed class ShardMapSampler : IAsyncDisposable
     private readonly IReadOnlySet<string> _nodes;
     private readonly Dictionary<(string, int), int> _touched = [];
     private readonly ConcurrentQueue<string> _violations = new();
+    private readonly HashSet<(string Type, int Shard, long Epoch)> _excess = [];
     private readonly HttpClient _http;
     private readonly CancellationTokenSource _stop = new();
     private readonly Random _random = new(5);
@@ -86,7 +87,7 @@ public sealed class ShardMapSampler : IAsyncDisposable
         var rows = await FetchAsync(nodes[_random.Next(nodes.Count)]).ConfigureAwait(false);
         lock (_gate)
         {
-            foreach (var v in ScenarioAudits.AuditShardMap(rows, (type, shard) => _touched.TryGetValue((type, shard), out var n) ? n : type is "user" or "video" ? 0 : int.MaxValue, _nodes))
+            foreach (var v in ScenarioAudits.AuditShardMap(rows, (type, shard) => _touched.TryGetValue((type, shard), out var n) ? n : type is "user" or "video" ? 0 : int.MaxValue, _nodes, _excess))
             {
                 _violations.Enqueue(v);
             }
