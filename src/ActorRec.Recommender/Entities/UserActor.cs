@@ -44,7 +44,7 @@ public sealed class UserActor : PersistentActor
     public static string PersistenceIdOf(string userId) => "user/" + userId;
 
     public static Props Props(string userId, PersistenceRuntime runtime, FeedPipeline pipeline, int snapshotEvery = 0, long writerEpoch = 0, string? fenceKey = null) =>
-        Actors.Props.Create(() => new UserActor(userId, runtime, pipeline, snapshotEvery, writerEpoch, fenceKey));
+        Actors.Props.Create(() => new UserActor(userId, runtime, pipeline, snapshotEvery, writerEpoch, fenceKey)).WithIdleMailboxRelease();
 
     protected override long WriterEpoch => _writerEpoch;
 

@@ -48,7 +48,7 @@ public sealed class VideoActor : PersistentActor
 
     public static Props Props(string videoId, PersistenceRuntime runtime, FeedSettings settings, VideoCatalog catalog, int snapshotEvery = 0,
         long writerEpoch = 0, string? fenceKey = null) =>
-        Actors.Props.Create(() => new VideoActor(videoId, runtime, settings, catalog, snapshotEvery, writerEpoch, fenceKey));
+        Actors.Props.Create(() => new VideoActor(videoId, runtime, settings, catalog, snapshotEvery, writerEpoch, fenceKey)).WithIdleMailboxRelease();
 
     protected override long WriterEpoch => _writerEpoch;
 
