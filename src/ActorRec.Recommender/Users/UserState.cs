@@ -31,10 +31,10 @@ public sealed class UserState
     private readonly FeedSettings _settings;
     private readonly float[] _embedding;
     private readonly Half[] _session;
-    private readonly KeyRing _recent;
-    private readonly DecayedCounters _fatigue;
+    private KeyRing _recent; // mutable structs: never readonly (a readonly field would mutate a copy)
+    private DecayedCounters _fatigue;
     private readonly SeenFilter _seen;
-    private readonly KeyRing _appliedIds;
+    private KeyRing _appliedIds;
     private KeySet? _relations;
     private long _sessionAtTicks;
     private long _lastEventTicks = -1;
