@@ -7,11 +7,12 @@ public sealed class Props
 {
     private readonly Func<ActorBase> _factory;
 
-    private Props(Type actorType, Func<ActorBase> factory, MailboxSpec? mailbox)
+    private Props(Type actorType, Func<ActorBase> factory, MailboxSpec? mailbox, bool releasesIdleMailbox = false)
     {
         ActorType = actorType;
         _factory = factory;
         Mailbox = mailbox;
+        ReleasesIdleMailbox = releasesIdleMailbox;
     }
 
     /// <summary>The actor class.</summary>
@@ -19,6 +20,12 @@ public sealed class Props
 
     /// <summary>The mailbox; null means the system's default mailbox.</summary>
     public MailboxSpec? Mailbox { get; }
+
+    /// <summary>
+    /// Whether the actor's mailbox gives its queue memory back whenever a turn ends with nothing queued: less memory
+    /// for many mostly idle actors (sharded entities), one small allocation per burst of messages.
+    /// </summary>
+    public bool ReleasesIdleMailbox { get; }
 
     /// <summary>Props for an actor with a parameterless constructor.</summary>
     public static Props Create<T>()
@@ -36,8 +43,11 @@ public sealed class Props
     public Props WithMailbox(MailboxSpec mailbox)
     {
         ArgumentNullException.ThrowIfNull(mailbox);
-        return new Props(ActorType, _factory, mailbox);
+        return new Props(ActorType, _factory, mailbox, ReleasesIdleMailbox);
     }
+
+    /// <summary>The same props with a mailbox that is released while the actor is idle (see <see cref="ReleasesIdleMailbox"/>).</summary>
+    public Props WithIdleMailboxRelease() => new(ActorType, _factory, Mailbox, releasesIdleMailbox: true);
 
     internal ActorBase NewActor() => _factory() ?? throw new InvalidOperationException($"The factory of Props for {ActorType.Name} returned null.");
 

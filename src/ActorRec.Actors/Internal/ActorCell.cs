@@ -298,6 +298,11 @@ internal sealed partial class ActorCell : IActorRef, IActorContext, IThreadPoolW
                     DrainToDeadLetters();
                 }
             }
+            if (_props.ReleasesIdleMailbox)
+            {
+                // Still the consumer (the scheduled flag is held): an empty queue gives its ring back.
+                _queue.TryRelease();
+            }
         }
         finally
         {

@@ -20,12 +20,33 @@ namespace ActorRec.Actors.Internal;
 // Emptiness for scheduling purposes is judged on claimed positions (tail), never on published slots: a producer
 // claims with a full fence before it reads the actor's scheduled flag, so the consumer that clears the flag with a
 // full fence and then finds tail == head cannot miss a message (see ActorCell.Execute).
+//
+// Release (TryRelease, opt-in per actor: Props.WithIdleMailboxRelease): an idle actor with an empty queue gives its
+// ring back, so thousands of resident but quiet entities do not each keep one. Only the consumer releases, at the end
+// of a turn while it still holds the scheduled flag, and only when the head segment is the last one (Next is null).
+//   1. CAS Next: null -> Released (a shared sentinel). From here no producer can link a successor to this segment:
+//      a producer that finds the ring full spins until step 2 settles (the consumer does not block in between).
+//   2. CAS Tail: head -> head + FreezeOffset. It fails only when a producer claimed a slot since the consumer looked,
+//      and then the consumer puts Next back to null and keeps the segment (the queue is not empty). When it succeeds
+//      nothing was claimed, so nothing is lost, and no producer can ever claim a slot here again: every later claim
+//      sees a negative sequence difference (the ring reads as full) and goes to EnqueueSlow, whose link CAS fails on
+//      the sentinel, so it spins and re-reads _tail.
+//   3. _tail = null, then _head = null. A producer acts on a null _tail only by CASing _head null -> new segment,
+//      which cannot succeed before step 3 has nulled _head, and the consumer's null store cannot overwrite a new
+//      segment (it only ever nulls the segment it froze, before any producer could CAS _head). The producer that
+//      wins then publishes _tail; the others spin until they see it.
+// A producer that read the old segment before the release keeps a reference to a frozen ring it cannot write, so the
+// segment is garbage once those producers move on. Scheduling is unchanged: a message enqueued after a release is a
+// claim in the new segment made with a full fence before the producer reads the scheduled flag, the same as any other.
 
 // The segment's fields sit on three cache lines: read-mostly fields, the producers' Tail (CAS) and the consumer's
 // Head, so that a producer and the consumer running on two cores do not invalidate each other's line per message.
 [StructLayout(LayoutKind.Explicit, Size = 136)]
 internal sealed class QueueSegment
 {
+    /// <summary>Successor marker of a released segment: producers cannot link after it (see TryRelease).</summary>
+    internal static readonly QueueSegment Released = new(2);
+
     // 2048 slots x 24 bytes stays below the large-object threshold (85,000 bytes): LOH allocations would force gen-2 GCs.
     internal const int MaxSegmentSize = 2048;
 
@@ -158,7 +179,7 @@ internal struct MessageQueue
     /// <summary>Consumer side; only the thread that runs the actor.</summary>
     public bool TryDequeue(out object message, out IActorRef? sender)
     {
-        var segment = _head;
+        var segment = Volatile.Read(ref _head);
         if (segment is null)
         {
             message = null!;
@@ -200,12 +221,39 @@ internal struct MessageQueue
         }
     }
 
+    /// <summary>
+    /// Consumer side: gives the ring back when nothing is queued (see the design notes); true when released. The
+    /// next enqueue allocates a new first segment.
+    /// </summary>
+    public bool TryRelease()
+    {
+        var segment = _head;
+        if (segment is null || segment.Frozen)
+        {
+            return false;
+        }
+        var head = segment.Head;
+        if (Volatile.Read(ref segment.Tail) != head
+            || Interlocked.CompareExchange(ref segment.Next, QueueSegment.Released, null) is not null)
+        {
+            return false;
+        }
+        if (Interlocked.CompareExchange(ref segment.Tail, head + segment.FreezeOffset, head) != head)
+        {
+            Volatile.Write(ref segment.Next, null);
+            return false;
+        }
+        Volatile.Write(ref _tail, null);
+        Volatile.Write(ref _head, null);
+        return true;
+    }
+
     /// <summary>Whether any producer has claimed a position the consumer has not taken yet. Consumer side.</summary>
     public readonly bool HasMessages
     {
         get
         {
-            var segment = _head;
+            var segment = Volatile.Read(ref Unsafe.AsRef(in _head));
             while (segment is not null)
             {
                 var frozen = segment.Frozen;

@@ -70,8 +70,11 @@ public sealed partial class FeedEngine : IAsyncDisposable
         _trending = new DecayedVelocityTrending(Catalog, settings);
         Pipeline = new FeedPipeline(Catalog, index, _trending, new CpuCandidateScorer(), settings, system.TimeProvider);
         regions ??= new LocalRegions(system, entities.PassivateAfter);
-        Users = regions.Start("user", (id, epoch, fence) => UserActor.Props(id, runtime, Pipeline, entities.SnapshotEvery, epoch, fence));
-        Videos = regions.Start("video", (id, epoch, fence) => VideoActor.Props(id, runtime, settings, Catalog, entities.SnapshotEvery, epoch, fence));
+        // Unfenced entities (one node) share one Props per region and read their id from their name.
+        var userProps = UserActor.RegionProps(runtime, Pipeline, entities.SnapshotEvery);
+        var videoProps = VideoActor.RegionProps(runtime, settings, Catalog, entities.SnapshotEvery);
+        Users = regions.Start("user", (id, epoch, fence) => epoch == 0 && fence is null ? userProps : UserActor.Props(id, runtime, Pipeline, entities.SnapshotEvery, epoch, fence));
+        Videos = regions.Start("video", (id, epoch, fence) => epoch == 0 && fence is null ? videoProps : VideoActor.Props(id, runtime, settings, Catalog, entities.SnapshotEvery, epoch, fence));
         _rankers = new IActorRef[entities.RankingActors];
         for (var i = 0; i < _rankers.Length; i++)
         {

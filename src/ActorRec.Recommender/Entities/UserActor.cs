@@ -39,12 +39,35 @@ public sealed class UserActor : PersistentActor
         _state = new UserState(userId, pipeline.Settings);
     }
 
+    // The constructor of RegionProps: the user id is the actor's own name, unescaped (regions name each entity
+    // Uri.EscapeDataString(id)), so one Props serves every entity of a region instead of one recipe per entity.
+    private UserActor(PersistenceRuntime runtime, FeedPipeline pipeline, int snapshotEvery)
+        : base(runtime)
+    {
+        _userId = Uri.UnescapeDataString(Self.Path.Name);
+        _snapshotEvery = snapshotEvery;
+        _pipeline = pipeline;
+        _state = new UserState(_userId, pipeline.Settings);
+    }
+
     public override string PersistenceId => PersistenceIdOf(_userId);
 
     public static string PersistenceIdOf(string userId) => "user/" + userId;
 
     public static Props Props(string userId, PersistenceRuntime runtime, FeedPipeline pipeline, int snapshotEvery = 0, long writerEpoch = 0, string? fenceKey = null) =>
-        Actors.Props.Create(() => new UserActor(userId, runtime, pipeline, snapshotEvery, writerEpoch, fenceKey));
+        Actors.Props.Create(() => new UserActor(userId, runtime, pipeline, snapshotEvery, writerEpoch, fenceKey)).WithIdleMailboxRelease();
+
+    /// <summary>
+    /// One Props for every user entity of a region on one node (writer epoch 0, no fence key): each actor takes its
+    /// user id from its own name, which must be <c>Uri.EscapeDataString(userId)</c> as the regions name entities.
+    /// </summary>
+    public static Props RegionProps(PersistenceRuntime runtime, FeedPipeline pipeline, int snapshotEvery = 0)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentOutOfRangeException.ThrowIfNegative(snapshotEvery);
+        return Actors.Props.Create(() => new UserActor(runtime, pipeline, snapshotEvery)).WithIdleMailboxRelease();
+    }
 
     protected override long WriterEpoch => _writerEpoch;
 

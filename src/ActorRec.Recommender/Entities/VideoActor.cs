@@ -42,13 +42,36 @@ public sealed class VideoActor : PersistentActor
         _catalog = catalog;
     }
 
+    // The constructor of RegionProps: the video id is the actor's own name, unescaped (see UserActor.RegionProps).
+    private VideoActor(PersistenceRuntime runtime, FeedSettings settings, VideoCatalog catalog, int snapshotEvery)
+        : base(runtime)
+    {
+        _videoId = Uri.UnescapeDataString(Self.Path.Name);
+        _snapshotEvery = snapshotEvery;
+        _settings = settings;
+        _catalog = catalog;
+    }
+
     public override string PersistenceId => PersistenceIdOf(_videoId);
 
     public static string PersistenceIdOf(string videoId) => "video/" + videoId;
 
     public static Props Props(string videoId, PersistenceRuntime runtime, FeedSettings settings, VideoCatalog catalog, int snapshotEvery = 0,
         long writerEpoch = 0, string? fenceKey = null) =>
-        Actors.Props.Create(() => new VideoActor(videoId, runtime, settings, catalog, snapshotEvery, writerEpoch, fenceKey));
+        Actors.Props.Create(() => new VideoActor(videoId, runtime, settings, catalog, snapshotEvery, writerEpoch, fenceKey)).WithIdleMailboxRelease();
+
+    /// <summary>
+    /// One Props for every video entity of a region on one node (writer epoch 0, no fence key): each actor takes its
+    /// video id from its own name, which must be <c>Uri.EscapeDataString(videoId)</c> as the regions name entities.
+    /// </summary>
+    public static Props RegionProps(PersistenceRuntime runtime, FeedSettings settings, VideoCatalog catalog, int snapshotEvery = 0)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentOutOfRangeException.ThrowIfNegative(snapshotEvery);
+        return Actors.Props.Create(() => new VideoActor(runtime, settings, catalog, snapshotEvery)).WithIdleMailboxRelease();
+    }
 
     protected override long WriterEpoch => _writerEpoch;
 

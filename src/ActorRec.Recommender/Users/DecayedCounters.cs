@@ -7,8 +7,10 @@ namespace ActorRec.Recommender.Users;
 /// smallest counter. Times going backwards (out-of-order events) do not decay.
 /// <para>Slots are allocated as they fill (4, then doubling up to <c>slots</c>): a new key takes the next slot exactly
 /// where a table allocated in full would find its first free one, so the behaviour and the snapshot are the same.</para>
+/// <para>A mutable struct held in a (non-readonly) field of its owner, so that a user's table costs no object of its
+/// own; never copy one (a copy shares the arrays but not the decay time).</para>
 /// </summary>
-public sealed class DecayedCounters
+public struct DecayedCounters
 {
     private const int InitialSlots = 4;
     private readonly int _slots;
@@ -22,9 +24,9 @@ public sealed class DecayedCounters
         _slots = slots;
     }
 
-    public int Slots => _slots;
+    public readonly int Slots => _slots;
 
-    public DateTimeOffset At => new(_atTicks, TimeSpan.Zero);
+    public readonly DateTimeOffset At => new(_atTicks, TimeSpan.Zero);
 
     public void Add(uint key, float amount, DateTimeOffset at, TimeSpan halfLife)
     {
@@ -64,7 +66,7 @@ public sealed class DecayedCounters
     }
 
     /// <summary>The counter of <paramref name="key"/> decayed to <paramref name="at"/> (0 when absent); does not mutate.</summary>
-    public float Get(uint key, DateTimeOffset at, TimeSpan halfLife)
+    public readonly float Get(uint key, DateTimeOffset at, TimeSpan halfLife)
     {
         for (var i = 0; i < _keys.Length; i++)
         {
@@ -78,7 +80,7 @@ public sealed class DecayedCounters
     }
 
     /// <summary>Copies of the keys and values (slot order) for snapshots.</summary>
-    public (uint[] Keys, float[] Values) Export()
+    public readonly (uint[] Keys, float[] Values) Export()
     {
         var keys = new uint[_slots];
         var values = new float[_slots];
@@ -101,7 +103,7 @@ public sealed class DecayedCounters
     }
 
     /// <summary>Number of non-empty counters.</summary>
-    public int Count
+    public readonly int Count
     {
         get
         {

@@ -3,9 +3,10 @@ namespace ActorRec.Recommender.Users;
 /// <summary>
 /// The last <c>capacity</c> 64-bit keys, oldest overwritten; linear lookup (capacities are small). The array starts
 /// empty and doubles (from 4) up to the capacity, so a user with few events pays for few keys; it wraps only once at
-/// full capacity, so growing never reorders keys.
+/// full capacity, so growing never reorders keys. A mutable struct held in a (non-readonly) field of its owner, so
+/// that a user's two rings cost no object of their own; never copy one (a copy shares the array but not the cursor).
 /// </summary>
-public sealed class KeyRing
+public struct KeyRing
 {
     private const int InitialSize = 4;
     private readonly int _capacity;
@@ -19,9 +20,9 @@ public sealed class KeyRing
         _capacity = capacity;
     }
 
-    public int Count => _count;
+    public readonly int Count => _count;
 
-    public int Capacity => _capacity;
+    public readonly int Capacity => _capacity;
 
     public void Add(ulong key)
     {
@@ -36,7 +37,7 @@ public sealed class KeyRing
         _count = Math.Min(_count + 1, _items.Length);
     }
 
-    public bool Contains(ulong key)
+    public readonly bool Contains(ulong key)
     {
         for (var i = 0; i < _count; i++)
         {
@@ -50,7 +51,7 @@ public sealed class KeyRing
     }
 
     /// <summary>The keys, oldest first (for snapshots; re-adding them in order rebuilds the ring).</summary>
-    public ulong[] ToArray()
+    public readonly ulong[] ToArray()
     {
         var result = new ulong[_count];
         for (var i = 0; i < _count; i++)
@@ -62,7 +63,7 @@ public sealed class KeyRing
     }
 
     /// <summary>The <paramref name="age"/>-th most recent key (0 = newest).</summary>
-    public ulong Recent(int age)
+    public readonly ulong Recent(int age)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(age);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(age, _count);

@@ -21,8 +21,10 @@ namespace ActorRec.Recommender.Users;
 /// snapshots do not change; the only difference is that the small form answers no false positives (the eager one
 /// would answer one with probability (1 − e^{−k·16/m})^k ≈ 10⁻⁹ at the defaults).
 /// </para>
+/// <para>A mutable struct held in a (non-readonly) field of its owner, so that a user's filter costs no object of its
+/// own; never copy one that is still being added to (a copy shares the arrays but not the counts).</para>
 /// </summary>
-public sealed class SeenFilter
+public struct SeenFilter
 {
     /// <summary>Keys kept exactly before the Bloom generations are allocated.</summary>
     public const int ExactLimit = 16;
@@ -51,12 +53,12 @@ public sealed class SeenFilter
     }
 
     /// <summary>Keys inserted into the current generation.</summary>
-    public int CountInCurrent => _countInCurrent;
+    public readonly int CountInCurrent => _countInCurrent;
 
-    public int Window => _window;
+    public readonly int Window => _window;
 
     /// <summary>The theoretical false-positive rate of one full generation.</summary>
-    public double GenerationFalsePositiveRate
+    public readonly double GenerationFalsePositiveRate
     {
         get
         {
@@ -95,7 +97,7 @@ public sealed class SeenFilter
         _countInCurrent++;
     }
 
-    public bool MightContain(ulong key)
+    public readonly bool MightContain(ulong key)
     {
         if (_words is null)
         {
@@ -106,12 +108,12 @@ public sealed class SeenFilter
     }
 
     /// <summary>Raw words for snapshots (both generations back to back).</summary>
-    public ReadOnlySpan<ulong> Words => _words ?? BuildWords();
+    public readonly ReadOnlySpan<ulong> Words => _words ?? BuildWords();
 
-    public int CurrentGeneration => _current;
+    public readonly int CurrentGeneration => _current;
 
     /// <summary>Whether the Bloom generations are allocated (false while at most <see cref="ExactLimit"/> keys were added).</summary>
-    public bool IsMaterialized => _words is not null;
+    public readonly bool IsMaterialized => _words is not null;
 
     /// <summary>Restores a snapshot taken with <see cref="Words"/>, <see cref="CurrentGeneration"/> and <see cref="CountInCurrent"/>.</summary>
     public void Restore(ReadOnlySpan<ulong> words, int currentGeneration, int countInCurrent)
@@ -135,7 +137,7 @@ public sealed class SeenFilter
     }
 
     /// <summary>The generations the eager filter would hold: the exact keys inserted, in order, into generation 0.</summary>
-    private ulong[] BuildWords()
+    private readonly ulong[] BuildWords()
     {
         var words = new ulong[2 * _wordsPerGeneration];
         if (_exact is not null)
@@ -150,7 +152,7 @@ public sealed class SeenFilter
         return words;
     }
 
-    private void Insert(Span<ulong> gen, ulong key)
+    private readonly void Insert(Span<ulong> gen, ulong key)
     {
         var m = (ulong)(_wordsPerGeneration * 64);
         var h1 = key;
@@ -162,7 +164,7 @@ public sealed class SeenFilter
         }
     }
 
-    private bool Probe(ReadOnlySpan<ulong> gen, ulong key)
+    private readonly bool Probe(ReadOnlySpan<ulong> gen, ulong key)
     {
         Debug.Assert(gen.Length == _wordsPerGeneration, "generation slice");
         var m = (ulong)(gen.Length * 64);

@@ -31,10 +31,10 @@ public sealed class UserState
     private readonly FeedSettings _settings;
     private readonly float[] _embedding;
     private readonly Half[] _session;
-    private readonly KeyRing _recent;
-    private readonly DecayedCounters _fatigue;
-    private readonly SeenFilter _seen;
-    private readonly KeyRing _appliedIds;
+    private KeyRing _recent; // mutable structs: never readonly (a readonly field would mutate a copy)
+    private DecayedCounters _fatigue;
+    private SeenFilter _seen;
+    private KeyRing _appliedIds;
     private KeySet? _relations;
     private long _sessionAtTicks;
     private long _lastEventTicks = -1;
@@ -90,7 +90,7 @@ public sealed class UserState
 
     public int BlockedVideoCount => _blockedCount;
 
-    public SeenFilter Seen => _seen;
+    public ref readonly SeenFilter Seen => ref _seen;
 
     /// <summary>Key of the <paramref name="age"/>-th most recently engaged video (0 = newest).</summary>
     public ulong RecentVideo(int age) => _recent.Recent(age);

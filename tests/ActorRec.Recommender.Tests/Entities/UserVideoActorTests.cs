@@ -47,6 +47,25 @@ public sealed class UserVideoActorTests
     }
 
     [Fact]
+    public async Task Entities_sharing_their_regions_props_take_their_ids_from_their_names_even_with_reserved_characters()
+    {
+        await using var node = new EntityNode();
+        const string video = "v/1 ?#%";
+        const string user = "u/1 a%2F";
+        node.PutVideo(video, "cats");
+
+        var result = node.Ingest(node.View("e1", user, video));
+
+        Assert.Equal((1, 1), (result.Accepted, result.Applied));
+        Assert.Equal(1, node.Highest("user/" + user));
+        Assert.Equal(2, node.Highest("video/" + video));
+        var state = node.Await(node.Engine.GetUserAsync(user));
+        Assert.NotNull(state);
+        Assert.Equal(user, state.UserId);
+        Assert.Equal(1, state.EventCount);
+    }
+
+    [Fact]
     public async Task An_unknown_video_rejects_the_whole_batch_naming_the_event()
     {
         await using var node = new EntityNode();
