@@ -252,6 +252,7 @@ public sealed partial class ClusterTransport
         var peer = connection.Peer!;
         var input = connection.Input;
         var max = connection.MaxFrameSize;
+        var closedByPeer = false;
         try
         {
             while (true)
@@ -289,6 +290,7 @@ public sealed partial class ClusterTransport
                 input.AdvanceTo(buffer.Start, buffer.End);
                 if (result.IsCompleted || result.IsCanceled)
                 {
+                    closedByPeer = result.IsCompleted;
                     return;
                 }
             }
@@ -303,11 +305,31 @@ public sealed partial class ClusterTransport
         }
         finally
         {
-            connection.Abort();
+            // The peer closed its send side: it may be the loser of a crossing dial, still reading what this node wrote
+            // before it adopted the winner. Stop writing new frames to it (OnClosed) and flush what was already handed
+            // to it (RetireAsync waits for the batch in progress) before closing, instead of aborting them away.
+            var flush = closedByPeer && !_stopping.IsCancellationRequested;
+            if (!flush)
+            {
+                connection.Abort();
+            }
+
             if (link.OnClosed(connection) && !_stopping.IsCancellationRequested)
             {
                 LogDisconnected(peer.NodeName, peer.Address);
                 _handler.OnPeerDisconnected(peer);
+            }
+
+            if (flush)
+            {
+                try
+                {
+                    await link.RetireAsync(connection).WaitAsync(TimeSpan.FromSeconds(5), Time).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    connection.Abort(); // a writer stuck on a peer that stopped reading: give up the flush
+                }
             }
         }
     }
