@@ -65,35 +65,49 @@ public sealed class PostgresJournal : JournalBase
         {
             (Dictionary<string, long> last, Dictionary<string, long> pids, Dictionary<string, long> fences) = await ReadStateAsync(conn, batch, _lastById, cancellationToken)
                 .ConfigureAwait(false);
-            if (ForgetStaleCachedSequences(batch, last, fences))
+            Exception?[]? results;
+            List<AtomicWrite> accepted;
+            Dictionary<string, long>? raised;
+            for (int pass = 0; ; pass++)
             {
+                results = null;
+                accepted = new List<AtomicWrite>(batch.Count);
+                raised = null;
+                List<string>? refused = null;
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    AtomicWrite write = batch[i];
+                    long seq = last.GetValueOrDefault(write.PersistenceId);
+                    long fence = fences.GetValueOrDefault(write.FenceKey);
+                    JournalException? rejection = CheckWrite(write, seq, fence);
+                    if (rejection is not null)
+                    {
+                        (results ??= new Exception?[batch.Count])[i] = rejection;
+                        if (pass == 0 && rejection is SequenceGapException or SequenceConflictException)
+                        {
+                            (refused ??= []).Add(write.PersistenceId);
+                        }
+
+                        continue;
+                    }
+
+                    accepted.Add(write);
+                    last[write.PersistenceId] = write.HighestSequenceNr;
+                    if (write.WriterEpoch > fence)
+                    {
+                        fences[write.FenceKey] = write.WriterEpoch;
+                        (raised ??= new Dictionary<string, long>(StringComparer.Ordinal))[write.FenceKey] = write.WriterEpoch;
+                    }
+                }
+
+                if (refused is null || !ForgetCached(refused))
+                {
+                    break;
+                }
+
                 // An entity that moved to another node and back finds this node's cached sequence behind the journal:
-                // read the truth before rejecting anything (the cache may only ever save a round trip).
+                // read the truth before refusing anything (the cache may only ever save a round trip).
                 (last, pids, fences) = await ReadStateAsync(conn, batch, _lastById, cancellationToken).ConfigureAwait(false);
-            }
-
-            Exception?[]? results = null;
-            var accepted = new List<AtomicWrite>(batch.Count);
-            Dictionary<string, long>? raised = null;
-            for (int i = 0; i < batch.Count; i++)
-            {
-                AtomicWrite write = batch[i];
-                long seq = last.GetValueOrDefault(write.PersistenceId);
-                long fence = fences.GetValueOrDefault(write.FenceKey);
-                JournalException? rejection = CheckWrite(write, seq, fence);
-                if (rejection is not null)
-                {
-                    (results ??= new Exception?[batch.Count])[i] = rejection;
-                    continue;
-                }
-
-                accepted.Add(write);
-                last[write.PersistenceId] = write.HighestSequenceNr;
-                if (write.WriterEpoch > fence)
-                {
-                    fences[write.FenceKey] = write.WriterEpoch;
-                    (raised ??= new Dictionary<string, long>(StringComparer.Ordinal))[write.FenceKey] = write.WriterEpoch;
-                }
             }
 
             if (accepted.Count > 0)
@@ -158,24 +172,15 @@ public sealed class PostgresJournal : JournalBase
         }
     }
 
-    /// <summary>
-    /// Drops from the cache every id of the batch whose write the cached sequence would reject: another node may have
-    /// written that id since this node cached it (a shard moved away and back). True when one was dropped.
-    /// </summary>
-    private bool ForgetStaleCachedSequences(IReadOnlyList<AtomicWrite> batch, Dictionary<string, long> last, Dictionary<string, long> fences)
+    /// <summary>Drops <paramref name="ids"/> from the sequence cache; true when one of them was cached.</summary>
+    private bool ForgetCached(List<string> ids)
     {
         bool dropped = false;
         lock (_lastById)
         {
-            foreach (AtomicWrite write in batch)
+            foreach (string id in ids)
             {
-                if (_lastById.TryGetValue(write.PersistenceId, out (long Pid, long Seq) cached)
-                    && cached.Seq == last.GetValueOrDefault(write.PersistenceId)
-                    && CheckWrite(write, cached.Seq, fences.GetValueOrDefault(write.FenceKey)) is SequenceGapException or SequenceConflictException)
-                {
-                    _lastById.Remove(write.PersistenceId);
-                    dropped = true;
-                }
+                dropped |= _lastById.Remove(id);
             }
         }
 
