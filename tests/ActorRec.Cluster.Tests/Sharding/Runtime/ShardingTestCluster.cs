@@ -69,21 +69,7 @@ public sealed class ShardingTestCluster : IAsyncDisposable
         CounterEntity.Register(builder);
         var remote = new RemoteActorRefProvider(system, builder.Build());
         var host = new ClusterHost(
-            new ClusterSettings
-            {
-                NodeName = name,
-                Hostname = "127.0.0.1",
-                BindHost = "127.0.0.1",
-                Port = 0,
-                Secret = "sharding-test-secret-0123456789",
-                HeartbeatInterval = TimeSpan.FromMilliseconds(100),
-                FirstHeartbeatEstimate = TimeSpan.FromMilliseconds(100),
-                MinStdDeviation = TimeSpan.FromMilliseconds(100),
-                AcceptableHeartbeatPause = TimeSpan.FromSeconds(3),
-                PollInterval = TimeSpan.FromMilliseconds(100),
-                DownAfter = TimeSpan.FromSeconds(5),
-                LeaseDuration = TimeSpan.FromSeconds(3),
-            },
+            (InProcessCluster.Settings(name) with { Secret = "sharding-test-secret-0123456789", LeaseDuration = TimeSpan.FromSeconds(3) }).Validate(),
             new ClusterHostOptions
             {
                 Singletons = canCoordinate ? [sharding.CoordinatorSingleton] : [],
