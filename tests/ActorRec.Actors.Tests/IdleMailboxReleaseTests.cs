@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ActorRec.Actors.Internal;
 
 namespace ActorRec.Actors.Tests;
@@ -29,47 +30,13 @@ public sealed class IdleMailboxReleaseTests
     [Fact]
     public void Concurrent_producers_lose_nothing_while_the_consumer_releases_whenever_empty()
     {
-        var queue = default(MessageQueue);
+        var queue = new StrongBox<MessageQueue>();
         const int producers = 3;
         const int each = 30_000;
-        var boxes = Enumerable.Range(0, producers * each).Select(i => (object)i).ToArray();
-        var threads = Enumerable.Range(0, producers).Select(p => new Thread(() =>
-        {
-            for (var i = 0; i < each; i++)
-            {
-                queue.Enqueue(boxes[(p * each) + i], null);
-            }
-        })).ToArray();
-        foreach (var t in threads)
-        {
-            t.Start();
-        }
-        var next = new int[producers];
-        var received = 0;
-        var spin = default(SpinWait);
-        while (received < producers * each)
-        {
-            if (queue.TryDequeue(out var m, out _))
-            {
-                var v = (int)m;
-                var p = v / each;
-                Assert.Equal(next[p], v % each);
-                next[p]++;
-                received++;
-            }
-            else
-            {
-                queue.TryRelease();
-                spin.SpinOnce(sleep1Threshold: -1);
-            }
-        }
-        foreach (var t in threads)
-        {
-            t.Join();
-        }
-        Assert.False(queue.HasMessages);
-        Assert.False(queue.TryDequeue(out _, out _));
-        Assert.True(queue.TryRelease());
+        var received = QueueStress.ProduceAndDrain(queue, producers, each, () => queue.Value.TryRelease());
+        Assert.False(queue.Value.HasMessages);
+        Assert.False(queue.Value.TryDequeue(out _, out _));
+        Assert.True(queue.Value.TryRelease());
         Assert.Equal(producers * each, received);
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ActorRec.Actors.Internal;
 
 namespace ActorRec.Actors.Tests;
@@ -75,45 +76,10 @@ public sealed class MailboxTests
     [Fact]
     public void Queue_keeps_fifo_per_producer_across_segment_growth()
     {
-        var queue = default(MessageQueue);
-        const int producers = 4;
-        const int each = 50_000;
-        var boxes = Enumerable.Range(0, producers * each).Select(i => (object)i).ToArray();
-        var threads = Enumerable.Range(0, producers).Select(p => new Thread(() =>
-        {
-            for (var i = 0; i < each; i++)
-            {
-                queue.Enqueue(boxes[(p * each) + i], null);
-            }
-        })).ToArray();
-        foreach (var t in threads)
-        {
-            t.Start();
-        }
-        var next = new int[producers];
-        var received = 0;
-        var spin = default(SpinWait);
-        while (received < producers * each)
-        {
-            if (queue.TryDequeue(out var m, out _))
-            {
-                var v = (int)m;
-                var p = v / each;
-                Assert.Equal(next[p], v % each);
-                next[p]++;
-                received++;
-            }
-            else
-            {
-                spin.SpinOnce(sleep1Threshold: -1);
-            }
-        }
-        foreach (var t in threads)
-        {
-            t.Join();
-        }
-        Assert.False(queue.HasMessages);
-        Assert.False(queue.TryDequeue(out _, out _));
+        var queue = new StrongBox<MessageQueue>();
+        QueueStress.ProduceAndDrain(queue, producers: 4, each: 50_000, onEmpty: static () => { });
+        Assert.False(queue.Value.HasMessages);
+        Assert.False(queue.Value.TryDequeue(out _, out _));
     }
 
     [Fact]
