@@ -222,8 +222,9 @@ public sealed class ScenarioRun : IAsyncDisposable
     public void AssertClean(IReadOnlyList<string> violations)
     {
         ArgumentNullException.ThrowIfNull(violations);
-        Assert.True(violations.Count == 0,
-            $"{violations.Count} violations:\n  {string.Join("\n  ", violations.Take(40))}\n{Report(logs: true)}");
+        // The violations come first and again last: a CI log that keeps only the tail of the output still shows them.
+        var list = $"{violations.Count} violations:\n  {string.Join("\n  ", violations.Take(40))}";
+        Assert.True(violations.Count == 0, $"{list}\n{Report(logs: true)}\n{list}");
     }
 
     public async ValueTask DisposeAsync()
