@@ -2,7 +2,6 @@ using ActorRec.Actors;
 using ActorRec.Cluster.Remote;
 using ActorRec.Cluster.Serialization;
 using ActorRec.Cluster.Sharding;
-using ActorRec.Recommender.Entities;
 using Google.Protobuf;
 
 namespace ActorRec.Server.Sharding;
@@ -81,8 +80,10 @@ internal sealed class EntityBatchEndpoint(Func<string, ClusterShardRegion?> regi
             {
                 results[i] = new EntityBatchResult(null, $"did not answer within {budget.TotalSeconds:0.###} s", false);
             }
-            catch (Exception e) when (e is EntityUnavailableException or UnregisteredMessageTypeException or InvalidOperationException or ArgumentException)
+            catch (Exception e)
             {
+                // Any other failure (owner lost, a remote failure, bad input) is reported for this entry: the sender
+                // must always get its one reply, and names the part in its error.
                 results[i] = new EntityBatchResult(null, e.Message, false);
             }
         }
