@@ -73,6 +73,19 @@ public sealed partial class ClusterNode : ITransportHandler, IMembershipListener
 
     public PeerIdentity Self => Transport.Self;
 
+    /// <summary>
+    /// Raised on a transport receive loop when a connection to a peer becomes the active one (quick handlers only:
+    /// hand the work on).
+    /// </summary>
+    public event Action<PeerIdentity>? PeerConnected;
+
+    /// <summary>
+    /// Raised on a transport receive loop when the active connection to a peer is lost (not when the loser of a
+    /// crossing dial closes). Frames written to it may be lost, so asks waiting on that peer may never be answered;
+    /// the transport redials on its own and raises <see cref="PeerConnected"/> when it is back.
+    /// </summary>
+    public event Action<PeerIdentity>? PeerDisconnected;
+
     /// <summary>Binds the transport, joins the membership table and starts heartbeats and the membership loop.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -111,13 +124,9 @@ public sealed partial class ClusterNode : ITransportHandler, IMembershipListener
 
     void ITransportHandler.OnGossip(PeerIdentity from, long tableVersion) => _membership?.OnGossip(tableVersion);
 
-    void ITransportHandler.OnPeerConnected(PeerIdentity peer)
-    {
-    }
+    void ITransportHandler.OnPeerConnected(PeerIdentity peer) => PeerConnected?.Invoke(peer);
 
-    void ITransportHandler.OnPeerDisconnected(PeerIdentity peer)
-    {
-    }
+    void ITransportHandler.OnPeerDisconnected(PeerIdentity peer) => PeerDisconnected?.Invoke(peer);
 
     void IMembershipListener.OnMembershipChanged(MembershipSnapshot snapshot)
     {

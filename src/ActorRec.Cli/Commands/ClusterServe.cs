@@ -5,6 +5,7 @@ using ActorRec.Cluster.Hosting;
 using ActorRec.Cluster.Sharding;
 using ActorRec.Persistence;
 using ActorRec.Server;
+using ActorRec.Server.Admin;
 using ActorRec.Server.Api;
 using ActorRec.Server.Sharding;
 using Microsoft.Extensions.Logging;
@@ -71,7 +72,8 @@ internal static class ClusterServe
         ArgumentNullException.ThrowIfNull(loggers);
         var leader = new ClusterLeader(loggers.CreateLogger<ClusterLeader>());
         leader.AnswerOn(system, settings.NodeName);
-        return new ClusterFeedNode(system, settings, ShardingSettings.Read(node.Config), SharedJournal(feed, settings), loggers, extraSingletons: [leader.Definition]);
+        return new ClusterFeedNode(system, settings, ShardingSettings.Read(node.Config), SharedJournal(feed, settings), loggers, extraSingletons: [leader.Definition],
+            routing: RoutingSettings.Create(node.Config), admin: ShardAdminOptions.Create(node.Config));
     }
 
     /// <summary>Entities move between nodes, so their journal must be shared: PostgreSQL, by default the cluster's database.</summary>

@@ -135,9 +135,10 @@ public sealed class ClusterSharding : IAsyncDisposable
             }
 
             var logger = _loggers.CreateLogger<RegionShardRouter>();
+            var owners = new ShardOwners(Settings.NumberOfShards);
             var actor = _system.SystemActorOf(
-                Props.Create(() => new RegionActor(typeName, this, entityProps, settings, logger)), ShardingPaths.RegionName(typeName));
-            var region = new ShardedRegion(typeName, actor, Resolver, () => host.Remote?.Registry);
+                Props.Create(() => new RegionActor(typeName, this, entityProps, settings, owners, logger)), ShardingPaths.RegionName(typeName));
+            var region = new ShardedRegion(typeName, actor, Resolver, () => host.Remote?.Registry, owners);
             _regions[typeName] = region;
             return region;
         }

@@ -28,6 +28,7 @@ internal sealed class RegionActor : ActorBase, IRegionEffects
     private readonly ClusterSharding _sharding;
     private readonly Func<EntityStart, Props> _entityProps;
     private readonly EntityHostSettings _hostSettings;
+    private readonly ShardOwners _owners;
     private readonly ILogger _logger;
     private readonly HashSet<string> _live = new(StringComparer.Ordinal);
     private RegionShardRouter _router = null!;
@@ -35,8 +36,10 @@ internal sealed class RegionActor : ActorBase, IRegionEffects
     private IActorRef? _coordinator;
     private bool _selfDown;
 
-    public RegionActor(string typeName, ClusterSharding sharding, Func<EntityStart, Props> entityProps, EntityHostSettings hostSettings, ILogger logger)
+    public RegionActor(string typeName, ClusterSharding sharding, Func<EntityStart, Props> entityProps, EntityHostSettings hostSettings, ShardOwners owners,
+        ILogger logger)
     {
+        _owners = owners;
         _typeName = typeName;
         _sharding = sharding;
         _entityProps = entityProps;
@@ -69,23 +72,29 @@ internal sealed class RegionActor : ActorBase, IRegionEffects
             case ShardHomeMessage h:
                 _coordinator = Sender ?? _coordinator;
                 OnHome(h);
+                PublishOwner(h.Shard);
                 return true;
             case BeginHandoffMessage b:
                 _coordinator = Sender ?? _coordinator;
                 _router.OnBeginHandoff(b.Shard, b.Owner, b.Epoch, [.. b.Regions]);
+                PublishOwner(b.Shard);
                 return true;
             case ShardBarrierMessage b:
                 _router.OnBarrier(b.Shard, b.Epoch, b.FromNode);
+                PublishOwner(b.Shard);
                 return true;
             case ShardHandoverMessage h:
                 _router.OnHandover(h.Shard, h.Epoch, h.Messages);
+                PublishOwner(h.Shard);
                 return true;
             case ShardStopped s:
                 Timers.Cancel(("handoff", s.Shard));
                 _router.OnEntitiesStopped(s.Shard);
+                PublishOwner(s.Shard);
                 return true;
             case HandoffTimeout t:
                 _router.OnHandoffTimeout(t.Shard, -1);
+                PublishOwner(t.Shard);
                 return true;
             case RetryTick:
                 LocateCoordinator();
@@ -100,6 +109,11 @@ internal sealed class RegionActor : ActorBase, IRegionEffects
                 return true;
             case MembersChanged m:
                 OnMembers(m.Snapshot);
+                for (var shard = 0; shard < _owners.Count; shard++)
+                {
+                    PublishOwner(shard);
+                }
+
                 if (m.SelfDown && !_selfDown)
                 {
                     _selfDown = true;
@@ -133,6 +147,14 @@ internal sealed class RegionActor : ActorBase, IRegionEffects
 
         _router.OnHome(h.ToHome());
     }
+
+    // The read model behind ShardedRegion.OwnerOf: where the router sends the shard's messages now.
+    private void PublishOwner(int shard) => _owners.Set(shard, _router.PhaseOf(shard) switch
+    {
+        ShardPhase.Local => SelfNode,
+        ShardPhase.Remote => _router.OwnerOf(shard),
+        _ => null,
+    });
 
     private void OnMembers(MembershipSnapshot snapshot)
     {

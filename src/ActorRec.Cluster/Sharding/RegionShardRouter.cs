@@ -70,6 +70,9 @@ public sealed class RegionShardRouter
     /// <summary>The epoch this region last learned for <paramref name="shard"/> (0 when none).</summary>
     public long EpochOf(int shard) => _shards.TryGetValue(shard, out var e) ? e.Epoch : 0;
 
+    /// <summary>The owner this region last learned for <paramref name="shard"/> (null when none).</summary>
+    public string? OwnerOf(int shard) => _shards.TryGetValue(shard, out var e) ? e.Owner : null;
+
     public int BufferedFor(int shard) => _shards.TryGetValue(shard, out var e) ? e.Buffer.Count : 0;
 
     /// <summary>Routes a message from a local sender or forwarded by another region.</summary>

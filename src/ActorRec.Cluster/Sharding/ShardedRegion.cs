@@ -12,13 +12,15 @@ public sealed class ShardedRegion
 {
     private readonly ShardResolver _resolver;
     private readonly Func<MessageSerializerRegistry?> _registry;
+    private readonly ShardOwners _owners;
 
-    internal ShardedRegion(string typeName, IActorRef region, ShardResolver resolver, Func<MessageSerializerRegistry?> registry)
+    internal ShardedRegion(string typeName, IActorRef region, ShardResolver resolver, Func<MessageSerializerRegistry?> registry, ShardOwners owners)
     {
         TypeName = typeName;
         Ref = region;
         _resolver = resolver;
         _registry = registry;
+        _owners = owners;
     }
 
     public string TypeName { get; }
@@ -28,6 +30,14 @@ public sealed class ShardedRegion
 
     /// <summary>The shard of <paramref name="entityId"/> (stable across nodes and processes).</summary>
     public int ShardOf(string entityId) => _resolver.ShardOf(entityId);
+
+    /// <summary>
+    /// The node this node's region sends <paramref name="shard"/>'s messages to now (this node's name when it serves
+    /// the shard), or null while the shard's home is unknown or moving. A hint, read without locking: the region may
+    /// learn of a move at any moment, and messages still go through it (<see cref="Tell"/>, <see cref="Ask"/>).
+    /// Callers use it to bundle messages per node and to tell which node a pending ask waits on.
+    /// </summary>
+    public string? OwnerOf(int shard) => _owners.Get(shard);
 
     /// <summary>
     /// Sends <paramref name="message"/> to entity <paramref name="entityId"/> on the node that owns its shard.
@@ -79,4 +89,20 @@ public sealed class ShardedRegion
                 $"A {message.GetType().FullName} sent to '{TypeName}' entity '{entityId}' may have to cross nodes, but the type has no serializer in the message registry; register it on every node.");
         }
     }
+}
+
+/// <summary>
+/// Where a region routes each shard, published by the region actor after every change of a shard's phase and read
+/// without locks by <see cref="ShardedRegion.OwnerOf"/>: the owner while the shard is served here or forwarded, null
+/// while its home is unknown or moving.
+/// </summary>
+internal sealed class ShardOwners(int shards)
+{
+    private readonly string?[] _owners = new string?[shards];
+
+    public int Count => _owners.Length;
+
+    public string? Get(int shard) => (uint)shard < (uint)_owners.Length ? Volatile.Read(ref _owners[shard]) : null;
+
+    public void Set(int shard, string? owner) => Volatile.Write(ref _owners[shard], owner);
 }

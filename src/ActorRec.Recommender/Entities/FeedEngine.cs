@@ -24,7 +24,11 @@ public sealed record IngestResult(int Accepted, int Applied, IReadOnlyList<Valid
 public readonly record struct VersionedFeed(FeedResponseDto Feed, long StateVersion);
 
 /// <summary>An entity did not answer in time or failed; the request may be retried (HTTP 503).</summary>
-public sealed class EntityUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class EntityUnavailableException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>When the client should retry (the HTTP <c>Retry-After</c>); null when the cause gives no hint.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+}
 
 /// <summary>
 /// One node of the feed engine: the actor system, the persistence runtime, the user and video regions, the ranking
@@ -214,7 +218,11 @@ public sealed partial class FeedEngine : IAsyncDisposable
         }
 
         var k = Settings.Learning.NegativeSamples;
-        var userTasks = new List<(List<int> Indexes, Task<object> Reply)>(byUser.Count);
+        // One message per user, all sent at once (a cluster region bundles them per owning node).
+        var userIds = new string[byUser.Count];
+        var userMessages = new object[byUser.Count];
+        var userIndexes = new List<int>[byUser.Count];
+        var n = 0;
         foreach (var (userId, indexes) in byUser)
         {
             var interactions = new UserInteraction[indexes.Count];
@@ -225,15 +233,18 @@ public sealed partial class FeedEngine : IAsyncDisposable
                 interactions[j] = CompactInteraction(e, Catalog.Facts(row), NegativeSampler.Sample(Catalog, e.IdKey, row, k));
             }
 
-            userTasks.Add((indexes, Users.Ask(userId, new ApplyUserEvents(interactions), Entities.AskTimeout)));
+            (userIds[n], userMessages[n], userIndexes[n]) = (userId, new ApplyUserEvents(interactions), indexes);
+            n++;
         }
 
+        var userReplies = await Await(Users.AskAll(userIds, userMessages, Entities.AskTimeout), "users").ConfigureAwait(false);
         var before = new float[events.Count][];
         var fresh = new bool[events.Count];
         var applied = 0;
-        foreach (var (indexes, task) in userTasks)
+        for (var u = 0; u < userReplies.Length; u++)
         {
-            var reply = await Await(task, "users").ConfigureAwait(false);
+            var indexes = userIndexes[u];
+            var reply = userReplies[u];
             var ack = reply as UserEventsApplied ?? throw Unexpected(reply, "user of event " + events[indexes[0]].Id);
             applied += ack.Applied;
             for (var j = 0; j < indexes.Count; j++)
@@ -258,15 +269,17 @@ public sealed partial class FeedEngine : IAsyncDisposable
             list.Add(new VideoInteraction(events[i], before[i]));
         }
 
-        var videoTasks = new List<Task<object>>(byVideo.Count);
+        var videoIds = new string[byVideo.Count];
+        var videoMessages = new object[byVideo.Count];
+        n = 0;
         foreach (var (videoId, list) in byVideo)
         {
-            videoTasks.Add(Videos.Ask(videoId, new ApplyVideoEvents(list), Entities.AskTimeout));
+            (videoIds[n], videoMessages[n]) = (videoId, new ApplyVideoEvents(list));
+            n++;
         }
 
-        foreach (var task in videoTasks)
+        foreach (var reply in await Await(Videos.AskAll(videoIds, videoMessages, Entities.AskTimeout), "videos").ConfigureAwait(false))
         {
-            var reply = await Await(task, "videos").ConfigureAwait(false);
             if (reply is not EventsApplied)
             {
                 throw Unexpected(reply, "video");
@@ -390,7 +403,7 @@ public sealed partial class FeedEngine : IAsyncDisposable
         return await Await(region.Ask(id, message, Entities.AskTimeout), region.TypeName + " " + id).ConfigureAwait(false);
     }
 
-    private static async Task<object> Await(Task<object> task, string what)
+    private static async Task<T> Await<T>(Task<T> task, string what)
     {
         try
         {

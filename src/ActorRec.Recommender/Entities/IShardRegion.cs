@@ -17,6 +17,44 @@ public interface IShardRegion
 
     /// <summary>Sends and waits for the entity's reply (of any type; callers match on it).</summary>
     Task<object> Ask(string entityId, object message, TimeSpan timeout);
+
+    /// <summary>
+    /// Sends <c>messages[i]</c> to entity <c>entityIds[i]</c> for every i and waits for every reply (returned in the
+    /// same order). Faults with the first failure. By default one <see cref="Ask"/> per entity, all at once; a cluster
+    /// region bundles the messages per owning node (one message per node, each entity still handling its own).
+    /// </summary>
+    Task<object[]> AskAll(IReadOnlyList<string> entityIds, IReadOnlyList<object> messages, TimeSpan timeout) =>
+        ShardRegions.AskEach(this, entityIds, messages, timeout);
+}
+
+/// <summary>Helpers shared by <see cref="IShardRegion"/> implementations.</summary>
+public static class ShardRegions
+{
+    /// <summary>One <see cref="IShardRegion.Ask"/> per entity, all started before any is awaited; replies in order.</summary>
+    public static async Task<object[]> AskEach(IShardRegion region, IReadOnlyList<string> entityIds, IReadOnlyList<object> messages, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(region);
+        ArgumentNullException.ThrowIfNull(entityIds);
+        ArgumentNullException.ThrowIfNull(messages);
+        if (entityIds.Count != messages.Count)
+        {
+            throw new ArgumentException($"{entityIds.Count} entity ids but {messages.Count} messages", nameof(messages));
+        }
+
+        var asks = new Task<object>[entityIds.Count];
+        for (var i = 0; i < asks.Length; i++)
+        {
+            asks[i] = region.Ask(entityIds[i], messages[i], timeout);
+        }
+
+        var replies = new object[asks.Length];
+        for (var i = 0; i < asks.Length; i++)
+        {
+            replies[i] = await asks[i].ConfigureAwait(false);
+        }
+
+        return replies;
+    }
 }
 
 /// <summary>Props of the entity <paramref name="entityId"/> whose journal writes carry <paramref name="writerEpoch"/>, checked under <paramref name="fenceKey"/>.</summary>

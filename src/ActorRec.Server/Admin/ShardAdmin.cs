@@ -1,3 +1,6 @@
+using ActorRec.Hocon;
+using ActorRec.Hocon.Settings;
+
 namespace ActorRec.Server.Admin;
 
 /// <summary>
@@ -60,6 +63,17 @@ public sealed record ShardAdminOptions(TimeSpan DrainTimeout)
 {
     /// <summary>120 s: inside the StatefulSet's 150 s grace period, which also covers the leave.</summary>
     public static ShardAdminOptions Default { get; } = new(TimeSpan.FromSeconds(120));
+
+    /// <summary>Reads <c>actorrec.admin.drain-timeout</c>; a bad value throws <see cref="SettingsException"/> naming the key.</summary>
+    public static ShardAdminOptions Create(Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        const string Key = "actorrec.admin.drain-timeout";
+        var drainTimeout = config.GetPositiveDuration(Key);
+        return drainTimeout <= TimeSpan.FromHours(1)
+            ? new ShardAdminOptions(drainTimeout)
+            : throw new SettingsException(Key, $"must be at most 1h, got {drainTimeout}");
+    }
 
     public static ShardAdminOptions Create(TimeSpan drainTimeout)
     {

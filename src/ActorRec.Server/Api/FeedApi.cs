@@ -210,7 +210,7 @@ public static class FeedApi
         }
         catch (EntityUnavailableException ex)
         {
-            return FeedApiResults.Unavailable(ex.Message);
+            return FeedApiResults.Unavailable(ex.Message, ex.RetryAfter);
         }
     }
 

@@ -33,6 +33,19 @@ internal static class FeedApiResults
 
     public static IResult Invalid(string field, string message) => Invalid([new ValidationError(field, message)]);
 
-    public static IResult Unavailable(string detail) =>
-        ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "unavailable", "The node could not answer in time", detail, null);
+    /// <summary>503 problem; with <c>Retry-After</c> (whole seconds, at least 1) when the cause says when to retry.</summary>
+    public static IResult Unavailable(string detail, TimeSpan? retryAfter = null)
+    {
+        var problem = ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "unavailable", "The node could not answer in time", detail, null);
+        return retryAfter is { } after ? new WithRetryAfter(problem, (long)Math.Max(1, Math.Ceiling(after.TotalSeconds))) : problem;
+    }
+
+    private sealed class WithRetryAfter(IResult inner, long seconds) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ActorRec.Actors;
 using ActorRec.Cluster;
 using ActorRec.Cluster.Hosting;
@@ -22,6 +23,8 @@ namespace ActorRec.Server.Sharding;
 /// allocation in the cluster's store), reached through <see cref="ClusterShardRegion"/>s by the unchanged feed engine;
 /// every feed message is registered for remoting (<see cref="FeedWireSerializers"/>); every node keeps read copies of
 /// all videos (<see cref="VideoReadCopies"/>); the shard admin API is served by <see cref="ClusterShardAdmin"/>.
+/// Event batches travel to each owning node as one bundled part (<see cref="EntityBatchEndpoint"/>), and requests
+/// waiting on a node that is lost fail at once (<see cref="NodeLossWatch"/>, fed by membership and the transport).
 /// <para>Build it before the ASP.NET host (the registry, singletons and leave hook must exist before the cluster host),
 /// then <see cref="AddTo"/> puts the host, the engine, the start-up task and the admin into the services.</para>
 /// </summary>
@@ -29,9 +32,10 @@ public sealed class ClusterFeedNode : IEntityRegionFactory
 {
     private readonly ILoggerFactory _loggers;
     private readonly ShardingSettings _sharding;
-    private readonly RetryPolicy _retry;
+    private readonly RoutingSettings _routing;
+    private readonly ShardAdminOptions _admin;
     private readonly FeedNodeOptions _options;
-    private readonly Dictionary<string, ClusterShardRegion> _regions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ClusterShardRegion> _regions = new(StringComparer.Ordinal);
     private PersistenceRuntime? _runtime;
 
     /// <param name="system">The node's actor system (the feed engine runs on it and owns it).</param>
@@ -41,12 +45,13 @@ public sealed class ClusterFeedNode : IEntityRegionFactory
     /// <param name="loggers">Logging.</param>
     /// <param name="store">Shard allocation store; null: the SQL store in the cluster's membership database.</param>
     /// <param name="extraSingletons">More singletons for the host (the CLI adds its leader).</param>
-    /// <param name="retry">Back-off of asks whose shard is being handed off.</param>
+    /// <param name="routing">Back-off of asks whose shard is being handed off, Retry-After, bundling (<c>actorrec.routing</c>).</param>
     /// <param name="time">Clock of the sharding runtime and the retries.</param>
     /// <param name="configureHost">Adjusts the host options (tests give in-memory membership, lease and run-log stores).</param>
+    /// <param name="admin">Options of the shard admin API (<c>actorrec.admin.drain-timeout</c>).</param>
     public ClusterFeedNode(ActorSystem system, ClusterSettings cluster, ShardingSettings sharding, FeedNodeOptions options, ILoggerFactory loggers,
-        IShardAllocationStore? store = null, IReadOnlyList<ClusterSingletonDefinition>? extraSingletons = null, RetryPolicy? retry = null,
-        TimeProvider? time = null, Func<ClusterHostOptions, ClusterHostOptions>? configureHost = null)
+        IShardAllocationStore? store = null, IReadOnlyList<ClusterSingletonDefinition>? extraSingletons = null, RoutingSettings? routing = null,
+        TimeProvider? time = null, Func<ClusterHostOptions, ClusterHostOptions>? configureHost = null, ShardAdminOptions? admin = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(cluster);
@@ -57,12 +62,14 @@ public sealed class ClusterFeedNode : IEntityRegionFactory
         _options = options;
         _loggers = loggers;
         _sharding = sharding;
-        _retry = retry ?? RetryPolicy.Default;
+        _routing = routing ?? RoutingSettings.Default;
+        _admin = admin ?? ShardAdminOptions.Default;
         Time = time ?? TimeProvider.System;
         Sharding = new ClusterSharding(system, sharding, store ?? new SqlShardAllocationStore(SqlDialect.For(cluster), cluster.ClusterName), loggers, time);
         var builder = new MessageSerializerRegistryBuilder().AddRemoting().AddFeedMessages(Wire);
         Sharding.Register(builder);
-        var remote = new RemoteActorRefProvider(system, builder.Build(), loggers);
+        Wire.Registry = builder.Build();
+        var remote = new RemoteActorRefProvider(system, Wire.Registry, loggers);
         var hostOptions = new ClusterHostOptions
         {
             Singletons = [.. extraSingletons ?? [], Sharding.CoordinatorSingleton],
@@ -74,6 +81,15 @@ public sealed class ClusterFeedNode : IEntityRegionFactory
         Host = new ClusterHost(cluster, configureHost?.Invoke(hostOptions) ?? hostOptions);
         Sharding.Attach(Host);
         ReadCopies = new VideoReadCopies(Host, options.Feed, loggers.CreateLogger<VideoReadCopies>());
+        Watch = new NodeLossWatch(cluster.NodeName);
+        Host.AddMembershipListener(snapshot =>
+        {
+            Watch.SetSelfKey(Host.Node.Self.MemberKey);
+            Watch.OnMembership(snapshot);
+        });
+        Host.Node.PeerConnected += peer => Watch.OnConnected(peer.NodeName);
+        Host.Node.PeerDisconnected += peer => Watch.OnDisconnected(peer.NodeName);
+        system.SystemActorOf(Props.Create(() => new EntityBatchEndpoint(type => _regions.TryGetValue(type, out var r) ? r : null)), EntityBatchEndpoint.Name);
     }
 
     public ActorSystem System { get; }
@@ -88,6 +104,9 @@ public sealed class ClusterFeedNode : IEntityRegionFactory
     public FeedWireContext Wire { get; } = new();
 
     public VideoReadCopies ReadCopies { get; }
+
+    /// <summary>The other nodes this node has lost (connection, unreachable, down): requests waiting on them fail at once.</summary>
+    public NodeLossWatch Watch { get; }
 
     /// <summary>The engine built by <see cref="CreateEngine"/>, or null before.</summary>
     public FeedEngine? Engine { get; private set; }
@@ -119,10 +138,20 @@ public sealed class ClusterFeedNode : IEntityRegionFactory
     {
         ArgumentNullException.ThrowIfNull(props);
         var settings = EntityHostSettings.From(_sharding, _runtime?.Journal);
-        var region = new ClusterShardRegion(Sharding.StartRegion(typeName, start => props(start.EntityId, start.Epoch, start.FenceKey), settings), _retry, Time);
+        var region = new ClusterShardRegion(Sharding.StartRegion(typeName, start => props(start.EntityId, start.Epoch, start.FenceKey), settings), _routing, Time,
+            Host.Settings.NodeName, Watch, SendPart);
         _regions[typeName] = region;
         return region;
     }
+
+    // A bundled part to node's batch endpoint, over the node pair's connection.
+    private Task<object> SendPart(string node, EntityBatch part, TimeSpan timeout) =>
+        Watch.TryGetAddress(node, out var address) && Host.Remote is { } remote
+            ? remote.RefFor(address, EntityBatchEndpoint.Elements).Ask(part, timeout)
+            : Task.FromException<object>(new EntityUnavailableException($"node {node} is not a live member: its {part.TypeName} part cannot be sent")
+            {
+                RetryAfter = _routing.RetryAfter,
+            });
 
     /// <summary>
     /// Registers the cluster host (joining is the first start-up task), the options, the engine (over the
@@ -140,6 +169,7 @@ public sealed class ClusterFeedNode : IEntityRegionFactory
             options.Persistence, EntitySerializers.CreateRegistry(), null, sp.GetRequiredService<ILoggerFactory>().CreateLogger("ActorRec.Persistence"))));
         services.AddSingleton<IStartupTask>(sp => new ClusterFeedStartupTask(this, sp.GetRequiredService<FeedEngine>(), options));
         services.AddSingleton<IShardAdmin>(new ClusterShardAdmin(Sharding, Host));
+        services.AddSingleton(_admin);
     }
 }
 

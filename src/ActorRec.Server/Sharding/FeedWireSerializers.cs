@@ -57,7 +57,8 @@ public static class FeedWireSerializers
             .Register<RetrieveCandidates>("feed.retrieve-candidates", m => Write(w => WriteRequest(w, m.Request)), p => Read(p, r => new RetrieveCandidates(ReadRequest(r))))
             .Register<CandidateSet>("feed.candidate-set", m => Write(w => WriteCandidates(w, m, context.Pipeline)), p => Read(p, r => ReadCandidates(r, context.Pipeline)))
             .Register<VideoReadCopy>("feed.video-read-copy", m => Write(w => WriteJournaled(w, m.Snapshot)),
-                p => Read(p, r => new VideoReadCopy(ReadJournaled<VideoSnapshot>(r))));
+                p => Read(p, r => new VideoReadCopy(ReadJournaled<VideoSnapshot>(r))))
+            .AddEntityBatches(context);
     }
 
     private static void WriteUserEventsApplied(BinaryWriter w, UserEventsApplied m)
@@ -305,11 +306,19 @@ public static class FeedWireSerializers
 public sealed class FeedWireContext
 {
     private FeedPipeline? _pipeline;
+    private MessageSerializerRegistry? _registry;
 
     public FeedPipeline? Pipeline
     {
         get => Volatile.Read(ref _pipeline);
         set => Volatile.Write(ref _pipeline, value);
+    }
+
+    /// <summary>The node's built registry: the messages inside an <see cref="EntityBatch"/> travel through it.</summary>
+    public MessageSerializerRegistry? Registry
+    {
+        get => Volatile.Read(ref _registry);
+        set => Volatile.Write(ref _registry, value);
     }
 }
 

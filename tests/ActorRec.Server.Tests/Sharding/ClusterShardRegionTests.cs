@@ -21,8 +21,8 @@ public sealed class ClusterShardRegionTests
 
         public TaskCompletionSource<int> Asked { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public ClusterShardRegion Adapter(TimeProvider time) => new("user", id => id.Length, (id, m, _) => Tells.Add((id, m)), Ask,
-            RetryPolicy.Create(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(400)), time);
+        public ClusterShardRegion Adapter(TimeProvider time) => new("user", id => id.Length, _ => null, (id, m, _) => Tells.Add((id, m)), Ask,
+            RoutingSettings.Default.WithRetry(RetryPolicy.Create(TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(400))), time);
 
         private Task<object> Ask(string id, object message, TimeSpan timeout)
         {

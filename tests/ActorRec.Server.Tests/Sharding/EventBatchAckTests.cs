@@ -35,7 +35,7 @@ public sealed class EventBatchAckTests
         public IShardRegion Start(string typeName, EntityProps props)
         {
             var local = new LocalShardRegion(system, typeName, id => props(id, 0, null), TimeSpan.Zero);
-            var region = new ClusterShardRegion(typeName, id => id.Length % 4, local.Tell, (id, message, timeout) =>
+            var region = new ClusterShardRegion(typeName, id => id.Length % 4, _ => null, local.Tell, (id, message, timeout) =>
             {
                 lock (Blocked)
                 {
@@ -46,7 +46,7 @@ public sealed class EventBatchAckTests
                 }
 
                 return local.Ask(id, message, timeout);
-            }, RetryPolicy.Create(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200)), TimeProvider.System);
+            }, RoutingSettings.Default.WithRetry(RetryPolicy.Create(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(200))), TimeProvider.System);
             Started.Add(region);
             return region;
         }
@@ -83,6 +83,7 @@ public sealed class EventBatchAckTests
         Assert.Equal("application/problem+json", failed.Content.Headers.ContentType?.MediaType);
         var problem = await failed.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Contains("user u-moving (shard 0)", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("1", failed.Headers.RetryAfter?.ToString()); // actorrec.routing.retry-after: clients come back soon
         Assert.True(regions.Started[0].Retries >= 2, $"expected retries within the deadline, saw {regions.Started[0].Retries}");
         // Nothing of the batch reached the videos: they learn only after every user part is durable.
         Assert.Equal(0, (await engine.GetVideoAsync("v1"))!.Likes);

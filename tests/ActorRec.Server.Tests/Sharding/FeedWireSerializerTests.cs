@@ -38,6 +38,32 @@ public sealed class FeedWireSerializerTests
     private static VideoUpload Upload(float[]? embedding = null) => new("c1", 10_000, ["cats", "fun"], "a cat", "s9", "us", embedding);
 
     [Fact]
+    public void Entity_batches_and_their_replies_carry_registered_messages_through_the_nodes_registry()
+    {
+        var pipeline = FeedPipeline.CreateDefault(FeedSettings.Default, out _);
+        var context = new FeedWireContext { Pipeline = pipeline };
+        var registry = new MessageSerializerRegistryBuilder().AddRemoting().AddFeedMessages(context).Build();
+        context.Registry = registry;
+        var batch = RoundTrip(registry, new EntityBatch("video", ["v1", "v2"], [GetState.Instance, new EntityFailure("x")], TimeSpan.FromMilliseconds(4_800)));
+        Assert.Equal(("video", TimeSpan.FromMilliseconds(4_800)), (batch.TypeName, batch.Budget));
+        Assert.Equal(["v1", "v2"], batch.EntityIds);
+        Assert.Same(GetState.Instance, batch.Messages[0]);
+        Assert.Equal(new EntityFailure("x"), batch.Messages[1]);
+
+        var reply = RoundTrip(registry, new EntityBatchReply([
+            new EntityBatchResult(new EventsApplied(2, 1), null, false),
+            new EntityBatchResult(null, "shard 3 is handing off", true),
+            new EntityBatchResult(null, "did not answer within 4.8 s", false),
+        ]));
+        Assert.Equal(new EntityBatchResult(new EventsApplied(2, 1), null, false), reply.Results[0]);
+        Assert.Equal(new EntityBatchResult(null, "shard 3 is handing off", true), reply.Results[1]);
+        Assert.Equal(new EntityBatchResult(null, "did not answer within 4.8 s", false), reply.Results[2]);
+
+        // A message type the registry does not know cannot ride in a batch.
+        Assert.Throws<UnregisteredMessageTypeException>(() => registry.TrySerialize(new EntityBatch("video", ["v1"], [new object()], TimeSpan.FromSeconds(1)), out _, out _));
+    }
+
+    [Fact]
     public void User_commands_and_replies_round_trip()
     {
         var (registry, _, _) = Create();
