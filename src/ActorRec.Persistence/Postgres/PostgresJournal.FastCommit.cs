@@ -15,11 +15,15 @@ namespace ActorRec.Persistence.Postgres;
 /// fence key do not fall in batch order. That is the steady state of a node: only first writes after a start and
 /// writes after a rejection take the checked path.</para>
 /// <para><b>How.</b> BEGIN + COPY of every row (one round trip to start the COPY, one to end it), then one round trip
-/// carrying <c>journal_fence_batch(keys, lowest epochs, highest epochs)</c> and COMMIT. The function locks the
-/// batch's stored fences FOR UPDATE (as the checked path's read does, so a concurrent <see cref="IJournal.FenceAsync"/>
-/// waits for this transaction or this one sees its epoch), raises <see cref="FencedSqlState"/> if any stored epoch is
-/// above the lowest epoch written under its key, and raises the fences the batch carries higher (an upsert that
-/// catches a key first fenced meanwhile by another node, as <c>RaiseFencesAsync</c> does).</para>
+/// carrying <c>journal_fence_batch(keys, lowest epochs, keys to raise, their highest epochs)</c> and COMMIT. The
+/// function locks the batch's stored fences FOR UPDATE (as the checked path's read does, so a concurrent
+/// <see cref="IJournal.FenceAsync"/> waits for this transaction or this one sees its epoch), raises
+/// <see cref="FencedSqlState"/> if any stored epoch is above the lowest epoch written under its key, and raises the
+/// fences the batch carries higher (an upsert that catches a key first fenced meanwhile by another node, as
+/// <c>RaiseFencesAsync</c> does). It stays cheap in the common cases: when none of the keys has a stored fence
+/// (unfenced ids) it is one probe per key and nothing else; keys written at epoch 0 are never raised, so only keys
+/// with a positive epoch (shard keys, few per batch) reach the upsert. A first version that joined every key three
+/// times cost ~20 ms per 5,000-write batch.</para>
 /// <para><b>Refusals.</b> The cache is only a hint: if another node wrote one of the ids, a row collides with the
 /// UNIQUE (pid, sequence_nr) index. That error, or the fence error, aborts the transaction before COMMIT (the
 /// server skips the rest of the round trip), so nothing of the batch is stored. The batch is then run once through
@@ -36,8 +40,14 @@ public sealed partial class PostgresJournal
 
     private long _fastPathRefusals;
 
-    /// <summary>What the optimistic path sends: each write's id number, and per fence key the lowest and highest epoch.</summary>
-    private sealed class FastPlan(long[] pids, string[] keys, long[] lowEpochs, long[] highEpochs)
+    /// <summary>Optimistic commits that committed.</summary>
+    internal long FastCommits => Interlocked.Read(ref _fastCommits);
+
+    private long _fastCommits;
+
+    /// <summary>What the optimistic path sends: each write's id number; per fence key the lowest epoch written under
+    /// it; and the keys whose highest epoch is above 0 with that epoch (the only ones the batch may raise).</summary>
+    private sealed class FastPlan(long[] pids, string[] keys, long[] lowEpochs, string[] raiseKeys, long[] raiseEpochs)
     {
         public long[] Pids { get; } = pids;
 
@@ -45,7 +55,9 @@ public sealed partial class PostgresJournal
 
         public long[] LowEpochs { get; } = lowEpochs;
 
-        public long[] HighEpochs { get; } = highEpochs;
+        public string[] RaiseKeys { get; } = raiseKeys;
+
+        public long[] RaiseEpochs { get; } = raiseEpochs;
     }
 
     /// <summary>The plan of the optimistic path, or null when some write needs the checked path (see remarks).</summary>
@@ -94,7 +106,18 @@ public sealed partial class PostgresJournal
             }
         }
 
-        return new FastPlan(pids, [.. keys], [.. low], [.. high]);
+        var raiseKeys = new List<string>();
+        var raiseEpochs = new List<long>();
+        for (int k = 0; k < keys.Count; k++)
+        {
+            if (high[k] > 0)
+            {
+                raiseKeys.Add(keys[k]);
+                raiseEpochs.Add(high[k]);
+            }
+        }
+
+        return new FastPlan(pids, [.. keys], [.. low], [.. raiseKeys], [.. raiseEpochs]);
     }
 
     private async Task CommitFastAsync(IReadOnlyList<AtomicWrite> batch, FastPlan plan, CancellationToken cancellationToken)
@@ -109,19 +132,21 @@ public sealed partial class PostgresJournal
         {
             BatchCommands =
             {
-                new NpgsqlBatchCommand("SELECT journal_fence_batch($1, $2, $3)")
+                new NpgsqlBatchCommand("SELECT journal_fence_batch($1, $2, $3, $4)")
                 {
                     Parameters =
                     {
                         new NpgsqlParameter<string[]> { TypedValue = plan.Keys },
                         new NpgsqlParameter<long[]> { TypedValue = plan.LowEpochs },
-                        new NpgsqlParameter<long[]> { TypedValue = plan.HighEpochs },
+                        new NpgsqlParameter<string[]> { TypedValue = plan.RaiseKeys },
+                        new NpgsqlParameter<long[]> { TypedValue = plan.RaiseEpochs },
                     },
                 },
                 new NpgsqlBatchCommand("COMMIT"),
             },
         };
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _fastCommits);
     }
 
     /// <summary>Records the sequences a committed batch stored.</summary>

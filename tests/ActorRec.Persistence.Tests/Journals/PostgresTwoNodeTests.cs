@@ -107,7 +107,7 @@ public sealed class PostgresTwoNodeTests(PostgresServer server)
         await using var b = new PostgresJournal(settings);
         await a.WriteAsync(Write("x", 1, 1, "k"));
         await a.WriteAsync(Write("x", 2, 3, "k"));
-        Assert.Equal(0, a.FastPathRefusals);
+        Assert.Equal((1L, 0L), (a.FastCommits, a.FastPathRefusals));
 
         Assert.Equal(3, await b.ReadFenceEpochAsync("k"));
         JournalFencedException ex = await Assert.ThrowsAsync<JournalFencedException>(() => b.FenceAsync("k", 2));
