@@ -356,6 +356,18 @@ public abstract partial class PersistentActor : ActorBase
         _inFlightWrites = writes.Length;
         _writes = null;
         _invocations = null;
+        if (_runtime.Journal is JournalBase journal)
+        {
+            // The journal's writer tells this actor directly (no task, no thread-pool hop per write).
+            var completion = new WriteCompletion(this, writes, Self, Sender);
+            for (int i = 0; i < writes.Length; i++)
+            {
+                journal.Enqueue(writes[i], completion, i);
+            }
+
+            return;
+        }
+
         _ = WriteAsync(writes, Self, Sender);
     }
 

@@ -70,13 +70,27 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
     public Task EnqueueAsync(AtomicWrite write, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var pending = new Pending(write);
-        if (!_channel.Writer.TryWrite(pending))
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_channel.Writer.TryWrite(new Pending(write, done, null, 0)))
         {
             throw new ObjectDisposedException(nameof(GroupCommitWriter), "The journal is closed.");
         }
 
-        return pending.Done.Task;
+        return done.Task;
+    }
+
+    /// <summary>
+    /// Queues a write whose outcome is reported to <paramref name="callback"/> (with <paramref name="index"/>) on the
+    /// writer's own thread, right after the commit: no task, no thread-pool hop. The callback must be quick and must
+    /// never block (a persistent actor's tells its own mailbox). A closed writer reports <see cref="ObjectDisposedException"/>
+    /// to the callback at once.
+    /// </summary>
+    public void Enqueue(AtomicWrite write, IWriteCallback callback, int index)
+    {
+        if (!_channel.Writer.TryWrite(new Pending(write, null, callback, index)))
+        {
+            callback.OnWriteCompleted(index, new ObjectDisposedException(nameof(GroupCommitWriter), "The journal is closed."));
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -279,12 +293,9 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
                 if (error is null)
                 {
                     Interlocked.Add(ref _rows, batch[i].Write.Events.Count);
-                    batch[i].Done.TrySetResult();
                 }
-                else
-                {
-                    batch[i].Done.TrySetException(error);
-                }
+
+                Complete(batch[i], error);
             }
         }
         catch (Exception ex) when (batch.Count > 1)
@@ -297,7 +308,7 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            batch[0].Done.TrySetException(ex);
+            Complete(batch[0], ex);
         }
 
         _afterCommit();
@@ -309,19 +320,41 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
         {
             Exception?[]? results = await _commit([pending.Write], CancellationToken.None).ConfigureAwait(false);
             Interlocked.Increment(ref _commits);
-            if (results?[0] is { } error)
-            {
-                pending.Done.TrySetException(error);
-            }
-            else
+            Exception? error = results?[0];
+            if (error is null)
             {
                 Interlocked.Add(ref _rows, pending.Write.Events.Count);
-                pending.Done.TrySetResult();
             }
+
+            Complete(pending, error);
         }
         catch (Exception ex)
         {
-            pending.Done.TrySetException(ex);
+            Complete(pending, ex);
+        }
+    }
+
+    /// <summary>Reports a write's outcome to its task or its callback (a throwing callback is logged, never propagated).</summary>
+    private void Complete(Pending pending, Exception? error)
+    {
+        if (pending.Callback is { } callback)
+        {
+            try
+            {
+                callback.OnWriteCompleted(pending.Index, error);
+            }
+            catch (Exception ex)
+            {
+                LogCallbackFailed(_logger, pending.Write.PersistenceId, ex);
+            }
+        }
+        else if (error is null)
+        {
+            pending.Done!.TrySetResult();
+        }
+        else
+        {
+            pending.Done!.TrySetException(error);
         }
     }
 
@@ -329,12 +362,20 @@ internal sealed partial class GroupCommitWriter : IAsyncDisposable
         Message = "Group commit of {Writes} writes ({Rows} rows) failed; retrying each write alone")]
     private static partial void LogBatchFailed(ILogger logger, int writes, long rows, Exception error);
 
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "A write callback of '{PersistenceId}' threw")]
+    private static partial void LogCallbackFailed(ILogger logger, string persistenceId, Exception error);
+
     private sealed record InFlight(List<Pending> Batch, Task Commit);
 
-    private sealed class Pending(AtomicWrite write)
+    /// <summary>A queued write and whom to tell: a task (<see cref="EnqueueAsync"/>) or a callback (<see cref="Enqueue"/>).</summary>
+    private sealed class Pending(AtomicWrite write, TaskCompletionSource? done, IWriteCallback? callback, int index)
     {
         public AtomicWrite Write { get; } = write;
 
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource? Done { get; } = done;
+
+        public IWriteCallback? Callback { get; } = callback;
+
+        public int Index { get; } = index;
     }
 }

@@ -63,6 +63,22 @@ public abstract class JournalBase : IJournal
         return _writer.EnqueueAsync(write, cancellationToken);
     }
 
+    /// <summary>
+    /// Queues a write like <see cref="WriteAsync"/> but reports its outcome to <paramref name="callback"/> on the writer
+    /// thread instead of through a task: no task and no thread-pool hop per write (persistent actors, whose callback
+    /// only tells their own mailbox). A closed journal reports <see cref="ObjectDisposedException"/> to the callback.
+    /// </summary>
+    internal void Enqueue(AtomicWrite write, IWriteCallback callback, int index)
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            callback.OnWriteCompleted(index, new ObjectDisposedException(GetType().Name, "The journal is closed."));
+            return;
+        }
+
+        _writer.Enqueue(write, callback, index);
+    }
+
     public async Task<IReadOnlyList<Exception?>> WriteBatchAsync(IReadOnlyList<AtomicWrite> writes, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(writes);

@@ -1,7 +1,6 @@
 using ActorRec.Persistence.Journal;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace ActorRec.Persistence.Postgres;
 
@@ -28,7 +27,7 @@ namespace ActorRec.Persistence.Postgres;
 /// time, so with pipelined batches and across nodes offsets may become visible out of order; live queries wait for
 /// holes (see <see cref="JournalBase"/> remarks and <c>gap-timeout</c>).</para>
 /// </remarks>
-public sealed class PostgresJournal : JournalBase
+public sealed partial class PostgresJournal : JournalBase
 {
     /// <summary>The row columns after <c>ordering</c> and the id text (schema 3 rows carry only the id's number).</summary>
     private const string Tail = "j.sequence_nr, j.writer_epoch, j.manifest, j.schema_version, j.timestamp_ms, j.deleted, j.checksum, j.payload";
@@ -58,6 +57,35 @@ public sealed class PostgresJournal : JournalBase
     protected override bool OrderingMayHaveGaps => true;
 
     protected override async Task<Exception?[]?> CommitBatchAsync(IReadOnlyList<AtomicWrite> batch, CancellationToken cancellationToken)
+    {
+        FastPlan? plan = PlanFast(batch);
+        if (plan is not null)
+        {
+            try
+            {
+                await CommitFastAsync(batch, plan, cancellationToken).ConfigureAwait(false);
+                Remember(batch, plan.Pids);
+                return null;
+            }
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or FencedSqlState)
+            {
+                // Another node wrote one of these ids (the cache is behind) or raised a fence: nothing was stored.
+                // The checked path reads the truth and fails only the offending writes.
+                Forget(batch);
+                NoteFastPathRefused(batch.Count, ex.SqlState);
+            }
+            catch (Exception) when (Forget(batch))
+            {
+                throw;
+            }
+        }
+
+        return await CommitCheckedAsync(batch, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The checked path: reads the state of the batch's uncached ids and its fences first, leaves out and
+    /// reports the writes that break a rule, stores the rest.</summary>
+    private async Task<Exception?[]?> CommitCheckedAsync(IReadOnlyList<AtomicWrite> batch, CancellationToken cancellationToken)
     {
         await using NpgsqlConnection conn = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using NpgsqlTransaction tx = await conn.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -112,32 +140,13 @@ public sealed class PostgresJournal : JournalBase
 
             if (accepted.Count > 0)
             {
-                // Synchronous COPY: the writer loop owns this thread for the commit anyway, and the synchronous
-                // writers skip an async state machine per field (8 fields × thousands of rows per batch).
-                using NpgsqlBinaryImporter copy = conn.BeginBinaryImport(
-                    "COPY journal (pid, sequence_nr, writer_epoch, manifest, schema_version, timestamp_ms, checksum, payload) FROM STDIN (FORMAT BINARY)");
-                int rowIndex = 0;
-                foreach (AtomicWrite write in accepted)
+                long[] acceptedPids = new long[accepted.Count];
+                for (int i = 0; i < acceptedPids.Length; i++)
                 {
-                    IReadOnlyList<PersistentRepr> events = write.Events;
-                    long pid = pids[write.PersistenceId];
-                    for (int j = 0; j < events.Count; j++)
-                    {
-                        PersistentRepr e = events[j];
-                        BeforeRowInsert(rowIndex++);
-                        copy.StartRow();
-                        copy.Write(pid, NpgsqlDbType.Bigint);
-                        copy.Write(e.SequenceNr, NpgsqlDbType.Bigint);
-                        copy.Write(e.WriterEpoch, NpgsqlDbType.Bigint);
-                        copy.Write(e.Manifest, NpgsqlDbType.Text);
-                        copy.Write(e.SchemaVersion, NpgsqlDbType.Integer);
-                        copy.Write(e.TimestampMs, NpgsqlDbType.Bigint);
-                        copy.Write((long)e.ComputeChecksum(), NpgsqlDbType.Bigint);
-                        copy.Write(e.Payload, NpgsqlDbType.Bytea);
-                    }
+                    acceptedPids[i] = pids[accepted[i].PersistenceId];
                 }
 
-                copy.Complete();
+                CopyRows(conn, accepted, acceptedPids);
             }
 
             if (raised is not null)
@@ -303,6 +312,9 @@ public sealed class PostgresJournal : JournalBase
         {
             BatchCommands =
             {
+                // Every lookup below is an index probe per id. Right after a table was created its statistics can be
+                // far behind its size, and a plan with a sequential scan per id stalled a batch for 30 s once.
+                new NpgsqlBatchCommand("SET LOCAL enable_seqscan = off"),
                 new NpgsqlBatchCommand("INSERT INTO persistence_ids (persistence_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING")
                 {
                     Parameters = { new NpgsqlParameter<string[]> { TypedValue = idArray } },

@@ -18,6 +18,9 @@ namespace ActorRec.Persistence.Postgres;
 /// checksums (which cover the id text, kept in <c>persistence_ids</c>), deletes and epochs are kept. The whole
 /// script holds a transaction-scoped advisory lock, so two journals opening one database at once (two nodes) create
 /// or migrate it once.</para>
+/// <para>The function <c>journal_fence_batch</c> (created or replaced at every open; no table changes) checks and raises
+/// the fences of an optimistic group commit in the round trip that carries its COMMIT (see
+/// <c>PostgresJournal.FastCommit.cs</c>).</para>
 /// </remarks>
 internal static class PostgresJournalSchema
 {
@@ -71,6 +74,31 @@ internal static class PostgresJournalSchema
                      j.timestamp_ms, j.deleted, j.checksum, j.payload
               FROM journal j JOIN persistence_ids p ON p.id = j.pid;
           END IF;
+          DROP FUNCTION IF EXISTS journal_fence_batch(TEXT[], BIGINT[], BIGINT[]);
+          CREATE OR REPLACE FUNCTION journal_fence_batch(keys TEXT[], low BIGINT[], raise_keys TEXT[], raise_epochs BIGINT[])
+          RETURNS VOID LANGUAGE plpgsql AS $f$
+          DECLARE
+            overtaken BIGINT;
+          BEGIN
+            PERFORM 1 FROM journal_fences WHERE fence_key = ANY(keys) ORDER BY fence_key FOR UPDATE;
+            IF FOUND AND EXISTS (SELECT 1 FROM unnest(keys, low) AS u(k, e) JOIN journal_fences f ON f.fence_key = u.k
+                                 WHERE f.epoch > u.e) THEN
+              RAISE EXCEPTION 'a write of this batch carries an epoch below its fence' USING ERRCODE = 'ARJ01';
+            END IF;
+            IF cardinality(raise_keys) > 0 THEN
+              WITH up AS (
+                INSERT INTO journal_fences (fence_key, epoch)
+                  SELECT u.k, u.e FROM unnest(raise_keys, raise_epochs) AS u(k, e) LEFT JOIN journal_fences f ON f.fence_key = u.k
+                  WHERE u.e > COALESCE(f.epoch, 0) ORDER BY u.k
+                ON CONFLICT (fence_key) DO UPDATE SET epoch = GREATEST(journal_fences.epoch, EXCLUDED.epoch)
+                RETURNING fence_key, epoch)
+              SELECT count(*) INTO overtaken FROM up JOIN unnest(raise_keys, raise_epochs) AS u(k, e) ON up.fence_key = u.k
+              WHERE up.epoch > u.e;
+              IF overtaken > 0 THEN
+                RAISE EXCEPTION 'a fence key of this batch was raised by another writer meanwhile' USING ERRCODE = 'ARJ01';
+              END IF;
+            END IF;
+          END $f$;
         END $$;
         """;
 }

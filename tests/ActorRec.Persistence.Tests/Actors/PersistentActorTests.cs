@@ -102,6 +102,28 @@ public sealed class PersistentActorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_write_to_a_closed_journal_stops_the_actor()
+    {
+        // The journal reports outcomes to the actor by callback; a closed journal must report too, never leave the
+        // actor waiting for a write that was never queued.
+        var journal = new InMemoryJournal();
+        PersistenceRuntime runtime = Runtime(journal);
+        var probe = new Probe(_system);
+        _system.EventStream.Subscribe(probe.Ref, typeof(PersistenceFailure));
+        IActorRef counter = _system.ActorOf(CounterActor.Props(runtime, "closed", _log));
+        probe.Watch(counter);
+        Assert.Equal(new Ack(1, 1), await counter.Ask<Ack>(new Add(1), AskTimeout));
+        await journal.DisposeAsync();
+        counter.Tell(new Add(2));
+
+        PersistenceFailure failure = await probe.ExpectAsync<PersistenceFailure>();
+        Assert.Equal(("closed", 2L, "persist"), (failure.PersistenceId, failure.SequenceNr, failure.Phase));
+        Assert.IsType<ObjectDisposedException>(failure.Cause);
+        await probe.ExpectAsync<Terminated>(t => t.ActorRef.Equals(counter));
+        Assert.Equal(1, _log.Runs);
+    }
+
+    [Fact]
     public async Task A_fenced_write_stops_the_actor_and_names_pid_and_epochs()
     {
         PersistenceRuntime runtime = Runtime();
