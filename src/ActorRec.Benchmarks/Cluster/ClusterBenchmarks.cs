@@ -20,8 +20,12 @@ namespace ActorRec.Benchmarks.Cluster;
 /// <item>Re-home: <c>Entities × Nodes</c> users get one event each (resident everywhere: passivation is off for the
 /// run), the owner of every user's shard is read from <c>/admin/shards</c>, the last node is killed (-9), and the
 /// clock runs until every user it held answers <c>GET /v1/users/ID</c> with its event from a survivor (and, in
-/// parallel, until the shard map lists none of its shards). The cluster's default failure detection is part of it.</item>
+/// parallel, until the shard map lists none of its shards). The cluster's default failure detection is part of it.
+/// With <c>--rehome-entities N</c> exactly N users are written, all on the shards the last node owns, posted to it;
+/// the check asks <c>RehomeConcurrency</c> users at once.</item>
 /// </list>
+/// Every node's PostgreSQL pools are sized by <see cref="NodeConnectionBudget"/> to fit under the server's
+/// <c>max_connections</c> together. Set <see cref="LocalClusterNode.LogDirVariable"/> to keep every node's log.
 /// A failed request in a timed phase is counted, logged and not part of the figure.
 /// </summary>
 public static class ClusterBenchmarks
