@@ -15,6 +15,8 @@ public sealed class ClusterBenchCommandTests
     [InlineData("--videos", "0")]
     [InlineData("--event-batch", "1001")]
     [InlineData("--postgres", " ")]
+    [InlineData("--rehome-entities", "-1")]
+    [InlineData("--rehome-concurrency", "0")]
     public async Task Bad_options_are_usage_errors_naming_the_option(string option, string value)
     {
         using var dir = new TempDir();
@@ -30,7 +32,7 @@ public sealed class ClusterBenchCommandTests
         using var dir = new TempDir();
         var result = await CliRunner.RunAsync(dir.Path, "bench", "cluster", "--help");
         Assert.Equal(ExitCodes.Ok, result.ExitCode);
-        foreach (var option in new[] { "--json", "--postgres", "--entities", "--seconds", "--nodes", "--concurrency" })
+        foreach (var option in new[] { "--json", "--postgres", "--entities", "--seconds", "--nodes", "--concurrency", "--rehome-entities", "--rehome-concurrency" })
         {
             Assert.Contains(option, result.Output, StringComparison.Ordinal);
         }
@@ -43,6 +45,32 @@ public sealed class ClusterBenchCommandTests
         Assert.Equal(100_000, options.Entities);
         Assert.Equal(3, options.Nodes);
         Assert.Null(options.Postgres);
+        Assert.Equal(0, options.RehomeEntities);
+    }
+
+    // The population stall of `bench cluster --entities 10000`: the throwaway server's test connection string (pool 50)
+    // was handed to every node, and 3 nodes × 2 busy pools × 50 exceeded the server's 200 connections; the node that
+    // lost the race failed every recovery with 53300 "too many clients". The budget makes every node's pools fit.
+    [Theory]
+    [InlineData("Host=127.0.0.1;Port=5432;Username=postgres;Database=b;Maximum Pool Size=50", 3, 200, 15)]
+    [InlineData("Host=127.0.0.1;Port=5432;Username=postgres;Database=b;Maximum Pool Size=50", 3, 100, 7)]
+    [InlineData("Host=127.0.0.1;Port=5432;Username=postgres;Database=b", 3, 1000, 16)] // the node's own default, not Npgsql's 100
+    [InlineData("Host=127.0.0.1;Port=5432;Username=postgres;Database=b;MaxPoolSize=4", 3, 1000, 4)] // never more than asked
+    [InlineData("Host=127.0.0.1;Port=5432;Username=postgres;Database=b;Maximum Pool Size=50", 16, 200, 2)]
+    public void Every_nodes_pools_fit_under_the_servers_max_connections_together(string connection, int nodes, int maxConnections, int expected)
+    {
+        var node = new Npgsql.NpgsqlConnectionStringBuilder(NodeConnectionBudget.ForNode(connection, nodes, maxConnections));
+        Assert.Equal(expected, node.MaxPoolSize);
+        Assert.True(nodes * NodeConnectionBudget.PoolsPerNode * node.MaxPoolSize + NodeConnectionBudget.Reserved <= maxConnections);
+        Assert.Equal("b", node.Database);
+    }
+
+    [Fact]
+    public void A_server_with_too_few_connections_for_the_nodes_is_refused_naming_max_connections()
+    {
+        var error = Assert.Throws<ArgumentException>(() => NodeConnectionBudget.ForNode("Host=h;Database=b", 16, 100));
+        Assert.Contains("max_connections = 100", error.Message, StringComparison.Ordinal);
+        Assert.Contains("16 bench nodes", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

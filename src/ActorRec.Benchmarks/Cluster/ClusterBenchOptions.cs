@@ -15,6 +15,10 @@ namespace ActorRec.Benchmarks.Cluster;
 /// <param name="Users">Users the throughput phases write to and read feeds of.</param>
 /// <param name="EventBatch">Events per POST in the throughput phase.</param>
 /// <param name="Postgres">Connection string of a running PostgreSQL; null starts a throwaway server.</param>
+/// <param name="RehomeEntities">When above 0, the re-home phase writes exactly this many users, all on shards of the
+/// node that is killed (posted to that node), instead of <see cref="Entities"/> on every node: the issue's "re-home 100k
+/// resident entities" without writing twice as many to the survivors first.</param>
+/// <param name="RehomeConcurrency">Users asked at once while timing the re-home (each one GET /v1/users/ID).</param>
 public sealed record ClusterBenchOptions(
     int Entities = 100_000,
     double Seconds = 10,
@@ -23,7 +27,9 @@ public sealed record ClusterBenchOptions(
     int Videos = 200,
     int Users = 2_000,
     int EventBatch = 20,
-    string? Postgres = null)
+    string? Postgres = null,
+    int RehomeEntities = 0,
+    int RehomeConcurrency = 64)
 {
     /// <summary>Events per POST while the re-home population is written.</summary>
     public const int PopulateBatch = 100;
@@ -37,6 +43,8 @@ public sealed record ClusterBenchOptions(
         Check(Videos is >= 1 and <= 1_000_000, "--videos", Videos, "between 1 and 1,000,000");
         Check(Users is >= 1 and <= 10_000_000, "--users", Users, "between 1 and 10,000,000");
         Check(EventBatch is >= 1 and <= 1000, "--event-batch", EventBatch, "between 1 and 1000 (the API's default batch limit)");
+        Check(RehomeEntities is >= 0 and <= 10_000_000, "--rehome-entities", RehomeEntities, "between 0 (off) and 10,000,000");
+        Check(RehomeConcurrency is >= 1 and <= 1024, "--rehome-concurrency", RehomeConcurrency, "between 1 and 1024");
         if (Postgres is not null && string.IsNullOrWhiteSpace(Postgres))
         {
             throw new ArgumentException("--postgres must be a PostgreSQL connection string, e.g. 'Host=127.0.0.1;Port=5432;Username=postgres;Database=bench'");
@@ -47,7 +55,7 @@ public sealed record ClusterBenchOptions(
 
     /// <summary>One line describing the run, for the table and the progress log.</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"{Nodes} nodes vs 1, {Seconds:0.#}s per phase, {Concurrency} in flight, {Users:N0} users, {Videos:N0} videos, {EventBatch} events per POST, {Entities:N0} entities on the killed node");
+        $"{Nodes} nodes vs 1, {Seconds:0.#}s per phase, {Concurrency} in flight, {Users:N0} users, {Videos:N0} videos, {EventBatch} events per POST, {(RehomeEntities > 0 ? RehomeEntities : Entities):N0} entities on the killed node{(RehomeEntities > 0 ? " (written to it alone)" : "")}, {RehomeConcurrency} re-home checks in flight");
 
     private static void Check(bool ok, string option, object value, string expected)
     {

@@ -20,8 +20,12 @@ namespace ActorRec.Benchmarks.Cluster;
 /// <item>Re-home: <c>Entities × Nodes</c> users get one event each (resident everywhere: passivation is off for the
 /// run), the owner of every user's shard is read from <c>/admin/shards</c>, the last node is killed (-9), and the
 /// clock runs until every user it held answers <c>GET /v1/users/ID</c> with its event from a survivor (and, in
-/// parallel, until the shard map lists none of its shards). The cluster's default failure detection is part of it.</item>
+/// parallel, until the shard map lists none of its shards). The cluster's default failure detection is part of it.
+/// With <c>--rehome-entities N</c> exactly N users are written, all on the shards the last node owns, posted to it;
+/// the check asks <c>RehomeConcurrency</c> users at once.</item>
 /// </list>
+/// Every node's PostgreSQL pools are sized by <see cref="NodeConnectionBudget"/> to fit under the server's
+/// <c>max_connections</c> together. Set <see cref="LocalClusterNode.LogDirVariable"/> to keep every node's log.
 /// A failed request in a timed phase is counted, logged and not part of the figure.
 /// </summary>
 public static class ClusterBenchmarks
@@ -53,6 +57,11 @@ public static class ClusterBenchmarks
                 connection = server.ConnectionString;
             }
 
+            // Every node's pools must fit under the server's max_connections together (see NodeConnectionBudget).
+            var maxConnections = await NodeConnectionBudget.ServerMaxConnectionsAsync(connection, cancellationToken).ConfigureAwait(false);
+            connection = NodeConnectionBudget.ForNode(connection, options.Nodes, maxConnections);
+            await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"PostgreSQL max_connections = {maxConnections}: each node's pools hold at most {new Npgsql.NpgsqlConnectionStringBuilder(connection).MaxPoolSize} connections")).ConfigureAwait(false);
             var adminToken = "bench-" + Guid.NewGuid().ToString("N");
             using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, ConnectTimeout = TimeSpan.FromSeconds(5) })
             {
@@ -190,14 +199,29 @@ public static class ClusterBenchmarks
         /// <summary>Populates, kills the last node, times until every one of its users answers from a survivor.</summary>
         public async Task<RehomeResult> RehomeAsync(LocalCluster cluster)
         {
-            var total = checked(options.Entities * cluster.Nodes.Count);
-            var users = Enumerable.Range(0, total).Select(i => "r" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
-            await log.WriteLineAsync($"re-home: writing one event for each of {total:N0} users...").ConfigureAwait(false);
+            var victim = cluster.Nodes[^1];
+            var survivors = cluster.Nodes.Take(cluster.Nodes.Count - 1).ToArray();
+            var resolver = new ShardResolver(ShardCount);
+            string[] users;
+            LocalClusterNode? target = null;
+            if (options.RehomeEntities > 0)
+            {
+                users = await VictimUsersAsync(survivors[0], victim.Name, resolver, options.RehomeEntities).ConfigureAwait(false);
+                target = victim; // local to their owner: no forward while populating
+            }
+            else
+            {
+                users = Enumerable.Range(0, checked(options.Entities * cluster.Nodes.Count)).Select(i => "r" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+            }
+
+            var total = users.Length;
+            await log.WriteLineAsync($"re-home: writing one event for each of {total:N0} users{(target is null ? "" : " (all on " + target.Name + ")")}...").ConfigureAwait(false);
             var clock = Stopwatch.StartNew();
             var cursor = -1;
+            long written = 0;
             await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(async worker =>
             {
-                var node = cluster.Nodes[worker % cluster.Nodes.Count];
+                var node = target ?? cluster.Nodes[worker % cluster.Nodes.Count];
                 while (true)
                 {
                     var start = Interlocked.Add(ref cursor, ClusterBenchOptions.PopulateBatch) - ClusterBenchOptions.PopulateBatch + 1;
@@ -211,15 +235,20 @@ public static class ClusterBenchmarks
                     string? last = null;
                     await RetryAsync(async () => (last = await TryPostEventsAsync(node, batch).ConfigureAwait(false)) is null,
                         () => $"populate batch at {start} (last: {last})").ConfigureAwait(false);
+                    var now = Interlocked.Add(ref written, batch.Length);
+                    if (now / 10_000 != (now - batch.Length) / 10_000)
+                    {
+                        lock (log)
+                        {
+                            log.WriteLine($"  {now:N0} users written after {clock.Elapsed.TotalSeconds:0}s");
+                        }
+                    }
                 }
             })).ConfigureAwait(false);
             var populateRate = total / clock.Elapsed.TotalSeconds;
             await log.WriteLineAsync($"  {populateRate:N0} events/s").ConfigureAwait(false);
 
-            var victim = cluster.Nodes[^1];
-            var survivors = cluster.Nodes.Take(cluster.Nodes.Count - 1).ToArray();
             var owners = await ShardOwnersAsync(survivors[0]).ConfigureAwait(false);
-            var resolver = new ShardResolver(ShardCount);
             var victimUsers = users.Where(u => owners.TryGetValue(resolver.ShardOf(u), out var owner) && owner == victim.Name).ToArray();
             await log.WriteLineAsync($"re-home: kill -9 {victim.Name}, which owns {owners.Values.Count(o => o == victim.Name)} user shards and {victimUsers.Length:N0} of the users").ConfigureAwait(false);
 
@@ -246,7 +275,7 @@ public static class ClusterBenchmarks
                 return double.NaN;
             }, cancellationToken);
             var pending = new System.Collections.Concurrent.ConcurrentQueue<string>(victimUsers);
-            await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(async worker =>
+            await Task.WhenAll(Enumerable.Range(0, options.RehomeConcurrency).Select(async worker =>
             {
                 var node = survivors[worker % survivors.Length];
                 using var ticks = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
@@ -268,6 +297,31 @@ public static class ClusterBenchmarks
             var shardsSeconds = await shardsGone.WaitAsync(Guard, cancellationToken).ConfigureAwait(false);
             await log.WriteLineAsync($"  shards re-homed after {shardsSeconds:0.0}s, every entity answered after {seconds:0.0}s").ConfigureAwait(false);
             return new RehomeResult(victimUsers.Length, seconds, shardsSeconds, populateRate);
+        }
+
+        /// <summary>
+        /// <paramref name="count"/> user ids (<c>r0</c>, <c>r1</c>, ... skipping others) whose shards <paramref name="victim"/>
+        /// owns now (shards without an owner yet are skipped).
+        /// </summary>
+        private async Task<string[]> VictimUsersAsync(LocalClusterNode survivor, string victim, ShardResolver resolver, int count)
+        {
+            var owners = await ShardOwnersAsync(survivor).ConfigureAwait(false);
+            if (!owners.ContainsValue(victim))
+            {
+                throw new InvalidOperationException($"re-home: node {victim} owns no user shard; nothing to re-home");
+            }
+
+            var users = new List<string>(count);
+            for (var i = 0L; users.Count < count; i++)
+            {
+                var id = "r" + i.ToString(CultureInfo.InvariantCulture);
+                if (owners.TryGetValue(resolver.ShardOf(id), out var owner) && owner == victim)
+                {
+                    users.Add(id);
+                }
+            }
+
+            return [.. users];
         }
 
         private async Task<bool> AnswersAsync(LocalClusterNode node, string user)

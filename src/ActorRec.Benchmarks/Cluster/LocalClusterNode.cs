@@ -17,11 +17,19 @@ public sealed partial class LocalClusterNode : IAsyncDisposable
     private readonly Queue<string> _tail = new();
     private readonly TaskCompletionSource<Uri> _url = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly StreamWriter? _logFile;
+    private bool _logClosed;
 
     private LocalClusterNode(string name, string directory, ProcessStartInfo start)
     {
         Name = name;
         _directory = directory;
+        if (Environment.GetEnvironmentVariable(LogDirVariable) is { Length: > 0 } logs)
+        {
+            Directory.CreateDirectory(logs);
+            _logFile = new StreamWriter(Path.Combine(logs, name + ".log"), append: true) { AutoFlush = true };
+        }
+
         _process = new Process { StartInfo = start, EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => OnLine(e.Data);
         _process.ErrorDataReceived += (_, e) => OnLine(e.Data);
@@ -34,6 +42,9 @@ public sealed partial class LocalClusterNode : IAsyncDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
+
+    /// <summary>Environment variable naming a folder: when set, every line of every node is also written to NAME.log there.</summary>
+    public const string LogDirVariable = "ACTORREC_BENCH_NODE_LOGS";
 
     public string Name { get; }
 
@@ -153,6 +164,14 @@ public sealed partial class LocalClusterNode : IAsyncDisposable
         }
 
         _process.Dispose();
+        if (_logFile is not null)
+        {
+            lock (_tail)
+            {
+                _logClosed = true;
+                _logFile.Dispose();
+            }
+        }
         try
         {
             Directory.Delete(_directory, recursive: true);
@@ -173,6 +192,11 @@ public sealed partial class LocalClusterNode : IAsyncDisposable
         line = AnsiEscape().Replace(line, "");
         lock (_tail)
         {
+            if (!_logClosed)
+            {
+                _logFile?.WriteLine(line);
+            }
+
             _tail.Enqueue(line);
             if (_tail.Count > KeptLines)
             {

@@ -6,7 +6,7 @@ namespace ActorRec.Cli.Commands;
 
 /// <summary>
 /// <c>actorrec bench cluster [--json] [--postgres CONNSTR] [--entities N] [--seconds S] [--nodes N] [--concurrency C]
-/// [--users U] [--videos V] [--event-batch B]</c>: routed event and feed throughput with 1 and N local nodes (child
+/// [--users U] [--videos V] [--event-batch B] [--rehome-entities N] [--rehome-concurrency C]</c>: routed event and feed throughput with 1 and N local nodes (child
 /// processes of this same program), and the time to re-home a killed node's resident entities. JSON keys:
 /// feeds_per_s_1, feeds_per_s_3, events_per_s_1, events_per_s_3, rehome_entities, rehome_s (see
 /// <see cref="ClusterBenchResult"/> for the rest).
@@ -29,8 +29,14 @@ internal static class ClusterBenchCommand
         var users = new Option<int>("--users") { Description = "Users of the throughput phases.", DefaultValueFactory = _ => d.Users };
         var videos = new Option<int>("--videos") { Description = "Videos registered per cluster.", DefaultValueFactory = _ => d.Videos };
         var eventBatch = new Option<int>("--event-batch") { Description = "Events per POST in the throughput phase.", DefaultValueFactory = _ => d.EventBatch };
+        var rehomeEntities = new Option<int>("--rehome-entities")
+        {
+            Description = "Write exactly this many users, all on the shards of the node that is killed, for the re-home phase (0: --entities on every node).",
+            DefaultValueFactory = _ => d.RehomeEntities,
+        };
+        var rehomeConcurrency = new Option<int>("--rehome-concurrency") { Description = "Users asked at once while timing the re-home.", DefaultValueFactory = _ => d.RehomeConcurrency };
         var cluster = new Command("cluster", "Cluster: routed feeds/s and events/s with 1 and 3 local nodes; time to re-home a killed node's entities.");
-        foreach (var option in new Option[] { json, postgres, entities, seconds, nodes, concurrency, users, videos, eventBatch })
+        foreach (var option in new Option[] { json, postgres, entities, seconds, nodes, concurrency, users, videos, eventBatch, rehomeEntities, rehomeConcurrency })
         {
             cluster.Add(option);
         }
@@ -42,7 +48,7 @@ internal static class ClusterBenchCommand
             {
                 options = new ClusterBenchOptions(parseResult.GetValue(entities), parseResult.GetValue(seconds), parseResult.GetValue(nodes),
                     parseResult.GetValue(concurrency), parseResult.GetValue(videos), parseResult.GetValue(users), parseResult.GetValue(eventBatch),
-                    parseResult.GetValue(postgres)).Validate();
+                    parseResult.GetValue(postgres), parseResult.GetValue(rehomeEntities), parseResult.GetValue(rehomeConcurrency)).Validate();
             }
             catch (ArgumentException ex)
             {

@@ -39,6 +39,7 @@ internal sealed class EntityHostActor : ActorBase
     private readonly List<string> _scratch = [];
     private EntityResidency _residency = null!;
     private RecoveryThrottle _throttle = null!;
+    private long _stalledAt = -1;
 
     public EntityHostActor(string typeName, string selfNode, Func<EntityStart, Props> entityProps, EntityHostSettings settings, ILogger logger)
     {
@@ -95,6 +96,7 @@ internal sealed class EntityHostActor : ActorBase
                 return true;
             case PassivationTick:
                 Passivate();
+                CheckThrottle();
                 return true;
             case ThrottleTick:
                 StartReady();
@@ -295,6 +297,26 @@ internal sealed class EntityHostActor : ActorBase
         }
 
         ScheduleThrottle();
+    }
+
+    /// <summary>
+    /// Safety net on the periodic tick: entities that keep waiting while a token is free mean the throttle's own tick
+    /// never came (they would otherwise wait forever, silently, and every new entity queues behind them: the node stops
+    /// serving first-time entities). Starts them now and re-arms the timer.
+    /// </summary>
+    private void CheckThrottle()
+    {
+        // Stalled = on two ticks in a row entities waited with a token free and none started in between (one such tick
+        // alone can be a throttle tick that is due and still in the mailbox).
+        var stalled = _throttle.Waiting > 0 && _throttle.TimeUntilNext() == TimeSpan.Zero;
+        var confirmed = stalled && _stalledAt == _throttle.Started;
+        _stalledAt = stalled ? _throttle.Started : -1;
+        if (confirmed)
+        {
+            ShardingLog.ThrottleStalled(_logger, _typeName, _throttle.Waiting, Timers.IsTimerActive(ThrottleTimer));
+            Timers.Cancel(ThrottleTimer);
+            StartReady();
+        }
     }
 
     private void ScheduleThrottle()

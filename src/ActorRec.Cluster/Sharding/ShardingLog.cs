@@ -72,4 +72,7 @@ internal static partial class ShardingLog
 
     [LoggerMessage(EventId = 1622, Level = LogLevel.Warning, Message = "Drain of node {Node} did not finish within {Timeout}; the node leaves and its remaining shards are re-homed")]
     public static partial void DrainTimedOut(ILogger logger, string node, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 1623, Level = LogLevel.Warning, Message = "Entity host {TypeName}: {Waiting} entities waited for the recovery throttle while a token was free (its timer tick was lost or late; timer armed: {Armed}); starting them now")]
+    public static partial void ThrottleStalled(ILogger logger, string typeName, int waiting, bool armed);
 }
