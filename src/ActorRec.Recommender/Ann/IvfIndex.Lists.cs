@@ -190,43 +190,72 @@ public sealed unsafe partial class IvfIndex
     private int ScanList(PostingList list, sbyte* query, Span<int> nodes, Span<float> scores, int count)
     {
         var n = Volatile.Read(ref list.Count);
-        var capacity = nodes.Length;
         fixed (sbyte* codes = list.Codes)
         fixed (float* scales = list.Scales)
         fixed (int* members = list.Nodes)
         {
-            if (Avx512BW.IsSupported && _codeStride == 64)
+            return ScanCodes(query, codes, scales, members, n, nodes, scores, count);
+        }
+    }
+
+    /// <summary>
+    /// Offers <c>scale × (query · code)</c> of <paramref name="n"/> code rows to the min-heap in
+    /// <paramref name="nodes"/>/<paramref name="scores"/> (capacity: their length) under the row's member number.
+    /// </summary>
+    private int ScanCodes(sbyte* query, sbyte* codes, float* scales, int* members, int n, Span<int> nodes, Span<float> scores, int count)
+    {
+        var capacity = nodes.Length;
+        var i = 0;
+        if (Avx512BW.IsSupported && _codeStride == 64)
+        {
+            // The common 64-d case, four rows a step: each row is two vpmaddwd, the four 16-lane sums are folded
+            // into one 4-lane vector (halves, then three hadds), scaled, and compared with the heap's worst at once.
+            var q0 = Avx512BW.ConvertToVector512Int16(Vector256.Load(query));
+            var q1 = Avx512BW.ConvertToVector512Int16(Vector256.Load(query + 32));
+            for (; i + 4 <= n; i += 4)
             {
-                // The common 64-d case: the query's two halves are widened once, each entry is two vpmaddwd.
-                var q0 = Avx512BW.ConvertToVector512Int16(Vector256.Load(query));
-                var q1 = Avx512BW.ConvertToVector512Int16(Vector256.Load(query + 32));
-                for (var i = 0; i < n; i++)
+                var p = codes + (i * 64);
+                var b0 = Fold(Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(p)), q0)
+                    + Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(p + 32)), q1));
+                var b1 = Fold(Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(p + 64)), q0)
+                    + Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(p + 96)), q1));
+                var b2 = Fold(Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(p + 128)), q0)
+                    + Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(p + 160)), q1));
+                var b3 = Fold(Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(p + 192)), q0)
+                    + Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(p + 224)), q1));
+                var h = Avx2.HorizontalAdd(Avx2.HorizontalAdd(b0, b1), Avx2.HorizontalAdd(b2, b3));
+                var sums = h.GetLower() + h.GetUpper();
+                var s = Vector128.ConvertToSingle(sums) * Vector128.Load(scales + i);
+                if (count == capacity && !Vector128.GreaterThanAny(s, Vector128.Create(scores[0])))
                 {
-                    var p = codes + (i * 64);
-                    var acc = Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(p)), q0)
-                        + Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(p + 32)), q1);
-                    var score = Vector512.Sum(acc) * scales[i];
+                    continue;
+                }
+
+                for (var j = 0; j < 4; j++)
+                {
+                    var score = s.GetElement(j);
                     if (count < capacity || score > scores[0])
                     {
-                        TopK.Offer(nodes, scores, ref count, members[i], score);
+                        TopK.Offer(nodes, scores, ref count, members[i + j], score);
                     }
                 }
-
-                return count;
             }
+        }
 
-            for (var i = 0; i < n; i++)
+        for (; i < n; i++)
+        {
+            var score = Int8Codes.Dot(query, codes + (i * _codeStride), _codeStride) * scales[i];
+            if (count < capacity || score > scores[0])
             {
-                var score = Int8Codes.Dot(query, codes + (i * _codeStride), _codeStride) * scales[i];
-                if (count < capacity || score > scores[0])
-                {
-                    TopK.Offer(nodes, scores, ref count, members[i], score);
-                }
+                TopK.Offer(nodes, scores, ref count, members[i], score);
             }
         }
 
         return count;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> Fold(Vector512<int> x) => x.GetLower() + x.GetUpper();
 
     /// <summary>One inverted list: int8 codes, scales and node numbers side by side; entries below <see cref="Count"/> are complete.</summary>
     private sealed class PostingList
@@ -258,6 +287,7 @@ public sealed unsafe partial class IvfIndex
     private sealed class Layout
     {
         public readonly float[] Centroids;
+        public readonly PostingList Coarse;
         public readonly PostingList[] Lists;
         public float[][] VectorChunks = [];
         public long[][] IdChunks = [];
@@ -268,6 +298,16 @@ public sealed unsafe partial class IvfIndex
         {
             _dimension = dimension;
             Centroids = centroids;
+
+            // The centroids' int8 codes, scanned like a list to pick the probes (a quarter of the float bytes).
+            Coarse = new PostingList(sizes.Length, codeStride);
+            for (var l = 0; l < sizes.Length; l++)
+            {
+                Coarse.Scales[l] = Int8Codes.Encode(centroids.AsSpan(l * dimension, dimension), Coarse.Codes.AsSpan(l * codeStride, codeStride));
+                Coarse.Nodes[l] = l;
+            }
+
+            Coarse.Count = sizes.Length;
             Lists = new PostingList[sizes.Length];
             for (var l = 0; l < sizes.Length; l++)
             {
