@@ -215,6 +215,13 @@ public sealed unsafe partial class IvfIndex
             for (; i + 4 <= n; i += 4)
             {
                 var p = codes + (i * 64);
+
+                // Rows 16 ahead: a cold list streams from DRAM faster than the stream prefetcher ramps up.
+                Sse.Prefetch0(p + 1024);
+                Sse.Prefetch0(p + 1088);
+                Sse.Prefetch0(p + 1152);
+                Sse.Prefetch0(p + 1216);
+                Sse.Prefetch0(scales + i + 64);
                 var b0 = Fold(Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(p)), q0)
                     + Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(p + 32)), q1));
                 var b1 = Fold(Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(p + 64)), q0)
@@ -339,6 +346,28 @@ public sealed unsafe partial class IvfIndex
                         Sse.Prefetch0((byte*)p + offset);
                     }
                 }
+            }
+        }
+
+        /// <summary>Starts loading the first rows of a list's codes and scales (a probe is about to be scanned).</summary>
+        public void PrefetchListHead(int listIndex)
+        {
+            if (!Sse.IsSupported)
+            {
+                return;
+            }
+
+            var list = Volatile.Read(ref Lists[listIndex]);
+            var bytes = Math.Min(list.Codes.Length, 1024);
+            fixed (sbyte* codes = list.Codes)
+            fixed (float* scales = list.Scales)
+            {
+                for (var offset = 0; offset < bytes; offset += 64)
+                {
+                    Sse.Prefetch0((byte*)codes + offset);
+                }
+
+                Sse.Prefetch0(scales);
             }
         }
 

@@ -217,6 +217,11 @@ public sealed unsafe partial class IvfIndex : IAnnIndex
         var candidates = 0;
         for (var p = 0; p < probes.Length; p++)
         {
+            layout.PrefetchListHead(probes[p]);
+        }
+
+        for (var p = 0; p < probes.Length; p++)
+        {
             var list = Volatile.Read(ref layout.Lists[probes[p]]);
             candidates = ScanList(list, codes, candidateNodes, candidateScores, candidates);
         }
@@ -230,24 +235,19 @@ public sealed unsafe partial class IvfIndex : IAnnIndex
         // 3. Exact re-rank of the candidates; the top k are cut from the float scores. In node order: a list's
         // vectors are a run of the arena, so ascending addresses let the hardware prefetcher and open DRAM pages
         // help the software prefetches (the re-rank's random reads are most of a cold search).
+        // All the loads are started first, so they overlap each other and the sort.
         var ordered = candidateNodes[..candidates];
+        for (var i = 0; i < candidates; i++)
+        {
+            layout.PrefetchVector(ordered[i]);
+        }
+
         ordered.Sort();
         var topNodes = scratch.TopNodes(k);
         var topScores = scratch.TopScores(k);
         var top = new TopK(topNodes, topScores);
-        const int Ahead = 16;
-        for (var i = 0; i < Math.Min(Ahead, candidates); i++)
-        {
-            layout.PrefetchVector(candidateNodes[i]);
-        }
-
         for (var i = 0; i < candidates; i++)
         {
-            if (i + Ahead < candidates)
-            {
-                layout.PrefetchVector(candidateNodes[i + Ahead]);
-            }
-
             var node = candidateNodes[i];
             top.Offer(node, TensorPrimitives.Dot(q, layout.VectorOf(node)));
         }

@@ -11,8 +11,8 @@ public sealed record IvfSettings(
     int Dimension = 64,
     AnnMetric Metric = AnnMetric.Cosine,
     int ListSize = 256,
-    int Probes = 12,
-    float Rerank = 2f,
+    int Probes = 6,
+    float Rerank = 1.2f,
     int Seed = 42)
 {
     /// <summary>Validates every value and names the bad key.</summary>
@@ -20,8 +20,8 @@ public sealed record IvfSettings(
         int dimension = 64,
         AnnMetric metric = AnnMetric.Cosine,
         int listSize = 256,
-        int probes = 12,
-        float rerank = 2f,
+        int probes = 6,
+        float rerank = 1.2f,
         int seed = 42)
     {
         if (dimension is < 1 or > 65_536)

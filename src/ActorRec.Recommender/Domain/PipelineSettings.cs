@@ -64,7 +64,7 @@ public sealed record RetrievalSettings
     public int IvfProbes { get; init; } = 6;
 
     /// <summary>IVF candidates re-scored in float per search, as a multiple of the hits asked for.</summary>
-    public float IvfRerank { get; init; } = 1.5f;
+    public float IvfRerank { get; init; } = 1.2f;
 
     /// <summary>HNSW links per node on the upper layers (layer 0 keeps twice as many).</summary>
     public int HnswM { get; init; } = 16;
