@@ -54,7 +54,7 @@ internal static class FeedBenchCommand
             Description = "Most requests outstanding at once; a request due beyond it is counted as dropped, not sent.",
             DefaultValueFactory = _ => 1_024,
         };
-        var index = new Option<string>("--index") { Description = "Retrieval index: hnsw (default) or exact.", DefaultValueFactory = _ => "hnsw" };
+        var index = new Option<string>("--index") { Description = "Retrieval index: ivf (default), hnsw or exact.", DefaultValueFactory = _ => "ivf" };
         var freshnessEvery = new Option<int>("--freshness-every") { Description = "Probe freshness after every Nth accepted POST.", DefaultValueFactory = _ => 10 };
         var footprintUsers = new Option<int>("--footprint-users") { Description = "Users created to measure bytes_per_user (0: skip).", DefaultValueFactory = _ => 5_000 };
         var profile = new Option<int>("--profile") { Description = "Also time N feeds stage by stage on one thread (profile_* keys; 0: skip).", DefaultValueFactory = _ => 0 };
@@ -74,9 +74,10 @@ internal static class FeedBenchCommand
             var indexName = parseResult.GetValue(index);
             var kind = indexName switch
             {
+                "ivf" => VideoIndexKind.Ivf,
                 "hnsw" => VideoIndexKind.Hnsw,
                 "exact" => VideoIndexKind.Exact,
-                _ => throw new UsageException($"--index must be hnsw or exact (got \"{indexName}\")"),
+                _ => throw new UsageException($"--index must be ivf, hnsw or exact (got \"{indexName}\")"),
             };
             var run = new Run(parseResult.GetValue(videos), parseResult.GetValue(users), parseResult.GetValue(feedRate), parseResult.GetValue(eventRate),
                 SimulateCommand.ParseDuration("--duration", parseResult.GetValue(duration)!), parseResult.GetValue(maxInFlight), kind,

@@ -2,20 +2,22 @@ using System.Diagnostics;
 
 namespace ActorRec.Recommender.Ann;
 
-/// <summary>What <see cref="AnnBenchmark.Run"/> measured.</summary>
+/// <summary>What <see cref="AnnBenchmark.Run"/> or <see cref="AnnBenchmark.RunIvf"/> measured.</summary>
 /// <param name="Vectors">Indexed vectors.</param>
 /// <param name="Dimension">Vector length.</param>
 /// <param name="Queries">Queries timed (same set for both methods).</param>
 /// <param name="K">Hits per query.</param>
-/// <param name="Ef">HNSW candidate list size used.</param>
+/// <param name="Ef">Search width passed (HNSW: candidate list; IVF: candidates re-scored, 0 for k × rerank).</param>
 /// <param name="RecallAtK">Mean fraction of the exact top-k the index returned.</param>
 /// <param name="BuildSeconds">Wall time to insert every vector.</param>
 /// <param name="ExactMicrosPerQuery">Median exact-scan time per query.</param>
-/// <param name="AnnMicrosPerQuery">Median HNSW time per query, after <see cref="HnswIndex.Compact"/>.</param>
+/// <param name="AnnMicrosPerQuery">Median ANN time per query (HNSW after <see cref="HnswIndex.Compact"/>).</param>
 /// <param name="EvaluationsPerQuery">Mean similarity evaluations of an HNSW search (the exact scan does one per vector).</param>
-/// <param name="InsertOrderMicrosPerQuery">Median HNSW time per query on the index as inserted (before compaction).</param>
+/// <param name="InsertOrderMicrosPerQuery">Median ANN time per query on the index as inserted (HNSW before compaction; IVF: the same index).</param>
 /// <param name="SteadyExactMicrosPerQuery">Median exact-scan time per query when it answers blocks of 25 queries in a row.</param>
-/// <param name="SteadyAnnMicrosPerQuery">Median HNSW time per query (compacted index) when it answers blocks of 25 queries in a row.</param>
+/// <param name="SteadyAnnMicrosPerQuery">Median ANN time per query (compacted HNSW, or IVF) when it answers blocks of 25 queries in a row.</param>
+/// <param name="Index">The index measured: <c>hnsw</c> or <c>ivf</c>.</param>
+/// <param name="Lists">IVF: inverted lists at measurement time; 0 for HNSW.</param>
 public sealed record AnnBenchmarkResult(
     int Vectors,
     int Dimension,
@@ -29,7 +31,9 @@ public sealed record AnnBenchmarkResult(
     double EvaluationsPerQuery = 0,
     double InsertOrderMicrosPerQuery = 0,
     double SteadyExactMicrosPerQuery = 0,
-    double SteadyAnnMicrosPerQuery = 0)
+    double SteadyAnnMicrosPerQuery = 0,
+    string Index = "hnsw",
+    int Lists = 0)
 {
     /// <summary>Median exact-scan time over median HNSW time, per query.</summary>
     public double SpeedUp => ExactMicrosPerQuery / AnnMicrosPerQuery;
@@ -40,7 +44,7 @@ public sealed record AnnBenchmarkResult(
     /// <inheritdoc />
     public override string ToString() =>
         FormattableString.Invariant(
-            $"n={Vectors} dim={Dimension} queries={Queries} k={K} ef={Ef}: recall@{K}={RecallAtK:F4} build={BuildSeconds:F1}s exact={ExactMicrosPerQuery:F1}us/query hnsw={AnnMicrosPerQuery:F1}us/query speed-up={SpeedUp:F1}x evaluations/query={EvaluationsPerQuery:F0} hnsw-insert-order={InsertOrderMicrosPerQuery:F1}us/query steady: exact={SteadyExactMicrosPerQuery:F1}us hnsw={SteadyAnnMicrosPerQuery:F1}us speed-up={SteadySpeedUp:F1}x");
+            $"{Index} n={Vectors} dim={Dimension} queries={Queries} k={K} ef={Ef} lists={Lists}: recall@{K}={RecallAtK:F4} build={BuildSeconds:F1}s exact={ExactMicrosPerQuery:F1}us/query {Index}={AnnMicrosPerQuery:F1}us/query speed-up={SpeedUp:F1}x evaluations/query={EvaluationsPerQuery:F0} insert-order={InsertOrderMicrosPerQuery:F1}us/query steady: exact={SteadyExactMicrosPerQuery:F1}us {Index}={SteadyAnnMicrosPerQuery:F1}us speed-up={SteadySpeedUp:F1}x");
 }
 
 /// <summary>
@@ -49,25 +53,42 @@ public sealed record AnnBenchmarkResult(
 /// </summary>
 public static class AnnBenchmark
 {
-    /// <summary>Builds an index over <paramref name="n"/> clustered vectors and measures it.</summary>
+    /// <summary>Builds an HNSW index over <paramref name="n"/> clustered vectors and measures it.</summary>
     public static AnnBenchmarkResult Run(int n = 100_000, int dim = 64, int queries = 300, int k = 100, int ef = 100, HnswSettings? settings = null, int seed = 7)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(n, k);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(queries);
         // Cosine, as the served video index links: the data set is unit vectors, so the exact inner-product scan
         // ranks exactly as cosine does and stays the ground truth.
         var index = new HnswIndex((settings ?? new HnswSettings()) with { Dimension = dim, Metric = AnnMetric.Cosine });
+        return Measure(index, static built => ((HnswIndex)built).Compact(), "hnsw", n, dim, queries, k, ef, seed);
+    }
+
+    /// <summary>Builds an IVF index over <paramref name="n"/> clustered vectors and measures it (ef 0: k × rerank candidates).</summary>
+    public static AnnBenchmarkResult RunIvf(int n = 100_000, int dim = 64, int queries = 300, int k = 100, int ef = 0, IvfSettings? settings = null, int seed = 7)
+    {
+        var index = new IvfIndex((settings ?? new IvfSettings()) with { Dimension = dim, Metric = AnnMetric.Cosine });
+        return Measure(index, static built => built, "ivf", n, dim, queries, k, ef, seed) with { Lists = index.ListCount };
+    }
+
+    /// <summary>
+    /// Inserts the data set into <paramref name="index"/> one vector at a time (as a server would), lets
+    /// <paramref name="prepare"/> make the copy that is timed (HNSW: the locality-preserving compaction; IVF: the
+    /// index itself, which keeps its lists in shape as it grows), and measures it against the exact scan.
+    /// </summary>
+    private static AnnBenchmarkResult Measure(IAnnIndex index, Func<IAnnIndex, IAnnIndex> prepare, string kind, int n, int dim, int queries, int k, int ef, int seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(n, k);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(queries);
         var data = ClusteredVectors.Generate(n, dim, clusters: Math.Max(16, n / 1000), noise: 1f / MathF.Sqrt(dim), seed);
         var query = ClusteredVectors.Generate(queries, dim, clusters: Math.Max(16, n / 1000), noise: 1f / MathF.Sqrt(dim), seed, sampleSeed: 1);
 
         var build = Stopwatch.StartNew();
         for (var i = 0; i < n; i++)
         {
-            index.Insert(i, data.AsSpan(i * dim, dim));
+            index.Upsert(i, data.AsSpan(i * dim, dim));
         }
 
         build.Stop();
-        var compacted = index.Compact();
+        var compacted = prepare(index);
 
         // Exact and HNSW run alternately query by query and each query is timed on its own; the medians are
         // reported, so a burst of load from other processes on a shared machine hits both sides alike and
@@ -151,7 +172,8 @@ public static class AnnBenchmark
             (double)evaluations / queries,
             MedianMicros(insertOrderTicks),
             MedianMicros(blockExactTicks),
-            MedianMicros(blockAnnTicks));
+            MedianMicros(blockAnnTicks),
+            kind);
     }
 
     private static double MedianMicros(long[] ticks)

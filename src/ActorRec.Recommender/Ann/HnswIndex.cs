@@ -44,7 +44,7 @@ namespace ActorRec.Recommender.Ann;
 /// same graph and the same answers.</para>
 /// </remarks>
 [DebuggerDisplay("HnswIndex Count={Count} Dimension={Dimension}")]
-public sealed unsafe partial class HnswIndex
+public sealed unsafe partial class HnswIndex : IAnnIndex
 {
     private const int ChunkShift = 10;
     private const int ChunkSize = 1 << ChunkShift;

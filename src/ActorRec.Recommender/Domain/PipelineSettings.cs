@@ -8,6 +8,9 @@ public enum VideoIndexKind
 
     /// <summary>The exact SIMD scan of every row (linear in the catalog): <c>exact</c>.</summary>
     Exact,
+
+    /// <summary>Inverted lists of int8 codes with an exact re-rank (approximate, the fastest): <c>ivf</c>.</summary>
+    Ivf,
 }
 
 /// <summary>Candidate retrieval quotas (<c>actorrec.feed.retrieval</c>).</summary>
@@ -51,8 +54,17 @@ public sealed record RetrievalSettings
     /// <summary>How long the decayed-velocity trending lists are cached per region.</summary>
     public TimeSpan TrendingRefresh { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The nearest-neighbour index of the embedding and similar paths: HNSW (default) or the exact scan.</summary>
-    public VideoIndexKind Index { get; init; } = VideoIndexKind.Hnsw;
+    /// <summary>The nearest-neighbour index of the embedding and similar paths: IVF (default), HNSW or the exact scan.</summary>
+    public VideoIndexKind Index { get; init; } = VideoIndexKind.Ivf;
+
+    /// <summary>IVF target videos per inverted list (the index keeps about live / this lists).</summary>
+    public int IvfListSize { get; init; } = 256;
+
+    /// <summary>IVF lists scanned per search.</summary>
+    public int IvfProbes { get; init; } = 6;
+
+    /// <summary>IVF candidates re-scored in float per search, as a multiple of the hits asked for.</summary>
+    public float IvfRerank { get; init; } = 1.2f;
 
     /// <summary>HNSW links per node on the upper layers (layer 0 keeps twice as many).</summary>
     public int HnswM { get; init; } = 16;
@@ -86,8 +98,12 @@ public sealed record RetrievalSettings
         SettingCheck.Range($"{p}.co-engagement.decay", CoEngagementDecay, 0.001f, 1f);
         if (!Enum.IsDefined(Index))
         {
-            throw new FeedSettingsException($"{p}.index", $"must be hnsw or exact (got {Index})");
+            throw new FeedSettingsException($"{p}.index", $"must be ivf, hnsw or exact (got {Index})");
         }
+
+        SettingCheck.Range($"{p}.ivf.list-size", IvfListSize, 16, 1_000_000);
+        SettingCheck.Range($"{p}.ivf.probes", IvfProbes, 1, 65_536);
+        SettingCheck.Range($"{p}.ivf.rerank", IvfRerank, 1f, 100f);
 
         SettingCheck.Range($"{p}.hnsw.m", HnswM, 2, 256);
         SettingCheck.Range($"{p}.hnsw.ef-construction", HnswEfConstruction, HnswM, 100_000);

@@ -5,8 +5,9 @@ using ActorRec.Recommender.Ann;
 namespace ActorRec.Recommender.Retrieval;
 
 /// <summary>
-/// The default <see cref="IVideoIndex"/>: an <see cref="HnswIndex"/> (cosine graph) over the catalog rows, whose hits
-/// are re-scored by the exact inner product with the query, so callers see the same score scale as the exact scan.
+/// The approximate <see cref="IVideoIndex"/>: an <see cref="IAnnIndex"/> by cosine over the catalog rows (an
+/// <see cref="IvfIndex"/> by default, or an <see cref="HnswIndex"/> graph), whose hits are re-scored by the exact inner
+/// product with the query, so callers see the same score scale as the exact scan.
 /// <para>
 /// <b>Why a drift threshold.</b> Every interaction event moves its video's embedding a little (one SGD step), and
 /// the catalog reports each move here. Re-linking an HNSW node costs a construction-grade search (hundreds of
@@ -21,7 +22,7 @@ namespace ActorRec.Recommender.Retrieval;
 /// </summary>
 public sealed class HnswVideoIndex : IVideoIndex
 {
-    private readonly HnswIndex _index;
+    private readonly IAnnIndex _index;
     private readonly float _minCosine;
     private readonly int _ef;
     private float[] _linked;
@@ -48,6 +49,26 @@ public sealed class HnswVideoIndex : IVideoIndex
         _minCosine = 1f - reindexDrift;
         _ef = settings.EfSearch;
         Dimension = settings.Dimension;
+        _linked = new float[1024 * Dimension];
+        _present = new bool[1024];
+    }
+
+    /// <param name="index">The cosine index to serve from (empty; this wrapper owns its ids).</param>
+    /// <param name="reindexDrift">A row is re-indexed when 1 − cosine(new, indexed) exceeds this (0: on every change).</param>
+    /// <param name="ef">Search width passed to the index (0: the index's own default), raised to k when positive.</param>
+    public HnswVideoIndex(IAnnIndex index, float reindexDrift, int ef)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentOutOfRangeException.ThrowIfNegative(ef);
+        if (!(reindexDrift is >= 0f and < 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(reindexDrift), reindexDrift, "must be in [0, 1)");
+        }
+
+        _index = index;
+        _minCosine = 1f - reindexDrift;
+        _ef = ef;
+        Dimension = index.Dimension;
         _linked = new float[1024 * Dimension];
         _present = new bool[1024];
     }
@@ -120,7 +141,7 @@ public sealed class HnswVideoIndex : IVideoIndex
         var hits = ArrayPool<AnnHit>.Shared.Rent(k);
         try
         {
-            var n = _index.Search(query, k, hits.AsSpan(0, k), Math.Max(_ef, k));
+            var n = _index.Search(query, k, hits.AsSpan(0, k), _ef > 0 ? Math.Max(_ef, k) : 0);
             var top = new TopK(rows[..k], scores[..k]);
             for (var i = 0; i < n; i++)
             {

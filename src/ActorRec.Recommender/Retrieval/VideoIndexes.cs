@@ -6,7 +6,7 @@ namespace ActorRec.Recommender.Retrieval;
 /// <summary>Builds the <see cref="IVideoIndex"/> that <c>actorrec.feed.retrieval.index</c> names.</summary>
 public static class VideoIndexes
 {
-    /// <summary>HNSW (default) or the exact scan, with the graph settings of <c>retrieval.hnsw</c>.</summary>
+    /// <summary>IVF (default), HNSW or the exact scan, with the settings of <c>retrieval.ivf</c> / <c>retrieval.hnsw</c>.</summary>
     public static IVideoIndex Create(FeedSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -14,6 +14,10 @@ public static class VideoIndexes
         return r.Index switch
         {
             VideoIndexKind.Exact => new ExactVideoIndex(settings.EmbeddingDim),
+            VideoIndexKind.Ivf => new HnswVideoIndex(
+                new IvfIndex(IvfSettings.Create(settings.EmbeddingDim, AnnMetric.Cosine, r.IvfListSize, r.IvfProbes, r.IvfRerank)),
+                r.HnswReindexDrift,
+                ef: 0),
             _ => new HnswVideoIndex(
                 HnswSettings.Create(settings.EmbeddingDim, AnnMetric.Cosine, r.HnswM, r.HnswEfConstruction, r.HnswEfSearch),
                 r.HnswReindexDrift),

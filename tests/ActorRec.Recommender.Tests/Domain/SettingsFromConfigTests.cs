@@ -84,6 +84,9 @@ public sealed class SettingsFromConfigTests
     [InlineData("retrieval.hnsw.ef-construction", "4")]
     [InlineData("retrieval.hnsw.ef-search", "0")]
     [InlineData("retrieval.hnsw.reindex-drift", "1")]
+    [InlineData("retrieval.ivf.list-size", "8")]
+    [InlineData("retrieval.ivf.probes", "0")]
+    [InlineData("retrieval.ivf.rerank", "0.5")]
     [InlineData("entities.passivate-after", "-1s")]
     [InlineData("entities.passivate-after", "soon")]
     [InlineData("entities.snapshot-every", "-3")]
@@ -134,13 +137,15 @@ public sealed class SettingsFromConfigTests
     }
 
     [Fact]
-    public void Reference_conf_retrieval_index_equals_the_code_defaults_and_exact_is_selectable()
+    public void Reference_conf_retrieval_index_equals_the_code_defaults_and_exact_and_hnsw_are_selectable()
     {
         var defaults = FeedSettingsReader.Read(ConfigLoader.Load((string?)null, null, Module)).Retrieval;
-        Assert.Equal(VideoIndexKind.Hnsw, defaults.Index);
+        Assert.Equal(VideoIndexKind.Ivf, defaults.Index);
         Assert.Equal(new RetrievalSettings(), defaults);
         var config = ConfigFactory.ParseString($"{Section}.retrieval.index = exact").WithFallback(ConfigLoader.LoadReferences(Module)).Resolve();
         Assert.Equal(VideoIndexKind.Exact, FeedSettingsReader.Read(config).Retrieval.Index);
+        config = ConfigFactory.ParseString($"{Section}.retrieval.index = hnsw").WithFallback(ConfigLoader.LoadReferences(Module)).Resolve();
+        Assert.Equal(VideoIndexKind.Hnsw, FeedSettingsReader.Read(config).Retrieval.Index);
     }
 
     [Fact]
@@ -150,6 +155,7 @@ public sealed class SettingsFromConfigTests
         var missing = ReferenceConf.UncommentedKeys(text)
             .Where(k => k.StartsWith($"{EntitySettings.Path}.", StringComparison.Ordinal)
                 || k.StartsWith($"{Section}.retrieval.hnsw.", StringComparison.Ordinal)
+                || k.StartsWith($"{Section}.retrieval.ivf.", StringComparison.Ordinal)
                 || k == $"{Section}.retrieval.index");
         Assert.Empty(missing);
     }

@@ -8,11 +8,15 @@ public sealed class HnswVideoIndexTests
 {
     private const int Dim = 16;
 
-    [Fact]
-    public void Finds_nearly_the_exact_top_k_with_exact_inner_product_scores_and_never_a_removed_row()
+    [Theory]
+    [InlineData("hnsw")]
+    [InlineData("ivf")]
+    public void Finds_nearly_the_exact_top_k_with_exact_inner_product_scores_and_never_a_removed_row(string kind)
     {
         var rng = new Random(3);
-        var index = new HnswVideoIndex(HnswSettings.Create(Dim, AnnMetric.Cosine, 16, 64, 64), 0.02f);
+        var index = kind == "hnsw"
+            ? new HnswVideoIndex(HnswSettings.Create(Dim, AnnMetric.Cosine, 16, 64, 64), 0.02f)
+            : new HnswVideoIndex(new IvfIndex(IvfSettings.Create(Dim, AnnMetric.Cosine, listSize: 64, probes: 16)), 0.02f, ef: 0);
         var exact = new ExactVideoIndex(Dim);
         var vectors = new float[2_000][];
         for (var r = 0; r < vectors.Length; r++)
@@ -96,6 +100,7 @@ public sealed class HnswVideoIndexTests
 
         var settings = FeedSettings.Default;
         Assert.IsType<HnswVideoIndex>(VideoIndexes.Create(settings));
+        Assert.IsType<HnswVideoIndex>(VideoIndexes.Create(settings with { Retrieval = settings.Retrieval with { Index = VideoIndexKind.Hnsw } }));
         Assert.IsType<ExactVideoIndex>(VideoIndexes.Create(settings with { Retrieval = settings.Retrieval with { Index = VideoIndexKind.Exact } }));
     }
 
