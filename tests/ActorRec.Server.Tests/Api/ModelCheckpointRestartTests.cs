@@ -1,4 +1,5 @@
 using System.Net;
+using ActorRec.Recommender.Domain;
 using ActorRec.Recommender.Entities;
 using ActorRec.Recommender.Model;
 using Microsoft.Extensions.DependencyInjection;
@@ -76,8 +77,10 @@ public sealed class ModelCheckpointRestartTests : IDisposable
         await node.PutVideoAsync("v0", "cats");
 
         var log = node.Log.ToString();
-        Assert.Contains($"Model checkpoint \"{CheckpointPath}\" rejected", log, StringComparison.Ordinal);
-        Assert.Contains("truncated", log, StringComparison.Ordinal);
+        var line = Assert.Single(log.Split('\n'), l => l.Contains("rejected", StringComparison.Ordinal));
+        Assert.Contains("[ERR]", line, StringComparison.Ordinal);
+        Assert.Contains(CheckpointPath, line, StringComparison.Ordinal);
+        Assert.Contains("truncated", line, StringComparison.Ordinal);
         Assert.True(File.Exists(CheckpointPath + ".rejected"));
         Assert.Equal(0, Engine(node).Pipeline.Quality.Model!.Stats().Examples);
         Assert.Equal(200, (int)(await node.Client.GetAsync("/v1/feed/u1?count=5")).StatusCode);
@@ -88,7 +91,8 @@ public sealed class ModelCheckpointRestartTests : IDisposable
     private static float CoEngagement(FeedTestNode node, string from, string to)
     {
         var engine = Engine(node);
-        Assert.True(engine.Catalog.TryGetRow(from, out var a) && engine.Catalog.TryGetRow(to, out var b));
+        Assert.True(engine.Catalog.TryGetRow(from, out var a));
+        Assert.True(engine.Catalog.TryGetRow(to, out var b));
         return engine.Pipeline.Retriever.CoEngagement.Count(a, b);
     }
 
