@@ -239,7 +239,7 @@ public sealed class ModelCheckpointTests : IDisposable
                     }
 
                     var user = world.User($"u{u}");
-                    var before = user.Embedding.ToArray();
+                    var before = user.EmbeddingToArray();
                     world.Apply(e);
                     world.Pipeline.Quality.Observe(e, Row(world, videoId), before, world.Catalog);
                     world.Pipeline.Retriever.RecordCoEngagement(user, e.VideoKey);
