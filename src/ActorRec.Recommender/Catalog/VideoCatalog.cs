@@ -41,7 +41,7 @@ public sealed record VideoRowInfo(
 /// by reference; statistics are independent floats.
 /// </para>
 /// </summary>
-public sealed class VideoCatalog : IEmbeddingSource
+public sealed partial class VideoCatalog : IEmbeddingSource
 {
     private readonly object _writeLock = new();
     private readonly Dictionary<string, int> _rowById = new(StringComparer.Ordinal);
@@ -132,7 +132,7 @@ public sealed class VideoCatalog : IEmbeddingSource
 
     /// <summary>
     /// Counts one feed placement of <paramref name="row"/> against its promotion stage's pool (only for videos on
-    /// the ladder; in memory on this node, from zero at each stage change and after a restart).
+    /// the ladder; in memory on this node, from zero at each stage change; node checkpoints carry them over a restart).
     /// </summary>
     public void RecordPlacement(int row)
     {

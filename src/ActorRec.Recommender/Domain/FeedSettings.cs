@@ -43,6 +43,9 @@ public sealed record FeedSettings
     /// <summary>Sketch-based trends (<c>trends</c>).</summary>
     public TrendsSettings Trends { get; init; } = new();
 
+    /// <summary>Checkpoints of the learned in-memory state (<c>checkpoint</c>).</summary>
+    public CheckpointSettings Checkpoint { get; init; } = new();
+
     /// <summary>A/B experiments (<c>experiments</c>); empty by default.</summary>
     public IReadOnlyList<Experiments.ExperimentSettings> Experiments { get; init; } = Empty.Experiments;
 
@@ -87,6 +90,7 @@ public sealed record FeedSettings
         Exploration.Validate($"{Path}.exploration");
         Diversity.Validate($"{Path}.diversity");
         Trends.Validate($"{Path}.trends");
+        Checkpoint.Validate($"{Path}.checkpoint");
         global::ActorRec.Recommender.Experiments.FeedParameters.ValidateExperiments(this);
         return this;
     }

@@ -62,6 +62,7 @@ public static class FeedSettingsReader
         "diversity.mmr-lambda", "diversity.mmr-pool",
         "trends.bucket-duration", "trends.buckets", "trends.heavy-hitters", "trends.sketch-width", "trends.sketch-depth",
         "trends.max-regions", "trends.top",
+        "checkpoint.enabled", "checkpoint.interval", "checkpoint.file-name",
         "experiments",
     ];
 
@@ -87,6 +88,7 @@ public static class FeedSettingsReader
         var diversity = QualitySettingsReader.ReadDiversity(s.GetSection("diversity"));
         var trends = QualitySettingsReader.ReadTrends(s.GetSection("trends"));
         var experiments = QualitySettingsReader.ReadExperiments(s.GetSection("experiments"));
+        var checkpoint = QualitySettingsReader.ReadCheckpoint(s.GetSection("checkpoint"));
         return s.Build(
             () => (FeedSettings.Create(embeddingDim, limits, learning, user, video, retrieval, ranking, rerank) with
             {
@@ -96,6 +98,7 @@ public static class FeedSettingsReader
                 Diversity = diversity,
                 Trends = trends,
                 Experiments = experiments,
+                Checkpoint = checkpoint,
             }).Validate(),
             e => e is FeedSettingsException f && f.Key.StartsWith(FeedSettings.Path + ".", StringComparison.Ordinal)
                 ? f.Key[(FeedSettings.Path.Length + 1)..]

@@ -131,6 +131,13 @@ internal static class QualitySettingsReader
         Top = FeedSettingsReader.Int(s, "top"),
     };
 
+    public static CheckpointSettings ReadCheckpoint(Config s) => new()
+    {
+        Enabled = s.GetFlag("enabled"),
+        Interval = s.GetNonNegativeDuration("interval"),
+        FileName = s.GetRequiredString("file-name"),
+    };
+
     public static IReadOnlyList<ExperimentSettings> ReadExperiments(Config s)
     {
         if (s.Root.Count == 0)

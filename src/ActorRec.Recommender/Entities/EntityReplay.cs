@@ -61,16 +61,16 @@ public static class EntityReplay
             }
 
             var at = _state.LastEventAt ?? DateTimeOffset.UnixEpoch;
-            var session = new float[_state.Embedding.Length];
+            var session = new float[_state.Dimension];
             _state.CopySession(at, session);
             var text = new StringBuilder();
-            text.Append(CultureInfo.InvariantCulture, $"events={_state.EventCount} |embedding|={F(TensorPrimitives.Norm(_state.Embedding))} |session|={F(TensorPrimitives.Norm(session))}");
+            text.Append(CultureInfo.InvariantCulture, $"events={_state.EventCount} |embedding|={F(TensorPrimitives.Norm(_state.EmbeddingToArray()))} |session|={F(TensorPrimitives.Norm(session))}");
             if (_last is { } last)
             {
                 text.Append(CultureInfo.InvariantCulture, $" after {last.Event.Type.ToWire()} {last.Event.VideoId} (topic {last.Video.Topic}, creator {last.Video.CreatorId}):");
                 text.Append(CultureInfo.InvariantCulture, $" topic-fatigue={F(_state.TopicFatigue(last.Video.TopicKey, at))}");
                 text.Append(CultureInfo.InvariantCulture, $" creator-fatigue={F(_state.CreatorFatigue(last.Video.CreatorKey, at))}");
-                text.Append(CultureInfo.InvariantCulture, $" cos(user,video)={F(Cosine(_state.Embedding, last.Video.Embedding))}");
+                text.Append(CultureInfo.InvariantCulture, $" cos(user,video)={F(Cosine(_state.EmbeddingToArray(), last.Video.Embedding))}");
             }
 
             text.Append(CultureInfo.InvariantCulture, $" recent={_state.RecentCount} follows={_state.FollowCount} muted={_state.MutedTopicCount} blocked={_state.BlockedVideoCount}");

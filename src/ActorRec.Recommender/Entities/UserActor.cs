@@ -145,7 +145,7 @@ public sealed class UserActor : PersistentActor
         var done = 0;
         PersistAll(fresh, interaction =>
         {
-            before[freshIndex[done]] = _state.Embedding.ToArray();
+            before[freshIndex[done]] = _state.EmbeddingToArray();
             if (_state.Apply(interaction))
             {
                 _pipeline.Retriever.RecordCoEngagement(_state, interaction.Event.VideoKey);
@@ -187,7 +187,7 @@ public sealed class UserActor : PersistentActor
         float[]? current = null;
         for (var i = 0; i < before.Length; i++)
         {
-            before[i] ??= current ??= _state.Embedding.ToArray();
+            before[i] ??= current ??= _state.EmbeddingToArray();
         }
     }
 

@@ -104,7 +104,7 @@ public sealed class ServedModelRecommender : IOnlineRecommender
     public FeedSettings Settings => _settings;
 
     /// <summary>The long-term embedding of <paramref name="user"/> as its UserState holds it (empty before its first event).</summary>
-    public ReadOnlySpan<float> UserEmbedding(int user) => _users[user] is { } state ? state.Embedding : [];
+    public ReadOnlySpan<float> UserEmbedding(int user) => _users[user] is { } state ? state.EmbeddingToArray() : [];
 
     /// <inheritdoc />
     public void AdvanceTo(long timestamp)

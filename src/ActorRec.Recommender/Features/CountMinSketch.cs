@@ -76,6 +76,9 @@ public sealed class CountMinSketch
         }
     }
 
+    /// <summary>The counters, row after row (checkpoints read and restore them).</summary>
+    internal Span<uint> Counters => _counters;
+
     /// <summary>Forgets everything.</summary>
     public void Clear() => Array.Clear(_counters);
 

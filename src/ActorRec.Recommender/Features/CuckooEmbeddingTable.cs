@@ -30,7 +30,7 @@ namespace ActorRec.Recommender.Features;
 /// at 94% load (the unit test measures the dimension-2 figure at that load).</para>
 /// </remarks>
 [DebuggerDisplay("CuckooEmbeddingTable Count={Count} Slots={SlotCapacity} Dim={Dimension}")]
-public sealed class CuckooEmbeddingTable
+public sealed partial class CuckooEmbeddingTable
 {
     private const int EmptyRow = -1;
 

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using ActorRec.Recommender.Checkpoints;
 
 namespace ActorRec.Recommender.Model;
 
@@ -106,5 +107,30 @@ internal sealed class DenseLayer
             _biasAcc[j] += g * g;
             _bias[j] -= learningRate * g / MathF.Sqrt(_biasAcc[j]);
         }
+    }
+
+    /// <summary>Writes the weights, biases and Adagrad accumulators (checkpoints).</summary>
+    internal void WriteState(BinaryWriter writer)
+    {
+        StateIO.WriteFloats(writer, _weights);
+        StateIO.WriteFloats(writer, _bias);
+        StateIO.WriteFloats(writer, _weightAcc);
+        StateIO.WriteFloats(writer, _biasAcc);
+    }
+
+    /// <summary>Reads what <see cref="WriteState"/> wrote, checked against this layer's shape; returns the step that applies it.</summary>
+    internal Action ReadState(BinaryReader reader, string what)
+    {
+        var weights = StateIO.ReadFloats(reader, _weights.Length, what + " weights");
+        var bias = StateIO.ReadFloats(reader, _bias.Length, what + " biases");
+        var weightAcc = StateIO.ReadFloats(reader, _weightAcc.Length, what + " weight accumulators");
+        var biasAcc = StateIO.ReadFloats(reader, _biasAcc.Length, what + " bias accumulators");
+        return () =>
+        {
+            weights.CopyTo(_weights, 0);
+            bias.CopyTo(_bias, 0);
+            weightAcc.CopyTo(_weightAcc, 0);
+            biasAcc.CopyTo(_biasAcc, 0);
+        };
     }
 }

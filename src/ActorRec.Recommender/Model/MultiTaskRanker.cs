@@ -216,6 +216,34 @@ public sealed class MultiTaskRanker
         }
     }
 
+    /// <summary>Writes the shape and every layer's parameters and Adagrad state (checkpoints).</summary>
+    internal void WriteState(BinaryWriter writer)
+    {
+        writer.Write(InputDimension);
+        writer.Write(_settings.Hidden1);
+        writer.Write(_settings.Hidden2);
+        _layer1.WriteState(writer);
+        _layer2.WriteState(writer);
+        _heads.WriteState(writer);
+    }
+
+    /// <summary>Reads what <see cref="WriteState"/> wrote (the shape must match); returns the step that applies it.</summary>
+    internal Action ReadState(BinaryReader reader)
+    {
+        Checkpoints.StateIO.Expect(reader, InputDimension, "the ranker's input dimension");
+        Checkpoints.StateIO.Expect(reader, _settings.Hidden1, "model.hidden1");
+        Checkpoints.StateIO.Expect(reader, _settings.Hidden2, "model.hidden2");
+        var layer1 = _layer1.ReadState(reader, "layer 1");
+        var layer2 = _layer2.ReadState(reader, "layer 2");
+        var heads = _heads.ReadState(reader, "the heads");
+        return () =>
+        {
+            layer1();
+            layer2();
+            heads();
+        };
+    }
+
     /// <summary>The training loss of one example without learning from it.</summary>
     public float Loss(ReadOnlySpan<float> x, in TaskLabels labels)
     {

@@ -216,6 +216,74 @@ public sealed class RankingModelService
         return CalibrationReport.Build(predicted, observed, buckets);
     }
 
+    /// <summary>
+    /// Writes everything the model learned (network and Adagrad state, sparse rows and admission sketch, counters,
+    /// the calibration window), under the lock: a consistent cut between two training steps.
+    /// </summary>
+    public void WriteState(BinaryWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        lock (_lock)
+        {
+            _model.Ranker.WriteState(writer);
+            _features.Table.WriteState(writer);
+            writer.Write(_examples);
+            writer.Write(_scored);
+            writer.Write(_meanLoss);
+            writer.Write(_calibrationCount);
+            writer.Write(_calibrationNext);
+            Checkpoints.StateIO.WriteFloats(writer, _calibrationPredicted);
+            for (var i = 0; i < _calibrationObserved.Length; i++)
+            {
+                writer.Write(_calibrationObserved[i]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads what <see cref="WriteState"/> wrote and checks it fits this model's configuration; returns the step that
+    /// applies it (under the lock). Nothing changes until that step runs, so a refused checkpoint leaves the model as it was.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The checkpoint was taken under another configuration, or is malformed.</exception>
+    public Action ReadState(BinaryReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var ranker = _model.Ranker.ReadState(reader);
+        var table = _features.Table.ReadState(reader);
+        var examples = reader.ReadInt64();
+        var scored = reader.ReadInt64();
+        var meanLoss = reader.ReadDouble();
+        var count = reader.ReadInt32();
+        var next = reader.ReadInt32();
+        var predicted = Checkpoints.StateIO.ReadFloats(reader, _calibrationPredicted.Length, "model.calibration-window");
+        var observed = new bool[_calibrationObserved.Length];
+        for (var i = 0; i < observed.Length; i++)
+        {
+            observed[i] = reader.ReadBoolean();
+        }
+
+        if (count < 0 || count > predicted.Length || next < 0 || next >= Math.Max(1, predicted.Length) || examples < 0 || scored < 0)
+        {
+            throw new InvalidDataException($"model counters out of range (examples {examples}, calibration {count} at {next})");
+        }
+
+        return () =>
+        {
+            lock (_lock)
+            {
+                ranker();
+                table();
+                _examples = examples;
+                _scored = scored;
+                _meanLoss = meanLoss;
+                _calibrationCount = count;
+                _calibrationNext = next;
+                predicted.CopyTo(_calibrationPredicted, 0);
+                observed.CopyTo(_calibrationObserved, 0);
+            }
+        };
+    }
+
     /// <summary>Counters for the debug endpoint.</summary>
     public RankingModelStats Stats()
     {

@@ -65,7 +65,7 @@ public sealed class FeedPipeline
         var set = Retriever.Retrieve(user, request.Region, request.Now);
         if (Quality.Model is not null)
         {
-            set.UserEmbedding = user.Embedding.ToArray();
+            set.UserEmbedding = user.EmbeddingToArray();
         }
 
         set.UserEvents = user.EventCount;

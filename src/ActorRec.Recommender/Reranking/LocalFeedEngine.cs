@@ -98,7 +98,7 @@ public sealed class LocalFeedEngine
         }
 
         var user = User(e.UserId);
-        var before = user.Embedding.ToArray();
+        var before = user.EmbeddingToArray();
         var negatives = NegativeSampler.Sample(Catalog, e.IdKey, row, Settings.Learning.NegativeSamples);
         var userApplied = user.Apply(new UserInteraction(e, video.ToFacts(), negatives));
         if (userApplied)

@@ -24,7 +24,7 @@ namespace ActorRec.Recommender.Retrieval;
 /// 2 × window short arrays, a read window of them, both well under a microsecond of work.
 /// </para>
 /// </summary>
-public sealed class CoEngagementTable
+public sealed partial class CoEngagementTable
 {
     private readonly Lock _lock = new();
     private readonly int _width;

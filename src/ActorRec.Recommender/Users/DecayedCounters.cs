@@ -7,15 +7,16 @@ namespace ActorRec.Recommender.Users;
 /// smallest counter. Times going backwards (out-of-order events) do not decay.
 /// <para>Slots are allocated as they fill (4, then doubling up to <c>slots</c>): a new key takes the next slot exactly
 /// where a table allocated in full would find its first free one, so the behaviour and the snapshot are the same.</para>
+/// <para>Each slot is one 64-bit word, the key in the high half and the value's float bits in the low half: one array
+/// instead of a key array and a value array (one array header, 24 bytes, less per user).</para>
 /// <para>A mutable struct held in a (non-readonly) field of its owner, so that a user's table costs no object of its
-/// own; never copy one (a copy shares the arrays but not the decay time).</para>
+/// own; never copy one (a copy shares the array but not the decay time).</para>
 /// </summary>
 public struct DecayedCounters
 {
     private const int InitialSlots = 4;
     private readonly int _slots;
-    private uint[] _keys = [];
-    private float[] _values = [];
+    private ulong[] _slotWords = [];
     private long _atTicks;
 
     public DecayedCounters(int slots)
@@ -33,46 +34,44 @@ public struct DecayedCounters
         DecayTo(at, halfLife);
         var free = -1;
         var smallest = 0;
-        for (var i = 0; i < _keys.Length; i++)
+        var words = _slotWords;
+        for (var i = 0; i < words.Length; i++)
         {
-            if (_keys[i] == key)
+            var k = KeyOf(words[i]);
+            if (k == key)
             {
-                _values[i] += amount;
+                words[i] = Pack(key, ValueOf(words[i]) + amount);
                 return;
             }
 
-            if (_keys[i] == 0 && free < 0)
+            if (k == 0 && free < 0)
             {
                 free = i;
             }
 
-            if (_values[i] < _values[smallest])
+            if (ValueOf(words[i]) < ValueOf(words[smallest]))
             {
                 smallest = i;
             }
         }
 
-        if (free < 0 && _keys.Length < _slots)
+        if (free < 0 && words.Length < _slots)
         {
-            free = _keys.Length;
-            var size = Math.Min(Math.Max(InitialSlots, _keys.Length * 2), _slots);
-            Array.Resize(ref _keys, size);
-            Array.Resize(ref _values, size);
+            free = words.Length;
+            Array.Resize(ref _slotWords, Math.Min(Math.Max(InitialSlots, words.Length * 2), _slots));
         }
 
-        var slot = free >= 0 ? free : smallest;
-        _keys[slot] = key;
-        _values[slot] = amount;
+        _slotWords[free >= 0 ? free : smallest] = Pack(key, amount);
     }
 
     /// <summary>The counter of <paramref name="key"/> decayed to <paramref name="at"/> (0 when absent); does not mutate.</summary>
     public readonly float Get(uint key, DateTimeOffset at, TimeSpan halfLife)
     {
-        for (var i = 0; i < _keys.Length; i++)
+        foreach (var word in _slotWords)
         {
-            if (_keys[i] == key)
+            if (KeyOf(word) == key)
             {
-                return _values[i] * Factor(at.UtcTicks - _atTicks, halfLife);
+                return ValueOf(word) * Factor(at.UtcTicks - _atTicks, halfLife);
             }
         }
 
@@ -84,8 +83,12 @@ public struct DecayedCounters
     {
         var keys = new uint[_slots];
         var values = new float[_slots];
-        _keys.CopyTo(keys, 0);
-        _values.CopyTo(values, 0);
+        for (var i = 0; i < _slotWords.Length; i++)
+        {
+            keys[i] = KeyOf(_slotWords[i]);
+            values[i] = ValueOf(_slotWords[i]);
+        }
+
         return (keys, values);
     }
 
@@ -97,8 +100,12 @@ public struct DecayedCounters
             throw new ArgumentException($"snapshot has {keys.Length} counters; this table has {_slots}");
         }
 
-        _keys = keys.ToArray();
-        _values = values.ToArray();
+        _slotWords = new ulong[_slots];
+        for (var i = 0; i < _slots; i++)
+        {
+            _slotWords[i] = Pack(keys[i], values[i]);
+        }
+
         _atTicks = at.UtcTicks;
     }
 
@@ -108,9 +115,9 @@ public struct DecayedCounters
         get
         {
             var n = 0;
-            foreach (var k in _keys)
+            foreach (var word in _slotWords)
             {
-                n += k != 0 ? 1 : 0;
+                n += KeyOf(word) != 0 ? 1 : 0;
             }
 
             return n;
@@ -126,13 +133,19 @@ public struct DecayedCounters
         }
 
         var f = Factor(dt, halfLife);
-        for (var i = 0; i < _values.Length; i++)
+        for (var i = 0; i < _slotWords.Length; i++)
         {
-            _values[i] *= f;
+            _slotWords[i] = Pack(KeyOf(_slotWords[i]), ValueOf(_slotWords[i]) * f);
         }
 
         _atTicks = at.UtcTicks;
     }
+
+    private static ulong Pack(uint key, float value) => ((ulong)key << 32) | (uint)BitConverter.SingleToInt32Bits(value);
+
+    private static uint KeyOf(ulong word) => (uint)(word >> 32);
+
+    private static float ValueOf(ulong word) => BitConverter.Int32BitsToSingle((int)(uint)word);
 
     private static float Factor(long dtTicks, TimeSpan halfLife) =>
         dtTicks <= 0 ? 1f : (float)Math.Pow(2, -(double)dtTicks / halfLife.Ticks);

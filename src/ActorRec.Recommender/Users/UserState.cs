@@ -11,8 +11,14 @@ namespace ActorRec.Recommender.Users;
 /// clock), used both for live events and for journal replay.
 /// <para>
 /// Memory is the budget that decides the layout (target ≤ 2 KB per resident user at dimension 64, measured by
-/// <see cref="UserStateFootprint"/>): the long-term embedding stays float (it takes small SGD steps that Half would
-/// round away), the session vector is Half (it is a decayed sum of unit vectors, 3 significant digits are plenty);
+/// <see cref="UserStateFootprint"/>): the long-term embedding and the session vector are stored as Half (2 bytes a
+/// component, 128 bytes each at dimension 64). Every update is computed in float on a stack copy and rounded once at the
+/// end (round to nearest), so a step is lost only where it is below half a Half ulp of the component it moves: at a
+/// component of magnitude x that is ≈ 2^−12·x (x/4096). An SGD step is lr · weight · (video and negative components),
+/// about 10⁻³ to 10⁻¹ at the defaults, so it lands; the L2 shrink alone (lr · l2 = 8·10⁻⁶ of x) would round away, and
+/// the max-norm projection is what bounds the norm. Reads (<see cref="CopyEmbedding"/>, <see cref="BuildQuery"/>,
+/// snapshots) widen to float exactly, so replay and snapshots stay bit-identical to the live state. The session
+/// vector is a decayed sum of unit vectors, for which 3 significant digits are plenty;
 /// videos, topics and creators are 64-bit stable keys, never strings; fatigue is one table of 32-bit keys (16 slots
 /// by default); the seen-set is a two-generation Bloom filter (see <see cref="SeenFilter"/>); follows, muted topics
 /// and blocked videos share one sorted key set allocated on first use (keys carry their kind, see
@@ -29,7 +35,7 @@ public sealed class UserState
     private const float MaxSessionStep = 2f;
 
     private readonly FeedSettings _settings;
-    private readonly float[] _embedding;
+    private readonly Half[] _embedding;
     private readonly Half[] _session;
     private KeyRing _recent; // mutable structs: never readonly (a readonly field would mutate a copy)
     private DecayedCounters _fatigue;
@@ -51,13 +57,15 @@ public sealed class UserState
         _settings = settings;
         var dim = settings.EmbeddingDim;
         var u = settings.User;
-        _embedding = new float[dim];
+        _embedding = new Half[dim];
         _session = new Half[dim];
         _recent = new KeyRing(u.RecentCapacity);
         _fatigue = new DecayedCounters(u.FatigueSlots);
         _seen = new SeenFilter(u.SeenBitsPerGeneration, u.SeenHashes, u.SeenWindow);
         _appliedIds = new KeyRing(u.IdempotencyWindow);
-        InitialEmbedding(userId, _embedding);
+        Span<float> initial = dim <= 1024 ? stackalloc float[dim] : new float[dim];
+        InitialEmbedding(userId, initial);
+        TensorPrimitives.ConvertToHalf(initial, _embedding);
     }
 
     public string UserId { get; }
@@ -74,7 +82,16 @@ public sealed class UserState
     /// <summary>UTC hour of the last event, or null before the first.</summary>
     public int? Hour => _hour < 0 ? null : _hour;
 
-    public ReadOnlySpan<float> Embedding => _embedding;
+    /// <summary>Length of the embeddings.</summary>
+    public int Dimension => _embedding.Length;
+
+    /// <summary>A float copy of the long-term embedding (exact: stored as Half, see the class remarks).</summary>
+    public float[] EmbeddingToArray()
+    {
+        var copy = new float[_embedding.Length];
+        TensorPrimitives.ConvertToSingle(_embedding, copy);
+        return copy;
+    }
 
     public int RecentCount => _recent.Count;
 
@@ -112,7 +129,7 @@ public sealed class UserState
         _fatigue.Get(StableHash.Key32(creatorKey), now, _settings.User.FatigueHalfLife);
 
     /// <summary>Copies the long-term embedding into <paramref name="destination"/>.</summary>
-    public void CopyEmbedding(Span<float> destination) => _embedding.CopyTo(destination);
+    public void CopyEmbedding(Span<float> destination) => TensorPrimitives.ConvertToSingle(_embedding, destination);
 
     /// <summary>The session vector decayed to <paramref name="now"/>.</summary>
     public void CopySession(DateTimeOffset now, Span<float> destination)
@@ -137,8 +154,9 @@ public sealed class UserState
         Span<float> session = _embedding.Length <= 1024 ? stackalloc float[_embedding.Length] : new float[_embedding.Length];
         CopySession(now, session);
         var sessionNorm = TensorPrimitives.Norm(session);
-        var norm = TensorPrimitives.Norm(_embedding);
-        TensorPrimitives.Multiply(_embedding, norm > 0f ? 1f / norm : 0f, destination);
+        CopyEmbedding(destination);
+        var norm = TensorPrimitives.Norm(destination);
+        TensorPrimitives.Multiply(destination, norm > 0f ? 1f / norm : 0f, destination);
         if (sessionNorm > 0f)
         {
             TensorPrimitives.Multiply(destination, 1f - sessionBlend, destination);
@@ -165,7 +183,7 @@ public sealed class UserState
         TensorPrimitives.ConvertToSingle(_session, session);
         var (keys, values) = _fatigue.Export();
         return new UserSnapshot(
-            UserId, EventCount, _lastEventTicks, Region, Device, _hour, _embedding.ToArray(), session, _sessionAtTicks,
+            UserId, EventCount, _lastEventTicks, Region, Device, _hour, EmbeddingToArray(), session, _sessionAtTicks,
             _recent.ToArray(), keys, values, _fatigue.At.UtcTicks, _seen.Words.ToArray(), _seen.CurrentGeneration,
             _seen.CountInCurrent, _appliedIds.ToArray(), RelationKeys.ToArray());
     }
@@ -180,7 +198,7 @@ public sealed class UserState
             throw new ArgumentException($"snapshot dimension {snapshot.Embedding.Length} differs from the configured {u._embedding.Length}", nameof(snapshot));
         }
 
-        snapshot.Embedding.CopyTo(u._embedding, 0);
+        TensorPrimitives.ConvertToHalf(snapshot.Embedding, u._embedding);
         TensorPrimitives.ConvertToHalf(snapshot.Session, u._session);
         u._sessionAtTicks = snapshot.SessionAtTicks;
         u.EventCount = snapshot.EventCount;
@@ -224,7 +242,7 @@ public sealed class UserState
         var session = new float[_session.Length];
         CopySession(LastEventAt ?? DateTimeOffset.UnixEpoch, session);
         return new UserStateDto(
-            UserId, EventCount, TensorPrimitives.Norm(_embedding), TensorPrimitives.Norm(session), recent, FollowCount,
+            UserId, EventCount, TensorPrimitives.Norm(EmbeddingToArray()), TensorPrimitives.Norm(session), recent, FollowCount,
             MutedTopicCount, BlockedVideoCount, Region, Device, Hour);
     }
 
@@ -268,7 +286,11 @@ public sealed class UserState
         _hour = (sbyte)e.Timestamp.UtcDateTime.Hour;
 
         var signal = EngagementSignal.From(e, video.DurationMs, _settings.Learning);
-        LearningRule.UpdateUser(_embedding, video.Embedding, negatives, signal, _settings.Learning);
+        // Computed in float, rounded to Half once (see the class remarks).
+        Span<float> embedding = _embedding.Length <= 1024 ? stackalloc float[_embedding.Length] : new float[_embedding.Length];
+        CopyEmbedding(embedding);
+        LearningRule.UpdateUser(embedding, video.Embedding, negatives, signal, _settings.Learning);
+        TensorPrimitives.ConvertToHalf(embedding, _embedding);
         UpdateSession(video.Embedding, signal, e.Timestamp);
         LastEventPositive = signal.IsPositive;
 

@@ -31,14 +31,18 @@ public static class FeedApi
     /// </summary>
     public const string UserEventCountHeader = "X-User-Event-Count";
 
-    /// <summary>Registers the feed engine (opened from <paramref name="options"/>, disposed with the host) and its start-up task.</summary>
+    /// <summary>
+    /// Registers the feed engine (opened from <paramref name="options"/>, disposed with the host), its start-up task and
+    /// its model checkpoints in the data dir (<c>actorrec.feed.checkpoint</c>).
+    /// </summary>
     public static IServiceCollection AddFeedApi(this IServiceCollection services, FeedNodeOptions options)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(options);
         services.AddSingleton(sp => FeedEngine.Open(options.Feed, options.Entities, options.Persistence, sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton<IStartupTask>(sp => new FeedStartupTask(sp.GetRequiredService<FeedEngine>(), options));
+        services.AddModelCheckpoints(options);
+        services.AddSingleton<IStartupTask>(sp => new FeedStartupTask(sp.GetRequiredService<FeedEngine>(), options, sp.GetService<Recommender.Checkpoints.ModelCheckpointer>()));
         return services;
     }
 

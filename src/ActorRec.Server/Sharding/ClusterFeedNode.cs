@@ -9,6 +9,7 @@ using ActorRec.Cluster.Singleton;
 using ActorRec.Cluster.Storage;
 using ActorRec.Persistence.Actors;
 using ActorRec.Recommender.Catalog;
+using ActorRec.Recommender.Checkpoints;
 using ActorRec.Recommender.Entities;
 using ActorRec.Server.Admin;
 using ActorRec.Server.Api;
@@ -79,6 +80,7 @@ public sealed class ClusterFeedNode : IEntityRegionFactory
             Time = time,
         };
         Host = new ClusterHost(cluster, configureHost?.Invoke(hostOptions) ?? hostOptions);
+        NodeName = cluster.NodeName;
         Sharding.Attach(Host);
         ReadCopies = new VideoReadCopies(Host, options.Feed, loggers.CreateLogger<VideoReadCopies>());
         Watch = new NodeLossWatch(cluster.NodeName);
@@ -95,6 +97,9 @@ public sealed class ClusterFeedNode : IEntityRegionFactory
     public ActorSystem System { get; }
 
     public TimeProvider Time { get; }
+
+    /// <summary>This node's name (its model checkpoint file is named after it).</summary>
+    public string NodeName { get; }
 
     public ClusterSharding Sharding { get; }
 
@@ -167,7 +172,8 @@ public sealed class ClusterFeedNode : IEntityRegionFactory
         services.AddSingleton(this);
         services.AddSingleton(sp => CreateEngine(PersistenceRuntime.Open(
             options.Persistence, EntitySerializers.CreateRegistry(), null, sp.GetRequiredService<ILoggerFactory>().CreateLogger("ActorRec.Persistence"))));
-        services.AddSingleton<IStartupTask>(sp => new ClusterFeedStartupTask(this, sp.GetRequiredService<FeedEngine>(), options));
+        services.AddModelCheckpoints(options, NodeName);
+        services.AddSingleton<IStartupTask>(sp => new ClusterFeedStartupTask(this, sp.GetRequiredService<FeedEngine>(), options, sp.GetService<ModelCheckpointer>()));
         services.AddSingleton<IShardAdmin>(new ClusterShardAdmin(Sharding, Host));
         services.AddSingleton(_admin);
     }
@@ -175,11 +181,11 @@ public sealed class ClusterFeedNode : IEntityRegionFactory
 
 /// <summary>
 /// Readiness gate of a clustered feed node: its read copy of every video from the shared journal, then the demo
-/// catalog when the journal held no video. Seeding is idempotent: the generator is deterministic and a repeated
+/// catalog when the journal held no video, then the node's model checkpoint. Seeding is idempotent: the generator is deterministic and a repeated
 /// registration re-states the same metadata (history only counts on creation), so nodes that start together and
 /// both find the journal empty register the same catalog.
 /// </summary>
-internal sealed class ClusterFeedStartupTask(ClusterFeedNode node, FeedEngine engine, FeedNodeOptions options) : IStartupTask
+internal sealed class ClusterFeedStartupTask(ClusterFeedNode node, FeedEngine engine, FeedNodeOptions options, ModelCheckpointer? checkpointer = null) : IStartupTask
 {
     public string Name => "feed-engine";
 
@@ -189,6 +195,13 @@ internal sealed class ClusterFeedStartupTask(ClusterFeedNode node, FeedEngine en
         if (loaded == 0 && options.DemoVideos > 0)
         {
             await engine.SeedDemoCatalogAsync(new DemoCatalogOptions { Videos = options.DemoVideos }, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The node's own model (per node, in its data dir): restored once its catalog copy is loaded.
+        if (checkpointer is not null)
+        {
+            checkpointer.Restore();
+            checkpointer.Start();
         }
     }
 }

@@ -129,7 +129,7 @@ public sealed class CompactJournalTests
             // Full-precision floats, as version-1 journals hold them (not representable in the compact forms).
             var e = new InteractionEvent($"old-{i}", i == 3 ? InteractionType.Like : InteractionType.View, "u1", "v1", T.AddSeconds(i * 10), 9_000 + i, 15_000, 0, "US", "ios");
             var interaction = new UserInteraction(e, facts, RandomVector(random, settings.Learning.NegativeSamples * dim, 0.3f));
-            var userBefore = expected.Embedding.ToArray();
+            var userBefore = expected.EmbeddingToArray();
             Assert.True(expected.Apply(interaction));
             userRows.Add(new PersistentRepr("user/u1", i + 1, EntitySerializers.UserInteractionManifest, 1, EntitySerializers.WriteVersion1(interaction), 0));
             var video = (VideoInteraction)registry.Deserialize(EntitySerializers.VideoInteractionManifest, 1,
@@ -153,7 +153,7 @@ public sealed class CompactJournalTests
             Assert.True(replayed.Apply((UserInteraction)registry.Deserialize(repr.Manifest, repr.SchemaVersion, repr.Payload)));
         }
 
-        Assert.Equal(expected.Embedding.ToArray(), replayed.Embedding.ToArray());
+        Assert.Equal(expected.EmbeddingToArray(), replayed.EmbeddingToArray());
 
         // New events after the old ones are journaled in version 2 and applied on top of the recovered state.
         node.Ingest(node.View("new-1", "u1", "v1"));

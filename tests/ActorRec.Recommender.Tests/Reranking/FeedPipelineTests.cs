@@ -67,13 +67,13 @@ public sealed class FeedPipelineTests
         var w = TestWorld.WithDemo(500);
         var e = w.Event("u1", "v7", InteractionType.Like, T, id: "dup");
         Assert.True(w.Apply(e));
-        var user = w.User("u1").Embedding.ToArray();
+        var user = w.User("u1").EmbeddingToArray();
         var video = w.Videos["v7"].Embedding.ToArray();
         var feed = w.Feed("u1", T.AddSeconds(1)).Items.Select(i => i.VideoId).ToList();
         Assert.False(w.Apply(e));
         Assert.Equal(1, w.User("u1").EventCount);
         Assert.Equal(1, w.Videos["v7"].EventCount);
-        Assert.Equal(user, w.User("u1").Embedding.ToArray());
+        Assert.Equal(user, w.User("u1").EmbeddingToArray());
         Assert.Equal(video, w.Videos["v7"].Embedding.ToArray());
         Assert.Equal(feed, w.Feed("u1", T.AddSeconds(1)).Items.Select(i => i.VideoId));
     }

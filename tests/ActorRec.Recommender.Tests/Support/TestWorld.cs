@@ -73,7 +73,7 @@ internal sealed class TestWorld
         var user = User(e.UserId);
         var video = Videos[e.VideoId];
         Catalog.TryGetRow(e.VideoId, out var row);
-        var before = user.Embedding.ToArray();
+        var before = user.EmbeddingToArray();
         var negatives = NegativeSampler.Sample(Catalog, e.IdKey, row, Settings.Learning.NegativeSamples);
         var userApplied = user.Apply(e, video.ToFacts(), negatives);
         var videoApplied = video.Apply(e, before);

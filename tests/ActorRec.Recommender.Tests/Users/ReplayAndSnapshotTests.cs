@@ -24,7 +24,7 @@ public sealed class ReplayAndSnapshotTests
             var e = w.Event("u1", videoId, types[i % types.Length], T.AddSeconds(i * 17), watchMs: 1_000 * (i % 20), replays: i % 9 == 0 ? 1 : 0);
             w.Catalog.TryGetRow(videoId, out var row);
             var journaled = new UserInteraction(e, w.Videos[videoId].ToFacts(), NegativeSampler.Sample(w.Catalog, e.IdKey, row, 4));
-            var before = user.Embedding.ToArray();
+            var before = user.EmbeddingToArray();
             Assert.True(user.Apply(journaled));
             userJournal.Add(journaled);
             var vj = new VideoInteraction(e, before);

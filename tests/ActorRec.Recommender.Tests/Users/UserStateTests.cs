@@ -30,13 +30,13 @@ public sealed class UserStateTests(ITestOutputHelper output)
         var u = new UserState("u1", Settings);
         var e = Ev("e1", InteractionType.Like, "v1", T);
         Assert.True(u.Apply(e, Facts("v1"), []));
-        var embedding = u.Embedding.ToArray();
+        var embedding = u.EmbeddingToArray();
         var session = new float[Settings.EmbeddingDim];
         u.CopySession(T, session);
         Assert.False(u.Apply(e, Facts("v1"), []));
         Assert.False(u.Apply(e with { Type = InteractionType.Skip }, Facts("v1"), []));
         Assert.Equal(1, u.EventCount);
-        Assert.Equal(embedding, u.Embedding.ToArray());
+        Assert.Equal(embedding, u.EmbeddingToArray());
         var session2 = new float[Settings.EmbeddingDim];
         u.CopySession(T, session2);
         Assert.Equal(session, session2);
@@ -109,9 +109,9 @@ public sealed class UserStateTests(ITestOutputHelper output)
 
         var q = new float[Settings.EmbeddingDim];
         u.BuildQuery(T, 0.5f, q);
-        var un = MathF.Sqrt(u.Embedding.ToArray().Sum(x => x * x));
+        var un = MathF.Sqrt(u.EmbeddingToArray().Sum(x => x * x));
         var sn = MathF.Sqrt(s.Sum(x => x * x));
-        var expected = u.Embedding.ToArray().Select((x, i) => (0.5f * x / un) + (0.5f * s[i] / sn)).ToArray();
+        var expected = u.EmbeddingToArray().Select((x, i) => (0.5f * x / un) + (0.5f * s[i] / sn)).ToArray();
         var en = MathF.Sqrt(expected.Sum(x => x * x));
         for (var i = 0; i < q.Length; i++)
         {

@@ -17,8 +17,9 @@ internal sealed class FeedTestNode : IAsyncDisposable
 {
     private readonly Serilog.Core.Logger _logger;
 
-    private FeedTestNode(WebApplication app, HttpClient client, Serilog.Core.Logger logger, string dataDir)
+    private FeedTestNode(WebApplication app, HttpClient client, Serilog.Core.Logger logger, string dataDir, StringWriter log)
     {
+        Log = log;
         App = app;
         Client = client;
         _logger = logger;
@@ -31,17 +32,21 @@ internal sealed class FeedTestNode : IAsyncDisposable
 
     public string DataDir { get; }
 
+    /// <summary>What the node logged (synchronously).</summary>
+    public StringWriter Log { get; }
+
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web);
 
     public static async Task<FeedTestNode> StartAsync(string dataDir, long maxBodyBytes = 1 << 20, FeedSettings? feed = null, int demoVideos = 0)
     {
         var settings = ServerSettings.Create("test-node", "127.0.0.1", 0, dataDir, maxBodyBytes, TimeSpan.FromSeconds(30));
-        var logger = SerilogSetup.CreateLogger(LoggingSettings.Default with { Async = false }, new StringWriter());
+        var log = new StringWriter();
+        var logger = SerilogSetup.CreateLogger(LoggingSettings.Default with { Async = false }, log);
         var options = new FeedNodeOptions(feed ?? FeedSettings.Default, EntitySettings.Default, PersistenceSettings.Create("sqlite", dataDir), demoVideos);
         var app = ActorRecHost.Build(settings, logger, s => s.AddFeedApi(options), e => e.MapFeedApi(), b => b.WebHost.UseTestServer());
         await app.StartAsync();
         await app.Services.GetRequiredService<ReadinessState>().WhenReady.WaitAsync(TimeSpan.FromSeconds(60));
-        return new FeedTestNode(app, app.GetTestClient(), logger, dataDir);
+        return new FeedTestNode(app, app.GetTestClient(), logger, dataDir, log);
     }
 
     public async Task PutVideoAsync(string videoId, string topic, string creator = "c1", long durationMs = 15_000)

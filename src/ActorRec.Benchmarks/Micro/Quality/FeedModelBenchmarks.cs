@@ -58,7 +58,7 @@ public class FeedModelBenchmarks
             _catalog.TryGetRow(v.VideoId, out _rows[i]);
         }
 
-        _before = _user.Embedding.ToArray();
+        _before = _user.EmbeddingToArray();
     }
 
     [Benchmark]
