@@ -31,6 +31,8 @@ namespace ActorRec.Cli.Commands;
 /// mailbox and the region's and journal's bookkeeping).</item>
 /// <item>feeds_shed / events_shed: 503s from the node's in-flight bound; feeds_dropped / events_dropped: requests
 /// not sent because --max-in-flight were outstanding on the client; *_errors: other failures.</item>
+/// <item>cpu_cores: process CPU seconds per second over the measured part (client and node share the process);
+/// alloc_mb_per_s, gc_gen0/1/2, gc_pause_ms: managed allocation rate, collections and total GC pause in that part.</item>
 /// <item>calibration_ms: a fixed single-thread integer loop timed before the load (the best of 3), and load_avg: the
 /// 1-minute load average at the start, so figures from a busy machine can be scaled or discarded.</item>
 /// </list>
@@ -145,10 +147,12 @@ internal static class FeedBenchCommand
             // Requests started during the warm-up are sent (the node warms up under the real load) but not recorded.
             var measureFrom = Stopwatch.GetTimestamp() + (long)(run.Warmup.TotalSeconds * Stopwatch.Frequency);
             long feedsIssued = 0, postsIssued = 0, eventId = 0;
+            ResourceMark? atMeasure = null;
             using var ticker = new PeriodicTimer(TimeSpan.FromMilliseconds(1));
             while (clock.Elapsed < run.Warmup + run.Duration && await ticker.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
                 var seconds = clock.Elapsed.TotalSeconds;
+                atMeasure ??= clock.Elapsed >= run.Warmup ? ResourceMark.Take() : null;
                 for (; feedsIssued < (long)(seconds * run.FeedRate); feedsIssued++)
                 {
                     var path = $"/v1/feed/b-u{rng.Next(run.Users)}?count=10";
@@ -188,6 +192,7 @@ internal static class FeedBenchCommand
 
             await Task.WhenAll(inFlight).ConfigureAwait(false);
             var elapsed = clock.Elapsed.TotalSeconds - run.Warmup.TotalSeconds;
+            var used = ResourceMark.Take() - (atMeasure ?? ResourceMark.Take());
             var shed = app.Services.GetRequiredService<InFlightGauge>().Shed;
             await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
             var feedSorted = Sorted(feeds);
@@ -214,6 +219,12 @@ internal static class FeedBenchCommand
                 ["events_shed"] = outstanding.PostsShed * (double)EventsPerPost,
                 ["server_shed"] = shed,
                 ["index_hnsw"] = run.Index == VideoIndexKind.Hnsw ? 1 : 0,
+                ["cpu_cores"] = used.CpuSeconds / elapsed,
+                ["alloc_mb_per_s"] = used.AllocatedBytes / 1e6 / elapsed,
+                ["gc_gen0"] = used.Gen0,
+                ["gc_gen1"] = used.Gen1,
+                ["gc_gen2"] = used.Gen2,
+                ["gc_pause_ms"] = used.PauseMs,
                 ["calibration_ms"] = calibration,
                 ["load_avg"] = loadAvg,
             };
@@ -322,6 +333,20 @@ internal static class FeedBenchCommand
 
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    /// <summary>
+    /// The process's CPU time, allocations and collections at one instant; the difference of two is what the measured
+    /// part cost (client and node together: they share the process). CPU per second is what a busy machine distorts
+    /// least, so it is the figure to compare builds by when the load average is high.
+    /// </summary>
+    private readonly record struct ResourceMark(double CpuSeconds, double AllocatedBytes, int Gen0, int Gen1, int Gen2, double PauseMs)
+    {
+        public static ResourceMark Take() => new(Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, GC.GetTotalAllocatedBytes(),
+            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration().TotalMilliseconds);
+
+        public static ResourceMark operator -(ResourceMark a, ResourceMark b) =>
+            new(a.CpuSeconds - b.CpuSeconds, a.AllocatedBytes - b.AllocatedBytes, a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2, a.PauseMs - b.PauseMs);
+    }
 
     private sealed record Run(int Videos, int Users, double FeedRate, double EventRate, TimeSpan Duration, int MaxInFlight, VideoIndexKind Index,
         int FreshnessEvery, int FootprintUsers, int ServerMaxInFlight, int Profile, TimeSpan Warmup);

@@ -138,6 +138,16 @@ public static class LearningRule
             return 1f;
         }
 
+        // Fast path (every vector this engine holds): one SIMD sum of squares in float. It is exact enough (relative
+        // error ~1e-6) wherever the sum is a normal float far from overflow; anything else (huge, tiny, zero or
+        // non-finite elements) takes the overflow-safe path below.
+        var sumOfSquares = TensorPrimitives.SumOfSquares(v);
+        if (sumOfSquares is > 1e-30f and < 1e30f)
+        {
+            var n = MathF.Sqrt(sumOfSquares);
+            return n <= maxNorm ? 1f : maxNorm / n;
+        }
+
         var maxAbs = MathF.Abs(TensorPrimitives.MaxMagnitude(v));
         if (maxAbs == 0f)
         {

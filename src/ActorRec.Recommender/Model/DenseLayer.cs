@@ -13,8 +13,6 @@ internal sealed class DenseLayer
     private readonly float[] _bias;
     private readonly float[] _weightAcc;
     private readonly float[] _biasAcc;
-    private readonly float[] _rowGrad;
-    private readonly float[] _rowStep;
 
     public DenseLayer(int inputs, int outputs, Random random, float initialAccumulator)
     {
@@ -24,8 +22,6 @@ internal sealed class DenseLayer
         _bias = new float[outputs];
         _weightAcc = new float[inputs * outputs];
         _biasAcc = new float[outputs];
-        _rowGrad = new float[inputs];
-        _rowStep = new float[inputs];
         Array.Fill(_weightAcc, initialAccumulator);
         Array.Fill(_biasAcc, initialAccumulator);
 
@@ -72,20 +68,12 @@ internal sealed class DenseLayer
         }
     }
 
-    /// <summary>Adds Wᵀ gz to <paramref name="gx"/> (when not empty), then applies the Adagrad step for gz xᵀ.</summary>
+    /// <summary>
+    /// Adds Wᵀ gz to <paramref name="gx"/> (when not empty), then applies the Adagrad step for gz xᵀ: one sweep per
+    /// unit with a non-zero gradient (<see cref="AdagradKernels.BackwardRow"/>).
+    /// </summary>
     public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> gz, Span<float> gx, float learningRate)
     {
-        if (!gx.IsEmpty)
-        {
-            for (var j = 0; j < Outputs; j++)
-            {
-                if (gz[j] != 0f)
-                {
-                    TensorPrimitives.MultiplyAdd(_weights.AsSpan(j * Inputs, Inputs), gz[j], gx, gx);
-                }
-            }
-        }
-
         for (var j = 0; j < Outputs; j++)
         {
             var g = gz[j];
@@ -94,16 +82,7 @@ internal sealed class DenseLayer
                 continue;
             }
 
-            var w = _weights.AsSpan(j * Inputs, Inputs);
-            var acc = _weightAcc.AsSpan(j * Inputs, Inputs);
-            TensorPrimitives.Multiply(x, g, _rowGrad);
-            TensorPrimitives.MultiplyAdd(_rowGrad, _rowGrad, acc, acc);
-
-            // w -= lr · grad / √acc, vectorised.
-            TensorPrimitives.Sqrt(acc, _rowStep);
-            TensorPrimitives.Divide(_rowGrad, _rowStep, _rowStep);
-            TensorPrimitives.MultiplyAdd(_rowStep, -learningRate, w, w);
-
+            AdagradKernels.BackwardRow(x, g, learningRate, _weights.AsSpan(j * Inputs, Inputs), _weightAcc.AsSpan(j * Inputs, Inputs), gx);
             _biasAcc[j] += g * g;
             _bias[j] -= learningRate * g / MathF.Sqrt(_biasAcc[j]);
         }

@@ -255,7 +255,14 @@ public sealed class MultiTaskRanker
     /// One Adagrad step on one example. Writes dLoss/dx into <paramref name="inputGradient"/> (when not empty) so
     /// the caller can train the embeddings the input was built from; returns the loss before the step.
     /// </summary>
-    public float Train(ReadOnlySpan<float> x, in TaskLabels labels, Span<float> inputGradient)
+    public float Train(ReadOnlySpan<float> x, in TaskLabels labels, Span<float> inputGradient) => Train(x, labels, inputGradient, out _);
+
+    /// <summary>
+    /// <see cref="Train(ReadOnlySpan{float}, in TaskLabels, Span{float})"/>, also returning the predictions of the
+    /// forward pass the step starts from (what <see cref="Predict"/> said for <paramref name="x"/> before the step),
+    /// so a caller that wants both pays for one forward pass.
+    /// </summary>
+    public float Train(ReadOnlySpan<float> x, in TaskLabels labels, Span<float> inputGradient, out TaskPredictions before)
     {
         if (!inputGradient.IsEmpty && inputGradient.Length != InputDimension)
         {
@@ -263,6 +270,7 @@ public sealed class MultiTaskRanker
         }
 
         Forward(x);
+        before = new TaskPredictions(Sigmoid(_z[0]), Sigmoid(_z[1]), Sigmoid(_z[2]), Sigmoid(_z[3]), Sigmoid(_z[4]), Math.Max(0f, _z[5]));
         var loss = LossAndOutputGradient(labels);
         var lr = _settings.LearningRate;
         Array.Clear(_gh2);

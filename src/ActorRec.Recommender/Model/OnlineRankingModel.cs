@@ -2,7 +2,7 @@ namespace ActorRec.Recommender.Model;
 
 /// <summary>
 /// The ranking model as the feed engine uses it: <see cref="FeatureBuilder"/> + <see cref="MultiTaskRanker"/> +
-/// the score weights. <see cref="Predict"/>/<see cref="Score"/> serve; <see cref="Learn"/> trains online from one
+/// the score weights. <see cref="Predict"/>/<see cref="Score"/> serve; <c>Learn</c> trains online from one
 /// observed impression through the very same feature code. Not thread-safe (one owner).
 /// </summary>
 public sealed class OnlineRankingModel
@@ -47,11 +47,20 @@ public sealed class OnlineRankingModel
         (weights ?? Weights).Score(Predict(user, video, sparseIds, context));
 
     /// <summary>Trains on one observed impression; returns the loss before the step.</summary>
-    public float Learn(ReadOnlySpan<float> user, ReadOnlySpan<float> video, ReadOnlySpan<ulong> sparseIds, in RankingContext context, in TaskLabels labels)
+    public float Learn(ReadOnlySpan<float> user, ReadOnlySpan<float> video, ReadOnlySpan<ulong> sparseIds, in RankingContext context, in TaskLabels labels) =>
+        Learn(user, video, sparseIds, context, labels, out _);
+
+    /// <summary>
+    /// Trains on one observed impression; returns the loss before the step and, in <paramref name="before"/>, the
+    /// model's predictions for it before the step (after the sighting is counted, so a sparse id admitted by this
+    /// very event is already in the features).
+    /// </summary>
+    public float Learn(ReadOnlySpan<float> user, ReadOnlySpan<float> video, ReadOnlySpan<ulong> sparseIds, in RankingContext context, in TaskLabels labels,
+        out TaskPredictions before)
     {
         _features.Observe(sparseIds, context);
         _features.Build(user, video, sparseIds, context, _x);
-        var loss = _ranker.Train(_x, labels, _gx);
+        var loss = _ranker.Train(_x, labels, _gx, out before);
         if (_embeddingLearningRate > 0f)
         {
             _features.ApplyGradient(sparseIds, context, _gx, _embeddingLearningRate);

@@ -45,7 +45,6 @@ public sealed class RankingModelService
     private readonly OnlineRankingModel _model;
     private readonly TimeProvider _time;
     private readonly long _evictTicks;
-    private readonly float[] _x;
     private readonly float[] _calibrationPredicted;
     private readonly bool[] _calibrationObserved;
     private readonly float[] _shared;
@@ -69,7 +68,6 @@ public sealed class RankingModelService
         _model = new OnlineRankingModel(_features, _settings.ToRanker(), _settings.Weights, _settings.EmbeddingLearningRate);
         _evictTicks = settings.SparseTable.EvictInterval.Ticks;
         _nextEvictTicks = _time.GetUtcNow().UtcTicks + _evictTicks;
-        _x = new float[_features.InputDimension];
         _shared = new float[_features.InputDimension];
         _calibrationPredicted = new float[_settings.CalibrationWindow];
         _calibrationObserved = new bool[_settings.CalibrationWindow];
@@ -162,7 +160,8 @@ public sealed class RankingModelService
 
     /// <summary>
     /// Trains on one event of a user with the video at <paramref name="row"/>; <paramref name="userBefore"/> is the
-    /// user's embedding before the event. Impressions are first predicted for the calibration report.
+    /// user's embedding before the event. An impression's completion, as predicted by the forward pass the step
+    /// starts from, goes to the calibration report (held out: the model has not yet learned from it).
     /// </summary>
     public void Learn(InteractionEvent e, ReadOnlySpan<float> userBefore, int row, VideoCatalog catalog)
     {
@@ -181,16 +180,16 @@ public sealed class RankingModelService
         var video = catalog.Row(row);
         lock (_lock)
         {
+            // The training step's own forward pass (before the step) is the held-out prediction.
+            var loss = _model.Learn(userBefore, video, ids[..n], context, labels, out var predicted);
             if ((labels.Mask & TaskMask.Completion) != 0)
             {
-                _features.Build(userBefore, video, ids[..n], context, _x);
-                _calibrationPredicted[_calibrationNext] = _model.Ranker.Predict(_x).Completion;
+                _calibrationPredicted[_calibrationNext] = predicted.Completion;
                 _calibrationObserved[_calibrationNext] = labels.Completed;
                 _calibrationNext = (_calibrationNext + 1) % _calibrationPredicted.Length;
                 _calibrationCount = Math.Min(_calibrationCount + 1, _calibrationPredicted.Length);
             }
 
-            var loss = _model.Learn(userBefore, video, ids[..n], context, labels);
             _meanLoss = _examples == 0 ? loss : ((1 - LossDecay) * _meanLoss) + (LossDecay * loss);
             _examples++;
             var now = _time.GetUtcNow().UtcTicks;

@@ -174,4 +174,32 @@ public sealed class LearningRuleTests
         Assert.Throws<ArgumentException>(() => LearningRule.Step([1, 0], [1, 0, 0], [], signal, S));
         Assert.Throws<ArgumentException>(() => LearningRule.Step([1, 0], [1, 0], [1, 2, 3], signal, S));
     }
+
+    [Theory]
+    [InlineData(1f)]
+    [InlineData(1e-3f)]
+    [InlineData(1e18f)]
+    [InlineData(1e-25f)]
+    public void Ball_scale_matches_a_double_precision_norm_at_every_magnitude(float magnitude)
+    {
+        // 1e18 and 1e-25 overflow or underflow a float sum of squares: the overflow-safe path must answer for them.
+        var random = new Random(7);
+        var v = new float[64];
+        for (var i = 0; i < v.Length; i++)
+        {
+            v[i] = (float)((random.NextDouble() * 2) - 1) * magnitude;
+        }
+
+        double sum = 0;
+        foreach (var x in v)
+        {
+            sum += (double)x * x;
+        }
+
+        var norm = Math.Sqrt(sum);
+        var maxNorm = (float)(norm / 2);
+        Assert.Equal(0.5, LearningRule.BallScale(v, maxNorm), 1e-5);
+        Assert.Equal(1f, LearningRule.BallScale(v, (float)(norm * 2)));
+        Assert.Equal(1f, LearningRule.BallScale(new float[8], 1f));
+    }
 }
