@@ -226,7 +226,7 @@ public sealed class IvfIndexTests
             var seen = new HashSet<long>();
             while (!stop.IsCancellationRequested)
             {
-                var n = index.Search(queries.AsSpan(searches % 16 * Dim, Dim), 30, hits);
+                var n = index.Search(queries.AsSpan(Volatile.Read(ref searches) % 16 * Dim, Dim), 30, hits);
                 seen.Clear();
                 for (var i = 0; i < n; i++)
                 {
@@ -234,14 +234,30 @@ public sealed class IvfIndexTests
                     Assert.True(i == 0 || hits[i - 1].Score >= hits[i].Score);
                 }
 
-                searches++;
+                Interlocked.Increment(ref searches);
             }
         });
+
+        // The reader must overlap the writes (on 2 cores it may not even have started yet): every 500 rounds the
+        // writer waits, on the counter and not on the clock, until the reader has finished one more search.
+        var overlapped = 0;
+        void AwaitReaderProgress()
+        {
+            var before = Volatile.Read(ref searches);
+            Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref searches) > before || reader.IsCompleted, TimeSpan.FromSeconds(30)), "the reader made no progress");
+            Assert.False(reader.IsFaulted, reader.Exception?.ToString());
+            overlapped++;
+        }
 
         // Moves across lists, deletes, re-inserts and growth past a retrain, all while the reader searches.
         var rng = new Random(5);
         for (var round = 0; round < 3_000; round++)
         {
+            if (round % 500 == 0)
+            {
+                AwaitReaderProgress();
+            }
+
             var id = rng.Next(3_000);
             var source = rng.Next(3_000);
             if (round % 5 == 0 && index.Delete(id))
@@ -255,6 +271,7 @@ public sealed class IvfIndexTests
 
         await stop.CancelAsync();
         await reader.WaitAsync(TimeSpan.FromSeconds(60));
-        Assert.True(searches > 0);
+        Assert.Equal(6, overlapped);
+        Assert.True(Volatile.Read(ref searches) >= 6);
     }
 }
