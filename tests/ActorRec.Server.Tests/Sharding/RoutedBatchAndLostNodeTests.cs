@@ -96,15 +96,7 @@ public sealed class RoutedBatchAndLostNodeTests : IAsyncLifetime
         return (a, engineA, b, journalB, onB);
     }
 
-    private static async Task UntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Guard;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting until " + what);
-            await Task.Delay(20); // a poll interval, not a wait for something to happen: the condition decides
-        }
-    }
+    private static Task UntilAsync(Func<bool> condition, string what) => Until.HoldsAsync(condition, Guard, what);
 
     private static InteractionEvent Like(string id, string user, int video) =>
         new(id, InteractionType.Like, user, "v" + video, DateTimeOffset.UtcNow, 15_000, 15_000);

@@ -63,17 +63,9 @@ public sealed class TwoNodeFeedTests : IAsyncLifetime
         return (node, engine);
     }
 
-    private static async Task UntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Guard;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting until " + what);
-            await Task.Delay(20); // a poll interval, not a wait for something to happen: the condition decides
-        }
-    }
+    private static Task UntilAsync(Func<Task<bool>> condition, string what) => Until.HoldsAsync(condition, Guard, what);
 
-    private static Task UntilAsync(Func<bool> condition, string what) => UntilAsync(() => Task.FromResult(condition()), what);
+    private static Task UntilAsync(Func<bool> condition, string what) => Until.HoldsAsync(condition, Guard, what);
 
     private static VideoUpload Upload(int i) => new($"creator{i % 3}", 15_000, [i % 2 == 0 ? "cats" : "dogs"], "clip " + i, null, "us");
 
