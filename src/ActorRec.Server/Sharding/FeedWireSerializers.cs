@@ -240,39 +240,11 @@ public static class FeedWireSerializers
 
     private static string? ReadNullable(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
 
-    private static int ReadLength(BinaryReader r)
-    {
-        var n = r.ReadInt32();
-        return n is < 0 or > 1 << 24 ? throw new FormatException($"length {n} is out of range") : n;
-    }
+    private static int ReadLength(BinaryReader r) => WireFormat.ReadLength(r);
 
-    private static ByteString Write(Action<BinaryWriter> write)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
-        {
-            write(w);
-        }
+    private static ByteString Write(Action<BinaryWriter> write) => WireFormat.Write(write);
 
-        return ByteString.CopyFrom(stream.GetBuffer(), 0, (int)stream.Length);
-    }
-
-    private static T Read<T>(ReadOnlySpan<byte> payload, Func<BinaryReader, T> read)
-    {
-        using var stream = new MemoryStream(payload.ToArray(), writable: false);
-        using var r = new BinaryReader(stream, System.Text.Encoding.UTF8);
-        T value;
-        try
-        {
-            value = read(r);
-        }
-        catch (Exception error) when (error is EndOfStreamException or InvalidDataException or IOException)
-        {
-            throw new FormatException("a feed message is malformed: " + error.Message, error);
-        }
-
-        return stream.Position == stream.Length ? value : throw new FormatException($"a feed message has {stream.Length - stream.Position} trailing bytes");
-    }
+    private static T Read<T>(ReadOnlySpan<byte> payload, Func<BinaryReader, T> read) => WireFormat.Read(payload, read, "a feed message");
 
     private static T Json<T>(ReadOnlySpan<byte> payload, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
     {
