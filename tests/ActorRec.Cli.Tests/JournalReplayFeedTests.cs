@@ -26,6 +26,11 @@ public sealed class JournalReplayFeedTests : IAsyncLifetime, IDisposable
 
         _clock.Now = T0.AddMinutes(1);
         await engine.IngestAsync([View("e1", "v0")]);
+        _clock.Now = T0.AddSeconds(100);
+        // The node's checkpoint history in the data dir's default place (actorrec.feed.checkpoint), one entry at 10:01:40.
+        var checkpointer = new Recommender.Checkpoints.ModelCheckpointer(engine.Pipeline, Path.Combine(_dir.Path, "data", "model-state.ckpt"),
+            TimeSpan.FromMinutes(5), _clock, history: 12);
+        Assert.True(checkpointer.Save());
         _clock.Now = T0.AddMinutes(2);
         await engine.PutVideoAsync("v6", new VideoUpload("c6", 15_000, ["cats"], "a later clip", "s1", "US"));
         await engine.IngestAsync([View("e2", "v1")]);
@@ -47,6 +52,7 @@ public sealed class JournalReplayFeedTests : IAsyncLifetime, IDisposable
         Assert.Contains("feed of user u1 at 2026-11-21T10:01:30.000Z (user state after #1, 1 events; 6 videos as of T, 1 registered later;", text, StringComparison.Ordinal);
         Assert.Contains("as of T: user state", text, StringComparison.Ordinal);
         Assert.Contains("defaults (not journaled): online ranking model", text, StringComparison.Ordinal);
+        Assert.Contains("(no node checkpoint at or before T in ", text, StringComparison.Ordinal); // the one at 10:01:40 is after T
         Assert.Contains("score parts: engage", text, StringComparison.Ordinal);
         var items = FeedItems(text);
         Assert.DoesNotContain("v0", items);
@@ -67,7 +73,10 @@ public sealed class JournalReplayFeedTests : IAsyncLifetime, IDisposable
         Assert.Equal(2, root.GetProperty("lastSequenceNr").GetInt64());
         Assert.Equal(7, root.GetProperty("videos").GetInt32());
         Assert.Equal(3, root.GetProperty("transitions").GetArrayLength());
-        Assert.Equal(2, root.GetProperty("defaults").GetArrayLength());
+        // The data dir's checkpoint history holds one entry before T (10:01:40): the model and co-engagement come from it.
+        Assert.Equal(0, root.GetProperty("defaults").GetArrayLength());
+        Assert.Contains(root.GetProperty("asOfT").EnumerateArray(),
+            e => e.GetString()!.Contains("node checkpoint captured 2026-11-21T10:01:40.000Z (20 s before T;", StringComparison.Ordinal));
         var ids = new List<string>();
         foreach (var item in root.GetProperty("feed").GetProperty("items").EnumerateArray())
         {
@@ -84,7 +93,8 @@ public sealed class JournalReplayFeedTests : IAsyncLifetime, IDisposable
     [InlineData(ExitCodes.Failure, "no events for 'user/nobody'", "user/nobody")]
     [InlineData(ExitCodes.Failure, "'user/u1' has no event at or before 2026-11-21T10:00:30.000Z; its first event is at 2026-11-21T10:01:00.000Z", "user/u1", "--to-time", "2026-11-21T10:00:30Z")]
     [InlineData(ExitCodes.Usage, "--feed needs a user's persistence id (user/ID); 'video/v0' is not a user", "video/v0")]
-    [InlineData(ExitCodes.Usage, "--json, --count and --region apply to replay --feed", "user/u1", "--json", "--no-feed")]
+    [InlineData(ExitCodes.Usage, "--json, --count, --region and --checkpoints apply to replay --feed", "user/u1", "--json", "--no-feed")]
+    [InlineData(ExitCodes.Usage, "--checkpoints: no folder ", "user/u1", "--checkpoints", "nowhere")]
     public async Task Bad_arguments_are_clear_errors(int exitCode, string message, params string[] args)
     {
         var withFeed = !args.Contains("--no-feed");

@@ -79,7 +79,14 @@ internal static class JournalCommands
         var feed = new Option<bool>("--feed")
         {
             Description = "Users only: after the transitions, the feed the user would have received then, with explanations "
-                + "(videos rebuilt from the journal as of that time; the online model and co-engagement take their defaults).",
+                + "(videos rebuilt from the journal as of that time; the online model and co-engagement from the node's newest checkpoint "
+                + "at or before it, see --checkpoints).",
+        };
+        var checkpoints = new Option<string>("--checkpoints")
+        {
+            Description = "With --feed: the node's checkpoint history folder (default: <data-dir>/model-state.ckpt.history when it "
+                + "exists; a clustered node's is <data-dir>/<node>.model-state.ckpt.history). Without one the model takes its initial weights.",
+            HelpName = "DIR",
         };
         var count = new Option<int>("--count") { Description = "Feed items with --feed (default: the configured feed size).", HelpName = "N" };
         var region = new Option<string>("--region") { Description = "Region of the feed request with --feed (default: the user's last).", HelpName = "REGION" };
@@ -92,6 +99,7 @@ internal static class JournalCommands
         replay.Add(count);
         replay.Add(region);
         replay.Add(json);
+        replay.Add(checkpoints);
         store.AddTo(replay);
         replay.SetAction((parseResult, ct) => WithToolAsync(context, store, parseResult, async (tool, journal) =>
         {
@@ -106,24 +114,45 @@ internal static class JournalCommands
             var withFeed = parseResult.GetValue(feed);
             if (!withFeed)
             {
-                if (parseResult.GetValue(json) || parseResult.GetResult(count) is not null || parseResult.GetResult(region) is not null)
+                if (parseResult.GetValue(json) || parseResult.GetResult(count) is not null || parseResult.GetResult(region) is not null
+                    || parseResult.GetResult(checkpoints) is not null)
                 {
-                    throw new UsageException("--json, --count and --region apply to replay --feed");
+                    throw new UsageException("--json, --count, --region and --checkpoints apply to replay --feed");
                 }
 
                 var result = await tool.ReplayAsync(pid, target, context.Output, null, ct).ConfigureAwait(false);
                 return result.EventsApplied > 0 ? ExitCodes.Ok : NotFound(context, pid);
             }
 
+            var history = CheckpointFolder(context, store.DataDir(parseResult), parseResult.GetValue(checkpoints), domain.Feed ?? FeedSettings.Default);
             return await ReplayFeedAsync(context, tool, journal, domain, pid, target, parseResult.GetValue(count), parseResult.GetValue(region),
-                parseResult.GetValue(json), ct).ConfigureAwait(false);
+                parseResult.GetValue(json), history, ct).ConfigureAwait(false);
         }));
         return replay;
     }
 
     /// <summary><c>replay user/ID --feed</c>: the transitions, then the feed at the target (see <see cref="FeedReplay"/>).</summary>
+    /// <summary>The checkpoint history for replay --feed: the named folder (which must exist), else the data dir's default when present.</summary>
+    private static string? CheckpointFolder(CliContext context, string? dataDir, string? named, FeedSettings settings)
+    {
+        if (named is not null)
+        {
+            var full = Path.GetFullPath(named, context.WorkingDirectory);
+            return Directory.Exists(full) ? full : throw new UsageException($"--checkpoints: no folder {full}");
+        }
+
+        if (dataDir is null)
+        {
+            return null;
+        }
+
+        var folder = Recommender.Checkpoints.CheckpointHistory.FolderFor(
+            Path.Combine(Path.GetFullPath(dataDir, context.WorkingDirectory), settings.Checkpoint.FileName));
+        return Directory.Exists(folder) ? folder : null;
+    }
+
     private static async Task<int> ReplayFeedAsync(CliContext context, JournalTool tool, IJournal journal, JournalDomain domain, string pid, ReplayTarget target,
-        int count, string? region, bool json, CancellationToken ct)
+        int count, string? region, bool json, string? checkpointHistory, CancellationToken ct)
     {
         if (!pid.StartsWith("user/", StringComparison.Ordinal))
         {
@@ -138,8 +167,8 @@ internal static class JournalCommands
         FeedReplayResult feedResult;
         try
         {
-            feedResult = await FeedReplay.RunAsync(journal, domain.Serializers, domain.Feed ?? FeedSettings.Default, pid, target, count, region, ct)
-                .ConfigureAwait(false);
+            feedResult = await FeedReplay.RunAsync(journal, domain.Serializers, domain.Feed ?? FeedSettings.Default, pid, target, count, region, ct,
+                checkpointHistory).ConfigureAwait(false);
         }
         catch (FeedReplayException error)
         {
@@ -282,6 +311,9 @@ internal static class JournalCommands
             Description = "Npgsql connection string of a PostgreSQL journal, e.g. \"Host=db;Database=actorrec;Username=actorrec\".",
             HelpName = "CONNSTR",
         };
+
+        /// <summary>The --data-dir given, if any.</summary>
+        public string? DataDir(ParseResult parseResult) => parseResult.GetValue(_dataDir);
 
         public void AddTo(Command command)
         {

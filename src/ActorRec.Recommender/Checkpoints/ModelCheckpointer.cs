@@ -8,7 +8,8 @@ namespace ActorRec.Recommender.Checkpoints;
 /// Keeps a node's learned in-memory state (<see cref="NodeModelState"/>) in one checkpoint file: <see cref="Restore"/>
 /// once at start (after the catalog is loaded, so video keys map to rows), then <see cref="Start"/> writes one every
 /// interval on the injected <see cref="TimeProvider"/>, and <see cref="StopAsync"/> writes a last one on graceful
-/// shutdown. Writes are atomic (<see cref="CheckpointFile.Write"/>) and never overlap.
+/// shutdown. Writes are atomic (<see cref="CheckpointFile.Write"/>) and never overlap. With a history of N, each
+/// checkpoint is also kept in <see cref="HistoryFolder"/> (<see cref="CheckpointHistory"/>), the newest N of them.
 /// <para>
 /// <b>A bad file never stops the node.</b> A corrupt, truncated, wrong-version or wrong-configuration checkpoint is
 /// logged with its path and reason, renamed to <c>*.rejected</c> (kept for a look, and not overwritten by the next
@@ -21,27 +22,34 @@ public sealed partial class ModelCheckpointer : IAsyncDisposable
     private readonly TimeSpan _interval;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
+    private readonly int _history;
     private readonly Lock _saveLock = new();
     private ITimer? _timer;
     private bool _started;
     private bool _stopped;
     private long _written;
 
-    /// <summary>Creates a checkpointer of <paramref name="pipeline"/>'s state in <paramref name="path"/>, every <paramref name="interval"/>.</summary>
-    public ModelCheckpointer(FeedPipeline pipeline, string path, TimeSpan interval, TimeProvider? time = null, ILogger? logger = null)
+    /// <summary>Creates a checkpointer of <paramref name="pipeline"/>'s state in <paramref name="path"/>, every <paramref name="interval"/>, keeping the newest <paramref name="history"/> in <see cref="HistoryFolder"/> (0: none).</summary>
+    public ModelCheckpointer(FeedPipeline pipeline, string path, TimeSpan interval, TimeProvider? time = null, ILogger? logger = null, int history = 0)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfNegative(history);
         _pipeline = pipeline;
         FilePath = Path.GetFullPath(path);
         _interval = interval;
         _time = time ?? TimeProvider.System;
         _log = logger ?? NullLogger.Instance;
+        _history = history;
+        HistoryFolder = CheckpointHistory.FolderFor(FilePath);
     }
 
     /// <summary>The checkpoint file.</summary>
     public string FilePath { get; }
+
+    /// <summary>The folder of past checkpoints (<c>&lt;file&gt;.history</c>), written when the history is above 0.</summary>
+    public string HistoryFolder { get; }
 
     /// <summary>Checkpoints written by this instance.</summary>
     public long Written => Interlocked.Read(ref _written);
@@ -114,10 +122,16 @@ public sealed partial class ModelCheckpointer : IAsyncDisposable
         {
             try
             {
+                var capturedAt = _time.GetUtcNow();
                 var payload = NodeModelState.Capture(_pipeline);
                 CheckpointFile.Write(FilePath, NodeModelState.Version, payload);
                 Interlocked.Increment(ref _written);
                 LogWritten(_log, FilePath, payload.Length);
+                if (_history > 0)
+                {
+                    SaveHistory(capturedAt, payload);
+                }
+
                 return true;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
@@ -160,6 +174,19 @@ public sealed partial class ModelCheckpointer : IAsyncDisposable
     /// <inheritdoc />
     public ValueTask DisposeAsync() => StopAsync();
 
+    /// <summary>Keeps a copy in the history; a failure there is logged and does not fail the checkpoint itself.</summary>
+    private void SaveHistory(DateTimeOffset capturedAt, byte[] payload)
+    {
+        try
+        {
+            CheckpointHistory.Add(HistoryFolder, capturedAt, NodeModelState.Version, payload, _history);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogHistoryFailed(_log, HistoryFolder, e);
+        }
+    }
+
     private void Tick()
     {
         lock (_saveLock)
@@ -187,4 +214,7 @@ public sealed partial class ModelCheckpointer : IAsyncDisposable
 
     [LoggerMessage(EventId = 5105, Level = LogLevel.Warning, Message = "Model checkpoint {Path} could not be written; the previous one stays in place")]
     private static partial void LogWriteFailed(ILogger logger, string path, Exception error);
+
+    [LoggerMessage(EventId = 5106, Level = LogLevel.Warning, Message = "Model checkpoint history {Folder} could not be written; replayed feeds use an older checkpoint")]
+    private static partial void LogHistoryFailed(ILogger logger, string folder, Exception error);
 }

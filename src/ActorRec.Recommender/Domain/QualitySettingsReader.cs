@@ -136,6 +136,7 @@ internal static class QualitySettingsReader
         Enabled = s.GetFlag("enabled"),
         Interval = s.GetNonNegativeDuration("interval"),
         FileName = s.GetRequiredString("file-name"),
+        History = FeedSettingsReader.Int(s, "history"),
     };
 
     public static IReadOnlyList<ExperimentSettings> ReadExperiments(Config s)

@@ -2,6 +2,7 @@ using ActorRec.Persistence.Journal;
 using ActorRec.Persistence.Serialization;
 using ActorRec.Persistence.Tooling;
 using ActorRec.Recommender.Catalog;
+using ActorRec.Recommender.Checkpoints;
 using ActorRec.Recommender.Domain;
 using ActorRec.Recommender.Ranking;
 using ActorRec.Recommender.Reranking;
@@ -22,10 +23,14 @@ namespace ActorRec.Recommender.Entities;
 /// transition the live VideoActor applies); videos registered after T are left out. The catalog, the retrieval
 /// index (<c>retrieval.index</c>) and trending are built from those states, and the feed is computed by
 /// <see cref="FeedPipeline"/> (retrieval → ranking → re-ranking, the stages FeedEngine's actors run) at time T.</para>
-/// <para><b>What is not.</b> A node's online ranking model and its co-engagement table live in memory and are not
-/// journaled: the replay uses the model's initial weights and an empty co-engagement table (so the "coengaged" path
-/// finds nothing), and the result lists both under <see cref="FeedReplayResult.Defaults"/>. Experiment arms are a
-/// hash of the user id, hence the same as at T.</para>
+/// <para><b>The learned state.</b> A node's online ranking model, its co-engagement table and its cold-start
+/// placement counts live in memory and are not journaled; the node checkpoints them (<c>checkpoint.interval</c>) and
+/// keeps the last <c>checkpoint.history</c> checkpoints (<see cref="CheckpointHistory"/>). Given that folder, the
+/// replay restores the newest checkpoint captured at or before T, so the feed is ranked by the model the node had at
+/// most one checkpoint interval before T, and the result says which one under <see cref="FeedReplayResult.AsOfT"/>.
+/// Without one (no folder, nothing before T, or a file that fails its checks) the replay uses the model's initial
+/// weights and an empty co-engagement table (the "coengaged" path finds nothing), and lists them, with the reason,
+/// under <see cref="FeedReplayResult.Defaults"/>. Experiment arms are a hash of the user id, hence the same as at T.</para>
 /// <para><b>T for <c>--to-seq</c>.</b> The time of the last user event replayed. Times are the journal rows' write
 /// times (what <c>journal show</c> prints), for users and videos alike.</para>
 /// </remarks>
@@ -43,22 +48,26 @@ public static class FeedReplay
         "experiment arms (a hash of the user id)",
     ];
 
-    /// <summary>The parts that are not journaled and take their defaults in a replay.</summary>
+    /// <summary>The parts that are not journaled and take their defaults in a replay without a node checkpoint.</summary>
     public static readonly IReadOnlyList<string> NotJournaled =
     [
         "online ranking model: initial weights (the node's model learns in memory)",
         "co-engagement table: empty (the node's table lives in memory; the coengaged path finds nothing)",
     ];
 
+    private const string Restored = "online ranking model, co-engagement table and cold-start placements: node checkpoint";
+
     /// <summary>
     /// Rebuilds user <paramref name="persistenceId"/> (<c>user/ID</c>) up to <paramref name="target"/> and every video
     /// up to the same time, then computes the feed of <paramref name="count"/> items (0 = the configured default) for
-    /// <paramref name="region"/> (null = the user's last region).
+    /// <paramref name="region"/> (null = the user's last region), ranked with the newest checkpoint at or before T in
+    /// <paramref name="checkpointHistory"/> (a node's <see cref="CheckpointHistory"/> folder; null: the learned state
+    /// takes its defaults).
     /// </summary>
     /// <exception cref="ArgumentException">The id is not a user's (<c>user/ID</c>).</exception>
     /// <exception cref="FeedReplayException">The user has no events, or none at or before the target.</exception>
     public static async Task<FeedReplayResult> RunAsync(IJournal journal, EventSerializerRegistry serializers, FeedSettings settings, string persistenceId,
-        ReplayTarget target, int count = 0, string? region = null, CancellationToken cancellationToken = default)
+        ReplayTarget target, int count = 0, string? region = null, CancellationToken cancellationToken = default, string? checkpointHistory = null)
     {
         ArgumentNullException.ThrowIfNull(journal);
         ArgumentNullException.ThrowIfNull(serializers);
@@ -92,11 +101,48 @@ public static class FeedReplay
         var catalog = new VideoCatalog(settings.EmbeddingDim, index);
         var (videos, later) = await LoadVideosAsync(journal, serializers, settings, catalog, feedTime.ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
         var pipeline = new FeedPipeline(catalog, index, new DecayedVelocityTrending(catalog, settings), new CpuCandidateScorer(), settings, new FixedTime(feedTime));
+        var (asOfT, defaults) = RestoreLearnedState(pipeline, checkpointHistory, feedTime);
         var request = new FeedRequest(count, region, feedTime);
         var feed = pipeline.GetFeed(user, request);
         return new FeedReplayResult(userId, persistenceId, feedTime, lastSeq, user.EventCount, videos, later, feed,
-            FeedPipeline.ToDto(feed, explain: true), AsOfT, NotJournaled);
+            FeedPipeline.ToDto(feed, explain: true), asOfT, defaults);
     }
+
+    /// <summary>Applies the newest usable checkpoint at or before <paramref name="at"/>; returns the as-of-T and defaults lists.</summary>
+    private static (IReadOnlyList<string> AsOfT, IReadOnlyList<string> Defaults) RestoreLearnedState(FeedPipeline pipeline, string? folder, DateTimeOffset at)
+    {
+        if (folder is null)
+        {
+            return (AsOfT, NotJournaled);
+        }
+
+        var entry = CheckpointHistory.AtOrBefore(folder, at);
+        if (entry is null)
+        {
+            return (AsOfT, [.. NotJournaled, $"(no node checkpoint at or before T in {folder})"]);
+        }
+
+        try
+        {
+            var payload = CheckpointFile.Read(entry.Path, NodeModelState.Version)
+                ?? throw new CheckpointFormatException(entry.Path, "the file is gone");
+            var (apply, restored) = NodeModelState.Decode(pipeline, payload);
+            apply();
+            var age = at - entry.CapturedAt;
+            var text = $"{Restored} captured {Format(entry.CapturedAt.ToUnixTimeMilliseconds())} ({FormatAge(age)} before T; "
+                + $"{restored.Dropped} entries named videos not registered at T), {entry.Path}";
+            return ([.. AsOfT, text], []);
+        }
+        catch (Exception e) when (e is CheckpointFormatException or InvalidDataException or IOException)
+        {
+            var reason = e is CheckpointFormatException format ? format.Reason : e.Message;
+            return (AsOfT, [.. NotJournaled, $"(node checkpoint {entry.Path} not used: {reason})"]);
+        }
+    }
+
+    private static string FormatAge(TimeSpan age) => age.TotalSeconds < 60
+        ? $"{age.TotalSeconds:0.#} s"
+        : $"{(int)age.TotalMinutes} min {age.Seconds} s";
 
     /// <summary>A journal time as the tooling prints it (ISO 8601, UTC, milliseconds).</summary>
     public static string Format(long unixMs) =>

@@ -36,7 +36,7 @@ public static class FeedReplayReport
             .Append(c, $" (user state after #{result.LastSequenceNr}, {result.UserEvents} events; {result.Videos} videos as of T, {result.VideosRegisteredLater} registered later;")
             .Append(c, $" {result.Feed.Candidates} candidates, {result.Response.Items.Count} items)").AppendLine();
         text.Append("  as of T: ").AppendJoin("; ", result.AsOfT).AppendLine();
-        text.Append("  defaults (not journaled): ").AppendJoin("; ", result.Defaults).AppendLine();
+        text.Append("  defaults (not journaled): ").AppendJoin("; ", result.Defaults.Count == 0 ? ["none"] : result.Defaults).AppendLine();
         var items = result.Response.Items;
         for (var i = 0; i < items.Count; i++)
         {

@@ -52,7 +52,7 @@ public static class ModelCheckpoints
         {
             var engine = sp.GetRequiredService<FeedEngine>();
             return new ModelCheckpointer(engine.Pipeline, path, options.Feed.Checkpoint.Interval, engine.System.TimeProvider,
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger<ModelCheckpointer>());
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<ModelCheckpointer>(), options.Feed.Checkpoint.History);
         });
         services.AddHostedService<ModelCheckpointShutdown>();
     }

@@ -174,6 +174,30 @@ public sealed class ModelCheckpointTests : IDisposable
         Assert.NotNull(CheckpointFile.Read(FilePath, NodeModelState.Version));
     }
 
+    [Fact]
+    public async Task Every_checkpoint_is_kept_in_the_history_named_by_its_capture_time_and_only_the_newest_are_kept()
+    {
+        var time = new VirtualTimeProvider(TestWorld.Start);
+        var world = Trained();
+        var checkpointer = new ModelCheckpointer(world.Pipeline, FilePath, TimeSpan.FromMinutes(5), time, history: 3);
+        Assert.Equal(FilePath + ".history", checkpointer.HistoryFolder);
+        checkpointer.Start();
+        Directory.CreateDirectory(checkpointer.HistoryFolder);
+        var foreign = Path.Combine(checkpointer.HistoryFolder, "notes.ckpt");
+        await File.WriteAllTextAsync(foreign, "not a checkpoint of ours");
+
+        time.Advance(TimeSpan.FromMinutes(20)); // ticks at 5, 10, 15, 20 minutes
+        await checkpointer.StopAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)); // and one on shutdown, at 20 minutes too
+
+        // Five saves (5, 10, 15, 20 minutes, then the shutdown one at 20, which replaces its namesake): the newest three stay.
+        var kept = CheckpointHistory.List(checkpointer.HistoryFolder);
+        Assert.Equal([TestWorld.Start.AddMinutes(10), TestWorld.Start.AddMinutes(15), TestWorld.Start.AddMinutes(20)], kept.Select(e => e.CapturedAt).ToArray());
+        Assert.True(File.Exists(foreign)); // a name that is not a capture time is never deleted
+        Assert.All(kept, e => Assert.NotNull(CheckpointFile.Read(e.Path, NodeModelState.Version)));
+        Assert.Equal(TestWorld.Start.AddMinutes(15), CheckpointHistory.AtOrBefore(checkpointer.HistoryFolder, TestWorld.Start.AddMinutes(19))!.CapturedAt);
+        Assert.Null(CheckpointHistory.AtOrBefore(checkpointer.HistoryFolder, TestWorld.Start.AddMinutes(9)));
+    }
+
     private static TestWorld CatalogOnly(bool reverse, FeedSettings? settings = null)
     {
         var world = new TestWorld(settings);

@@ -67,6 +67,57 @@ public sealed class FeedReplayTests
     }
 
     [Fact]
+    public async Task With_the_node_checkpoint_history_the_replay_ranks_with_the_model_the_node_had_then()
+    {
+        await using var node = new EntityNode();
+        for (var i = 0; i < 10; i++)
+        {
+            node.PutVideo($"v{i}", i % 2 == 0 ? "cats" : "cars", creator: $"c{i}");
+        }
+
+        node.Kit.Advance(TimeSpan.FromMinutes(1));
+        for (var u = 0; u < 8; u++)
+        {
+            node.Ingest(node.View($"w{u}a", $"u{u}", $"v{u}"), node.View($"w{u}b", $"u{u}", $"v{u + 1}", watchMs: 1_000));
+        }
+
+        var beforeCheckpoint = node.Now;
+        node.Kit.Advance(TimeSpan.FromMinutes(1));
+        var dir = Directory.CreateTempSubdirectory("actorrec-replay-ckpt-");
+        try
+        {
+            var checkpointer = new ActorRec.Recommender.Checkpoints.ModelCheckpointer(node.Engine.Pipeline, Path.Combine(dir.FullName, "model-state.ckpt"),
+                TimeSpan.FromMinutes(5), node.Kit.Time, history: 4);
+            Assert.True(checkpointer.Save());
+            var t = node.Now;
+            var live = Scores(LiveFeed(node, "u1"));
+            var registry = EntitySerializers.CreateRegistry();
+
+            var restored = await FeedReplay.RunAsync(node.Journal, registry, FeedSettings.Default, "user/u1", new ReplayTarget(ToTime: t), Count,
+                checkpointHistory: checkpointer.HistoryFolder);
+            var initial = await FeedReplay.RunAsync(node.Journal, registry, FeedSettings.Default, "user/u1", new ReplayTarget(ToTime: t), Count);
+            var tooEarly = await FeedReplay.RunAsync(node.Journal, registry, FeedSettings.Default, "user/u1", new ReplayTarget(ToTime: beforeCheckpoint), Count,
+                checkpointHistory: checkpointer.HistoryFolder);
+
+            // The model the node had at T: the replayed scores are the served ones, and the result names the checkpoint.
+            Assert.Equal(live, Scores(restored.Response));
+            Assert.Empty(restored.Defaults);
+            Assert.Contains(restored.AsOfT, d => d.Contains("node checkpoint captured", StringComparison.Ordinal) && d.Contains(checkpointer.HistoryFolder, StringComparison.Ordinal));
+
+            // Initial weights rank differently (the model learned from the 16 events), and say so.
+            Assert.NotEqual(live, Scores(initial.Response));
+            Assert.Contains(initial.Defaults, d => d.Contains("ranking model: initial weights", StringComparison.Ordinal));
+
+            // A checkpoint taken after T is never used for T.
+            Assert.Contains(tooEarly.Defaults, d => d.Contains("no node checkpoint at or before T", StringComparison.Ordinal));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_sequence_target_replays_the_feed_at_that_event()
     {
         await using var node = new EntityNode();
@@ -130,6 +181,17 @@ public sealed class FeedReplayTests
             return task.IsCompleted;
         }, what: "feed answered");
         return node.Await(task);
+    }
+
+    private static SortedDictionary<string, double> Scores(FeedResponseDto feed)
+    {
+        var scores = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        foreach (var item in feed.Items)
+        {
+            scores[item.VideoId] = item.Score;
+        }
+
+        return scores;
     }
 
     private static string[] Ids(FeedResponseDto feed)
