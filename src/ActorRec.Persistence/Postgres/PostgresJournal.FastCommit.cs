@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using ActorRec.Persistence.Journal;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace ActorRec.Persistence.Postgres;
 
@@ -45,6 +44,10 @@ public sealed partial class PostgresJournal
 
     private long _fastCommits;
 
+    /// <summary>Scratch maps of the last <see cref="PlanFast(IReadOnlyList{AtomicWrite})"/> (null while one runs; a
+    /// concurrent plan, the retry of a failed batch, makes its own).</summary>
+    private PlanScratch? _planScratch;
+
     /// <summary>What the optimistic path sends: each write's id number; per fence key the lowest epoch written under
     /// it; and the keys whose highest epoch is above 0 with that epoch (the only ones the batch may raise).</summary>
     private sealed class FastPlan(long[] pids, string[] keys, long[] lowEpochs, string[] raiseKeys, long[] raiseEpochs)
@@ -63,12 +66,26 @@ public sealed partial class PostgresJournal
     /// <summary>The plan of the optimistic path, or null when some write needs the checked path (see remarks).</summary>
     private FastPlan? PlanFast(IReadOnlyList<AtomicWrite> batch)
     {
+        PlanScratch scratch = Interlocked.Exchange(ref _planScratch, null) ?? new PlanScratch();
+        try
+        {
+            return PlanFast(batch, scratch);
+        }
+        finally
+        {
+            scratch.Clear();
+            _planScratch = scratch;
+        }
+    }
+
+    private FastPlan? PlanFast(IReadOnlyList<AtomicWrite> batch, PlanScratch scratch)
+    {
         long[] pids = new long[batch.Count];
-        var batchLast = new Dictionary<string, long>(batch.Count, StringComparer.Ordinal);
-        var keyIndex = new Dictionary<string, int>(batch.Count, StringComparer.Ordinal);
-        var keys = new List<string>(batch.Count);
-        var low = new List<long>(batch.Count);
-        var high = new List<long>(batch.Count);
+        Dictionary<string, long> batchLast = scratch.BatchLast;
+        Dictionary<string, int> keyIndex = scratch.KeyIndex;
+        List<string> keys = scratch.Keys;
+        List<long> low = scratch.Low;
+        List<long> high = scratch.High;
         lock (_lastById)
         {
             for (int i = 0; i < batch.Count; i++)
@@ -120,6 +137,30 @@ public sealed partial class PostgresJournal
         return new FastPlan(pids, [.. keys], [.. low], [.. raiseKeys], [.. raiseEpochs]);
     }
 
+    /// <summary>The per-batch maps of <see cref="PlanFast(IReadOnlyList{AtomicWrite})"/>, kept between batches: sized
+    /// for thousands of writes, a fresh pair per batch landed on the large-object heap twice per commit.</summary>
+    private sealed class PlanScratch
+    {
+        public Dictionary<string, long> BatchLast { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, int> KeyIndex { get; } = new(StringComparer.Ordinal);
+
+        public List<string> Keys { get; } = [];
+
+        public List<long> Low { get; } = [];
+
+        public List<long> High { get; } = [];
+
+        public void Clear()
+        {
+            BatchLast.Clear();
+            KeyIndex.Clear();
+            Keys.Clear();
+            Low.Clear();
+            High.Clear();
+        }
+    }
+
     private async Task CommitFastAsync(IReadOnlyList<AtomicWrite> batch, FastPlan plan, CancellationToken cancellationToken)
     {
         await using NpgsqlConnection conn = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -168,37 +209,68 @@ public sealed partial class PostgresJournal
 
     /// <summary>
     /// Streams every event of <paramref name="writes"/> with one binary COPY (<paramref name="pids"/>: each write's id
-    /// number). Synchronous: the writer owns this thread for the commit anyway, and the synchronous writers skip an
-    /// async state machine per field. Compiled fully optimized at once: it runs a few hundred times per run, each time
-    /// over thousands of rows, too few calls for tiering to reach it early.
+    /// number), encoded by <see cref="PostgresCopyRows"/>, in the order of the id numbers (see
+    /// <see cref="CopyOrder"/>). Synchronous: the writer owns this thread for the commit anyway. Compiled fully
+    /// optimized at once: it runs a few hundred times per run, each time over thousands of rows, too few calls for
+    /// tiering to reach it early.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void CopyRows(NpgsqlConnection conn, IReadOnlyList<AtomicWrite> writes, long[] pids)
     {
-        using NpgsqlBinaryImporter copy = conn.BeginBinaryImport(
-            "COPY journal (pid, sequence_nr, writer_epoch, manifest, schema_version, timestamp_ms, checksum, payload) FROM STDIN (FORMAT BINARY)");
-        int rowIndex = 0;
-        for (int w = 0; w < writes.Count; w++)
+        int[] order = CopyOrder(pids);
+        using PostgresCopyRows copy = PostgresCopyRows.Begin(conn);
+        try
         {
-            IReadOnlyList<PersistentRepr> events = writes[w].Events;
-            long pid = pids[w];
-            for (int j = 0; j < events.Count; j++)
+            int rowIndex = 0;
+            foreach (int w in order)
             {
-                PersistentRepr e = events[j];
-                BeforeRowInsert(rowIndex++);
-                copy.StartRow();
-                copy.Write(pid, NpgsqlDbType.Bigint);
-                copy.Write(e.SequenceNr, NpgsqlDbType.Bigint);
-                copy.Write(e.WriterEpoch, NpgsqlDbType.Bigint);
-                copy.Write(e.Manifest, NpgsqlDbType.Text);
-                copy.Write(e.SchemaVersion, NpgsqlDbType.Integer);
-                copy.Write(e.TimestampMs, NpgsqlDbType.Bigint);
-                copy.Write((long)e.ComputeChecksum(), NpgsqlDbType.Bigint);
-                copy.Write(e.Payload, NpgsqlDbType.Bytea);
+                IReadOnlyList<PersistentRepr> events = writes[w].Events;
+                long pid = pids[w];
+                for (int j = 0; j < events.Count; j++)
+                {
+                    PersistentRepr e = events[j];
+                    BeforeRowInsert(rowIndex++);
+                    copy.WriteRow(pid, e, e.ComputeChecksum());
+                }
             }
+        }
+        catch (Exception)
+        {
+            copy.Cancel();
+            throw;
         }
 
         copy.Complete();
+    }
+
+    /// <summary>
+    /// The order in which a batch's writes are sent: by id number, writes of one id in batch order (a stable sort).
+    /// </summary>
+    /// <remarks>
+    /// A batch holds the writes of thousands of ids in arrival order, so each row's entry in the UNIQUE
+    /// (pid, sequence_nr) index lands on a different leaf page than the row before. Sent sorted by id, consecutive
+    /// rows go to the same or the neighbouring leaf (one id's rows, then the next id's), which the server finds still
+    /// in its CPU cache. Measured on the server alone (80 transactions of 3,750 bench-shaped rows, 10,000 ids, this
+    /// schema): 4.6–4.8 µs of server CPU per row sorted against 6.0–6.6 µs in scattered order. Offsets follow the
+    /// sent order; writes of one id keep theirs, and writes of different ids in one batch were concurrent anyway.
+    /// </remarks>
+    private static int[] CopyOrder(long[] pids)
+    {
+        var keys = new (long Pid, int Index)[pids.Length];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            keys[i] = (pids[i], i);
+        }
+
+        // Pid then index: a total order, so the unstable sort keeps one id's writes in batch order.
+        Array.Sort(keys);
+        int[] order = new int[keys.Length];
+        for (int i = 0; i < order.Length; i++)
+        {
+            order[i] = keys[i].Index;
+        }
+
+        return order;
     }
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Debug,

@@ -35,6 +35,10 @@ public sealed partial class PostgresJournal : JournalBase
     private const int MaxCachedIds = 1_000_000;
 
     private readonly NpgsqlDataSource _dataSource;
+
+    /// <summary>Every statement but the writer's passes this gate: a burst of reads can never take the connections the
+    /// writer needs, nor time out in the pool (see <see cref="PostgresGate"/>).</summary>
+    private readonly PostgresGate _gate;
     private readonly Dictionary<string, (long Pid, long Seq)> _lastById = new(StringComparer.Ordinal);
 
     /// <summary>Group-commit batches in flight at once: while one waits for its COPY and commit (server CPU, fsync),
@@ -50,6 +54,7 @@ public sealed partial class PostgresJournal : JournalBase
         }
 
         _dataSource = PostgresDataSource.Create(settings.ConnectionString);
+        _gate = new PostgresGate(_dataSource, ConcurrentCommits + 1);
         using NpgsqlCommand cmd = _dataSource.CreateCommand(PostgresJournalSchema.Ddl);
         cmd.ExecuteNonQuery();
     }
@@ -213,6 +218,7 @@ public sealed partial class PostgresJournal : JournalBase
     protected override async Task<List<PersistentRepr>> ReadEventsAsync(string persistenceId, long fromSequenceNr, long toSequenceNr, int max,
         CancellationToken cancellationToken)
     {
+        using PostgresGate.Permit permit = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
         await using NpgsqlCommand cmd = _dataSource.CreateCommand($"""
             SELECT j.ordering, $1, {Tail} FROM journal j
             WHERE j.pid = (SELECT id FROM persistence_ids WHERE persistence_id = $1) AND j.sequence_nr >= $2 AND j.sequence_nr <= $3 AND NOT j.deleted
@@ -227,6 +233,7 @@ public sealed partial class PostgresJournal : JournalBase
 
     protected override async Task<long> ReadHighestSequenceNrCoreAsync(string persistenceId, CancellationToken cancellationToken)
     {
+        using PostgresGate.Permit permit = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
         await using NpgsqlCommand cmd = _dataSource.CreateCommand("SELECT COALESCE(MAX(sequence_nr), 0) FROM journal WHERE pid = (SELECT id FROM persistence_ids WHERE persistence_id = $1)");
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = persistenceId });
         return (long)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
@@ -234,6 +241,7 @@ public sealed partial class PostgresJournal : JournalBase
 
     protected override async Task DeleteToCoreAsync(string persistenceId, long toSequenceNr, CancellationToken cancellationToken)
     {
+        using PostgresGate.Permit permit = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
         await using NpgsqlCommand cmd = _dataSource.CreateCommand(
             "UPDATE journal SET deleted = TRUE WHERE pid = (SELECT id FROM persistence_ids WHERE persistence_id = $1) AND sequence_nr <= $2 AND NOT deleted");
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = persistenceId });
@@ -243,6 +251,7 @@ public sealed partial class PostgresJournal : JournalBase
 
     protected override async Task<List<PersistentRepr>> ReadRowsByOffsetAsync(long afterOffset, int max, CancellationToken cancellationToken)
     {
+        using PostgresGate.Permit permit = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
         await using NpgsqlCommand cmd = _dataSource.CreateCommand($"SELECT j.ordering, p.persistence_id, {Tail} FROM journal j JOIN persistence_ids p ON p.id = j.pid WHERE j.ordering > $1 ORDER BY j.ordering LIMIT $2");
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterOffset });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = max });
@@ -251,6 +260,7 @@ public sealed partial class PostgresJournal : JournalBase
 
     protected override async Task<List<string>> ReadPersistenceIdsAsync(string? after, int max, CancellationToken cancellationToken)
     {
+        using PostgresGate.Permit permit = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
         await using NpgsqlCommand cmd = _dataSource.CreateCommand(
             """
             SELECT p.persistence_id COLLATE "C" FROM persistence_ids p
@@ -271,6 +281,7 @@ public sealed partial class PostgresJournal : JournalBase
 
     protected override async Task<long> ReadHighestOffsetCoreAsync(CancellationToken cancellationToken)
     {
+        using PostgresGate.Permit permit = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
         await using NpgsqlCommand cmd = _dataSource.CreateCommand("SELECT COALESCE(MAX(ordering), 0) FROM journal");
         return (long)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
@@ -392,6 +403,7 @@ public sealed partial class PostgresJournal : JournalBase
 
     protected override async Task<long> FenceCoreAsync(string fenceKey, long epoch, CancellationToken cancellationToken)
     {
+        using PostgresGate.Permit permit = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
         await using NpgsqlCommand cmd = _dataSource.CreateCommand(epoch > 0
             ? """
               INSERT INTO journal_fences (fence_key, epoch) VALUES ($1, $2)

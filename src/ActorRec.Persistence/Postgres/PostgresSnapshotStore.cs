@@ -12,6 +12,10 @@ public sealed class PostgresSnapshotStore : ISnapshotStore
 
     private readonly NpgsqlDataSource _dataSource;
 
+    /// <summary>Bounds the statements holding a connection, so a burst of recoveries waits here instead of timing out
+    /// in the pool (see <see cref="PostgresGate"/>).</summary>
+    private readonly PostgresGate _gate;
+
     public PostgresSnapshotStore(PersistenceSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -21,6 +25,7 @@ public sealed class PostgresSnapshotStore : ISnapshotStore
         }
 
         _dataSource = PostgresDataSource.Create(settings.ConnectionString);
+        _gate = new PostgresGate(_dataSource, reserved: 0);
         // One DO block is one transaction; the advisory lock (the journal schema's key + 1) makes nodes that open one
         // database at once create the table once: concurrent CREATE TABLE IF NOT EXISTS can still collide in pg_type.
         using NpgsqlCommand cmd = _dataSource.CreateCommand("""
@@ -43,6 +48,7 @@ public sealed class PostgresSnapshotStore : ISnapshotStore
     public async Task SaveAsync(SnapshotRecord snapshot, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
+        using PostgresGate.Permit permit = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
         await using NpgsqlCommand cmd = _dataSource.CreateCommand("""
             INSERT INTO snapshots (persistence_id, sequence_nr, timestamp_ms, manifest, schema_version, checksum, payload)
             VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -63,6 +69,7 @@ public sealed class PostgresSnapshotStore : ISnapshotStore
     {
         ArgumentException.ThrowIfNullOrEmpty(persistenceId);
         ArgumentNullException.ThrowIfNull(criteria);
+        using PostgresGate.Permit permit = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
         await using NpgsqlCommand cmd = _dataSource.CreateCommand(
             $"SELECT persistence_id, sequence_nr, timestamp_ms, manifest, schema_version, checksum, payload FROM snapshots WHERE {Where} ORDER BY sequence_nr DESC LIMIT 1");
         Bind(cmd, persistenceId, criteria);
@@ -82,6 +89,7 @@ public sealed class PostgresSnapshotStore : ISnapshotStore
     {
         ArgumentException.ThrowIfNullOrEmpty(persistenceId);
         ArgumentNullException.ThrowIfNull(criteria);
+        using PostgresGate.Permit permit = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
         await using NpgsqlCommand cmd = _dataSource.CreateCommand($"DELETE FROM snapshots WHERE {Where}");
         Bind(cmd, persistenceId, criteria);
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
