@@ -371,7 +371,7 @@ public sealed class SqliteJournal : JournalBase
             raw.sqlite3_bind_int64(stmt, 2, fromSequenceNr);
             raw.sqlite3_bind_int64(stmt, 3, toSequenceNr);
             raw.sqlite3_bind_int64(stmt, 4, max);
-            var rows = new List<PersistentRepr>(Math.Min(max, 1024));
+            var rows = new List<PersistentRepr>(Math.Min(max, 16));
             string manifest = string.Empty;
             byte[] manifestBytes = [];
             while ((rc = raw.sqlite3_step(stmt)) == raw.SQLITE_ROW)
