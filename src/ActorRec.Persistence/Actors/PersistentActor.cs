@@ -447,6 +447,13 @@ public abstract partial class PersistentActor : ActorBase
         long failing = 1;
         try
         {
+            if (_runtime.Journal is JournalBase journal && journal.IsNeverWritten(pid, _runtime.Snapshots))
+            {
+                // A new entity (e.g. a user's first event): nothing to read, no snapshot, no events.
+                self.Tell(new RecoveryFinished(this, 0), self);
+                return;
+            }
+
             SnapshotRecord? snapshot = await _runtime.Snapshots.LoadLatestAsync(pid, SnapshotSelectionCriteria.Latest).ConfigureAwait(false);
             long from = 1;
             if (snapshot is not null)
