@@ -60,13 +60,14 @@ internal static class FeedBenchCommand
         var freshnessEvery = new Option<int>("--freshness-every") { Description = "Probe freshness after every Nth accepted POST.", DefaultValueFactory = _ => 10 };
         var footprintUsers = new Option<int>("--footprint-users") { Description = "Users created to measure bytes_per_user (0: skip).", DefaultValueFactory = _ => 5_000 };
         var profile = new Option<int>("--profile") { Description = "Also time N feeds stage by stage on one thread (profile_* keys; 0: skip).", DefaultValueFactory = _ => 0 };
+        var ingestProfile = new Option<int>("--ingest-profile") { Description = "Also put N events through the engine before the load (ingest_* keys: CPU and allocations per event; 0: skip).", DefaultValueFactory = _ => 0 };
         var serverInFlight = new Option<int>("--server-max-in-flight")
         {
             Description = "The node's in-flight bound (actorrec.http.max-in-flight); beyond it requests get 503.",
             DefaultValueFactory = _ => ServerSettings.Default.MaxInFlight,
         };
         var feed = new Command("feed", "Feed engine over loopback: feed latency and throughput under event ingestion, freshness, memory per user.");
-        foreach (var option in new Option[] { json, videos, users, feedRate, eventRate, duration, maxInFlight, index, freshnessEvery, footprintUsers, serverInFlight, profile, warmup })
+        foreach (var option in new Option[] { json, videos, users, feedRate, eventRate, duration, maxInFlight, index, freshnessEvery, footprintUsers, serverInFlight, profile, warmup, ingestProfile })
         {
             feed.Add(option);
         }
@@ -84,9 +85,9 @@ internal static class FeedBenchCommand
             var run = new Run(parseResult.GetValue(videos), parseResult.GetValue(users), parseResult.GetValue(feedRate), parseResult.GetValue(eventRate),
                 SimulateCommand.ParseDuration("--duration", parseResult.GetValue(duration)!), parseResult.GetValue(maxInFlight), kind,
                 parseResult.GetValue(freshnessEvery), parseResult.GetValue(footprintUsers), parseResult.GetValue(serverInFlight),
-                parseResult.GetValue(profile), SimulateCommand.ParseDuration("--warmup", parseResult.GetValue(warmup)!));
+                parseResult.GetValue(profile), SimulateCommand.ParseDuration("--warmup", parseResult.GetValue(warmup)!), parseResult.GetValue(ingestProfile));
             if (run.Warmup < TimeSpan.Zero || run.Videos < 20 || run.Users < 1 || run.FeedRate <= 0 || run.EventRate < 0 || run.MaxInFlight < 1 || run.FreshnessEvery < 1
-                || run.FootprintUsers < 0 || run.ServerMaxInFlight < 0 || run.Profile < 0)
+                || run.FootprintUsers < 0 || run.ServerMaxInFlight < 0 || run.Profile < 0 || run.IngestProfile < 0)
             {
                 throw new UsageException("--videos must be at least 20, --users and --freshness-every at least 1, --feed-rate positive, --event-rate, "
                     + "--footprint-users and --server-max-in-flight not negative and --max-in-flight at least 1");
@@ -130,6 +131,7 @@ internal static class FeedBenchCommand
             var bytesPerUser = run.FootprintUsers == 0 ? 0 : await FeedBenchProbes.BytesPerUserAsync(engine, run.FootprintUsers, FootprintEventsPerUser, cancellationToken).ConfigureAwait(false);
             var userStateBytes = run.FootprintUsers == 0 ? 0 : UserStateFootprint.Measure(feedSettings, run.FootprintUsers, FootprintEventsPerUser).RetainedPerUser;
             var profiled = run.Profile == 0 ? null : await FeedStageProfile.RunAsync(engine, run.Profile, cancellationToken).ConfigureAwait(false);
+            var ingested = run.IngestProfile == 0 ? null : await FeedIngestProfile.RunAsync(engine, run.IngestProfile, run.Users, cancellationToken).ConfigureAwait(false);
             var baseUri = ActorRecHost.GetListeningUris(app)[0];
             using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 }) { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(30) };
 
@@ -228,6 +230,11 @@ internal static class FeedBenchCommand
                 ["calibration_ms"] = calibration,
                 ["load_avg"] = loadAvg,
             };
+            foreach (var (key, value) in ingested ?? [])
+            {
+                figures[key] = value;
+            }
+
             foreach (var (key, value) in profiled ?? [])
             {
                 figures[key] = value;
@@ -349,5 +356,5 @@ internal static class FeedBenchCommand
     }
 
     private sealed record Run(int Videos, int Users, double FeedRate, double EventRate, TimeSpan Duration, int MaxInFlight, VideoIndexKind Index,
-        int FreshnessEvery, int FootprintUsers, int ServerMaxInFlight, int Profile, TimeSpan Warmup);
+        int FreshnessEvery, int FootprintUsers, int ServerMaxInFlight, int Profile, TimeSpan Warmup, int IngestProfile);
 }

@@ -31,6 +31,7 @@ public abstract partial class PersistentActor : ActorBase
     // Memory: an idle persistent actor keeps no collections. The stash and the pending-write lists are allocated when
     // first needed and handed over (not copied) to the write in flight; the logger is fetched only to report a
     // failure; the persistence id is computed once; the actor itself is the token of its internal messages.
+    private const int InitialRecoveryCapacity = 16;
     private readonly PersistenceRuntime _runtime;
     private IStash? _stash;
     private List<AtomicWrite>? _writes;
@@ -446,6 +447,13 @@ public abstract partial class PersistentActor : ActorBase
         long failing = 1;
         try
         {
+            if (_runtime.Journal is JournalBase journal && journal.IsNeverWritten(pid, _runtime.Snapshots))
+            {
+                // A new entity (e.g. a user's first event): nothing to read, no snapshot, no events.
+                self.Tell(new RecoveryFinished(this, 0), self);
+                return;
+            }
+
             SnapshotRecord? snapshot = await _runtime.Snapshots.LoadLatestAsync(pid, SnapshotSelectionCriteria.Latest).ConfigureAwait(false);
             long from = 1;
             if (snapshot is not null)
@@ -458,9 +466,11 @@ public abstract partial class PersistentActor : ActorBase
                 failing = from;
             }
 
+            // Lists grow with what is read: most entities recovered under load are new or short (a read-batch-sized
+            // capacity up front cost 64 KiB per recovery, the largest allocation of an event to a new user).
             int size = _runtime.Settings.ReadBatchSize;
-            var seqs = new List<long>(size);
-            var events = new List<object>(size);
+            var seqs = new List<long>(Math.Min(size, InitialRecoveryCapacity));
+            var events = new List<object>(Math.Min(size, InitialRecoveryCapacity));
             await foreach (PersistentRepr repr in _runtime.Journal.ReplayAsync(pid, from, long.MaxValue, long.MaxValue).ConfigureAwait(false))
             {
                 failing = repr.SequenceNr;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ActorRec.Persistence.Snapshots;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -78,6 +79,13 @@ public abstract class JournalBase : IJournal
 
         _writer.Enqueue(write, callback, index);
     }
+
+    /// <summary>
+    /// True only when this journal knows for certain that <paramref name="persistenceId"/> has never been written and
+    /// that <paramref name="snapshots"/> (its companion store) therefore holds no snapshot of it: recovery of such an
+    /// entity (a user seen for the first time) then needs no read at all. False whenever in doubt (the default).
+    /// </summary>
+    internal virtual bool IsNeverWritten(string persistenceId, ISnapshotStore snapshots) => false;
 
     public async Task<IReadOnlyList<Exception?>> WriteBatchAsync(IReadOnlyList<AtomicWrite> writes, CancellationToken cancellationToken = default)
     {

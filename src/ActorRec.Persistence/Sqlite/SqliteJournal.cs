@@ -1,4 +1,5 @@
 using ActorRec.Persistence.Journal;
+using ActorRec.Persistence.Snapshots;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using SQLitePCL;
@@ -46,6 +47,10 @@ public sealed class SqliteJournal : JournalBase
     private readonly Dictionary<string, long> _pendingFences = new(StringComparer.Ordinal);
     private readonly Utf8Cache _pidUtf8 = new();
     private readonly Utf8Cache _manifestUtf8 = new();
+    private readonly object _lookupGate = new();
+    private readonly SqliteConnection _lookup;
+    private readonly sqlite3_stmt _pidKnown;
+    private bool _lookupClosed;
 
     public SqliteJournal(PersistenceSettings settings, TimeProvider? time = null, ILogger? logger = null)
         : base(settings, time, logger)
@@ -84,9 +89,16 @@ public sealed class SqliteJournal : JournalBase
             _fence.CommandText = "SELECT epoch FROM writer_fences WHERE fence_key = $key";
             _fenceKey = _fence.Parameters.Add("$key", SqliteType.Text);
             _fence.Prepare();
+            // Its own connection: a lookup never waits for the writer's transaction (WAL readers see the last commit).
+            _lookup = SqliteFiles.OpenReader(_connectionString);
+            if (raw.sqlite3_prepare_v2(_lookup.Handle, "SELECT 1 FROM persistence_ids WHERE persistence_id = ?1", out _pidKnown) != raw.SQLITE_OK)
+            {
+                throw new InvalidOperationException($"Preparing the id lookup failed: {raw.sqlite3_errmsg(_lookup.Handle).utf8_to_string()}");
+            }
         }
         catch
         {
+            _lookup?.Dispose();
             _writer?.Dispose();
             _lock.Dispose();
             throw;
@@ -101,6 +113,33 @@ public sealed class SqliteJournal : JournalBase
         lock (_writerGate)
         {
             return Task.FromResult(CommitBatch(batch));
+        }
+    }
+
+    /// <summary>
+    /// An id is numbered in <c>persistence_ids</c> in the transaction of its first event and never removed (deletes are
+    /// logical), so an id absent there was never written; snapshots are taken only of written ids, so the companion
+    /// store (snapshots.db in the same data dir) holds none either. Any error answers false (the ordinary recovery runs).
+    /// </summary>
+    internal override bool IsNeverWritten(string persistenceId, ISnapshotStore snapshots)
+    {
+        if (snapshots is not SqliteSnapshotStore store
+            || !string.Equals(Path.GetDirectoryName(store.FilePath), Path.GetDirectoryName(FilePath), StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        lock (_lookupGate)
+        {
+            if (_lookupClosed)
+            {
+                return false;
+            }
+
+            raw.sqlite3_bind_text(_pidKnown, 1, persistenceId);
+            int rc = raw.sqlite3_step(_pidKnown);
+            raw.sqlite3_reset(_pidKnown);
+            return rc == raw.SQLITE_DONE;
         }
     }
 
@@ -281,6 +320,13 @@ public sealed class SqliteJournal : JournalBase
 
     protected override ValueTask DisposeCoreAsync()
     {
+        lock (_lookupGate)
+        {
+            _lookupClosed = true;
+            _pidKnown.Dispose();
+            _lookup.Dispose();
+        }
+
         _insert.Dispose();
         _insertPid.Dispose();
         _upsertFence.Dispose();
@@ -371,7 +417,7 @@ public sealed class SqliteJournal : JournalBase
             raw.sqlite3_bind_int64(stmt, 2, fromSequenceNr);
             raw.sqlite3_bind_int64(stmt, 3, toSequenceNr);
             raw.sqlite3_bind_int64(stmt, 4, max);
-            var rows = new List<PersistentRepr>(Math.Min(max, 1024));
+            var rows = new List<PersistentRepr>(Math.Min(max, 16));
             string manifest = string.Empty;
             byte[] manifestBytes = [];
             while ((rc = raw.sqlite3_step(stmt)) == raw.SQLITE_ROW)

@@ -177,46 +177,38 @@ public sealed partial class VideoCatalog : IEmbeddingSource
     /// <summary>Adds or refreshes a row from another node's video actor (a read copy); <see cref="Changed"/> is not told.</summary>
     public int ApplyReadCopy(VideoState video) => Store(video);
 
+    // Called after every video change; most changes are engagement (statistics and embedding), so the metadata record
+    // is compared field by field with the state and rebuilt only when it differs (no allocation per event).
     private int Store(VideoState video)
     {
         ArgumentNullException.ThrowIfNull(video);
-        var upload = video.Upload;
-        var tags = new ulong[upload.Hashtags.Count];
-        for (var i = 0; i < tags.Length; i++)
-        {
-            tags[i] = DomainKeys.Topic(upload.Hashtags[i]);
-        }
-
-        var info = new VideoRowInfo(
-            video.VideoId, video.Key, upload.CreatorId, DomainKeys.Creator(upload.CreatorId), upload.PrimaryTopic,
-            DomainKeys.Topic(upload.PrimaryTopic), tags, upload.Region, upload.DurationMs, video.UploadedAt,
-            video.Stage, video.StageStopped, video.InPromotionPool, video.Moderation,
-            upload.Hashtags, upload.SoundId, upload.SoundId is null ? 0UL : StableHash.Key("sound:", upload.SoundId),
-            video.InPromotionPool ? video.Promotion.Stage.PoolSize : long.MaxValue);
         lock (_writeLock)
         {
+            VideoRowInfo info;
             if (!_rowById.TryGetValue(video.VideoId, out var row))
             {
+                info = NewInfo(video);
                 row = AppendRow(info);
             }
             else
             {
                 var old = _storage.Infos[row]!;
-                if (!SameMetadata(old, info))
+                info = old;
+                if (!SameMetadata(old, video))
                 {
+                    info = NewInfo(video);
                     _storage.Infos[row] = info;
-                }
+                    if (old.Stage != info.Stage || old.StageStopped != info.StageStopped)
+                    {
+                        // A new stage has a new pool: its placements count from zero.
+                        Volatile.Write(ref _storage.Pushes[row], 0);
+                    }
 
-                if (old.Stage != info.Stage || old.StageStopped != info.StageStopped)
-                {
-                    // A new stage has a new pool: its placements count from zero.
-                    Volatile.Write(ref _storage.Pushes[row], 0);
-                }
-
-                if (old.CreatorKey != info.CreatorKey)
-                {
-                    RemoveCreatorRow(old.CreatorKey, row);
-                    AddCreatorRow(info.CreatorKey, row);
+                    if (old.CreatorKey != info.CreatorKey)
+                    {
+                        RemoveCreatorRow(old.CreatorKey, row);
+                        AddCreatorRow(info.CreatorKey, row);
+                    }
                 }
             }
 
@@ -243,10 +235,60 @@ public sealed partial class VideoCatalog : IEmbeddingSource
         }
     }
 
-    private static bool SameMetadata(VideoRowInfo a, VideoRowInfo b) =>
-        a.VideoId == b.VideoId && a.CreatorId == b.CreatorId && a.Topic == b.Topic && a.Region == b.Region
-        && a.DurationMs == b.DurationMs && a.UploadedAt == b.UploadedAt && a.Stage == b.Stage
-        && a.StageStopped == b.StageStopped && a.InColdStartPool == b.InColdStartPool && a.StagePoolSize == b.StagePoolSize && a.Moderation == b.Moderation && a.HashtagKeys.AsSpan().SequenceEqual(b.HashtagKeys);
+    private static VideoRowInfo NewInfo(VideoState video)
+    {
+        var upload = video.Upload;
+        var tags = new ulong[upload.Hashtags.Count];
+        for (var i = 0; i < tags.Length; i++)
+        {
+            tags[i] = DomainKeys.Topic(upload.Hashtags[i]);
+        }
+
+        return new VideoRowInfo(
+            video.VideoId, video.Key, upload.CreatorId, DomainKeys.Creator(upload.CreatorId), upload.PrimaryTopic,
+            DomainKeys.Topic(upload.PrimaryTopic), tags, upload.Region, upload.DurationMs, video.UploadedAt,
+            video.Stage, video.StageStopped, video.InPromotionPool, video.Moderation,
+            upload.Hashtags, upload.SoundId, upload.SoundId is null ? 0UL : StableHash.Key("sound:", upload.SoundId),
+            StagePoolSizeOf(video));
+    }
+
+    private static long StagePoolSizeOf(VideoState video) => video.InPromotionPool ? video.Promotion.Stage.PoolSize : long.MaxValue;
+
+    /// <summary>
+    /// Whether the row's metadata already says what <paramref name="video"/> says (the fields <see cref="NewInfo"/>
+    /// derives; hashtags by key, compared only when the upload's list is another object).
+    /// </summary>
+    private static bool SameMetadata(VideoRowInfo a, VideoState video)
+    {
+        var upload = video.Upload;
+        if (a.VideoId != video.VideoId || a.CreatorId != upload.CreatorId || a.Topic != upload.PrimaryTopic || a.Region != upload.Region
+            || a.DurationMs != upload.DurationMs || a.UploadedAt != video.UploadedAt || a.Stage != video.Stage || a.StageStopped != video.StageStopped
+            || a.InColdStartPool != video.InPromotionPool || a.StagePoolSize != StagePoolSizeOf(video) || a.Moderation != video.Moderation)
+        {
+            return false;
+        }
+
+        if (ReferenceEquals(a.Hashtags, upload.Hashtags))
+        {
+            return true;
+        }
+
+        var tags = upload.Hashtags;
+        if (a.HashtagKeys.Length != tags.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < tags.Count; i++)
+        {
+            if (a.HashtagKeys[i] != DomainKeys.Topic(tags[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private int AppendRow(VideoRowInfo info)
     {

@@ -47,13 +47,9 @@ public static class ShardRegions
             asks[i] = region.Ask(entityIds[i], messages[i], timeout);
         }
 
-        var replies = new object[asks.Length];
-        for (var i = 0; i < asks.Length; i++)
-        {
-            replies[i] = await asks[i].ConfigureAwait(false);
-        }
-
-        return replies;
+        // One continuation when the last reply arrives (awaiting each in turn could resume once per reply). A failure
+        // surfaces as the first faulted ask in entity order (Task.WhenAll gathers them in array order).
+        return await Task.WhenAll(asks).ConfigureAwait(false);
     }
 }
 

@@ -115,7 +115,8 @@ public sealed class UserActor : PersistentActor
         var before = new float[items.Count][];
         var fresh = new List<UserInteraction>(items.Count);
         var freshIndex = new List<int>(items.Count);
-        var inCommand = new HashSet<string>(StringComparer.Ordinal);
+        // Id keys taken so far, scanned for repeats inside the command (small: cheaper than a set of strings).
+        Span<ulong> taken = items.Count <= 64 ? stackalloc ulong[items.Count] : new ulong[items.Count];
         for (var i = 0; i < items.Count; i++)
         {
             var e = items[i].Event;
@@ -125,11 +126,13 @@ public sealed class UserActor : PersistentActor
                 return;
             }
 
-            if (_state.HasApplied(e.Id) || !inCommand.Add(e.Id))
+            var key = e.IdKey;
+            if (_state.HasApplied(key) || RepeatsFresh(taken[..fresh.Count], fresh, e.Id, key))
             {
                 continue;
             }
 
+            taken[fresh.Count] = key;
             fresh.Add(items[i]);
             freshIndex.Add(i);
         }
@@ -179,6 +182,23 @@ public sealed class UserActor : PersistentActor
             _snapshotAt = LastSequenceNr;
             SaveSnapshot();
         }
+    }
+
+    /// <summary>
+    /// Whether an id repeats one taken earlier in the same command (a batch is small: a scan is cheaper than a set).
+    /// Only taken events need checking: a repeat of a skipped one was applied before, so it is skipped too.
+    /// </summary>
+    private static bool RepeatsFresh(ReadOnlySpan<ulong> taken, List<UserInteraction> fresh, string id, ulong key)
+    {
+        for (var j = 0; j < taken.Length; j++)
+        {
+            if (taken[j] == key && string.Equals(fresh[j].Event.Id, id, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Duplicates teach the video with the user's current embedding (the video skips ids it has applied).</summary>

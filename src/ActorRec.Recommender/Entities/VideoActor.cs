@@ -164,7 +164,8 @@ public sealed class VideoActor : PersistentActor
 
         var items = apply.Interactions;
         var fresh = new List<VideoInteraction>(items.Count);
-        var inCommand = new HashSet<ulong>();
+        // Keys taken so far, scanned for repeats inside the command (small: cheaper than a set).
+        Span<ulong> taken = items.Count <= 64 ? stackalloc ulong[items.Count] : new ulong[items.Count];
         for (var i = 0; i < items.Count; i++)
         {
             var e = items[i].Event;
@@ -174,10 +175,13 @@ public sealed class VideoActor : PersistentActor
                 return;
             }
 
-            if (_state.HasApplied(e.IdKey) || !inCommand.Add(e.IdKey))
+            var key = e.IdKey;
+            if (_state.HasApplied(key) || taken[..fresh.Count].Contains(key))
             {
                 continue;
             }
+
+            taken[fresh.Count] = key;
 
             fresh.Add(items[i]);
         }

@@ -114,6 +114,9 @@ public sealed class UserState
 
     public bool HasApplied(string eventId) => _appliedIds.Contains(StableHash.Key("event:", eventId));
 
+    /// <summary>Whether the event whose <see cref="InteractionEvent.IdKey"/> is <paramref name="eventIdKey"/> is in the idempotency window.</summary>
+    public bool HasApplied(ulong eventIdKey) => _appliedIds.Contains(eventIdKey);
+
     public bool HasSeen(ulong videoKey) => _seen.MightContain(videoKey);
 
     public bool IsBlocked(ulong videoKey) => _blockedCount > 0 && _relations!.Contains(videoKey);

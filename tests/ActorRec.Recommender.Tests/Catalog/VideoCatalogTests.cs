@@ -76,4 +76,33 @@ public sealed class VideoCatalogTests
         Assert.True(await reader.WaitAsync(TimeSpan.FromSeconds(30)) > 0);
         Assert.Equal(3_000, catalog.Count);
     }
+
+    [Fact]
+    public void Engagement_keeps_the_row_metadata_and_a_new_upload_replaces_it()
+    {
+        var catalog = new VideoCatalog(Settings.EmbeddingDim, new ExactVideoIndex(Settings.EmbeddingDim));
+        var video = Video(1);
+        var row = catalog.Upsert(video);
+        var info = catalog.Info(row);
+
+        var e = new InteractionEvent("e1", InteractionType.Like, "u1", "v1", T.AddMinutes(5), 9_000, 10_000, 0, "US", "ios");
+        video.Apply(e, new float[Settings.EmbeddingDim]);
+        catalog.Upsert(video);
+        Assert.Same(info, catalog.Info(row));
+        Assert.Equal(video.Views, catalog.Stats(row, T.AddMinutes(5), TimeSpan.FromHours(1)).Views);
+
+        // Same values in a new list object: still the same metadata.
+        video.Update(video.Upload with { Hashtags = ["t1"] });
+        catalog.Upsert(video);
+        Assert.Same(info, catalog.Info(row));
+
+        video.Update(video.Upload with { CreatorId = "other", Hashtags = ["t9", "t1"] });
+        catalog.Upsert(video);
+        var changed = catalog.Info(row);
+        Assert.NotSame(info, changed);
+        Assert.Equal(("other", "t9"), (changed.CreatorId, changed.Topic));
+        Assert.Equal([DomainKeys.Topic("t9"), DomainKeys.Topic("t1")], changed.HashtagKeys);
+        Assert.Equal([row], catalog.RowsOfCreator(DomainKeys.Creator("other")));
+        Assert.Empty(catalog.RowsOfCreator(DomainKeys.Creator("c1")));
+    }
 }

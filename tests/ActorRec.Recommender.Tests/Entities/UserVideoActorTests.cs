@@ -46,6 +46,32 @@ public sealed class UserVideoActorTests
         Assert.Equal(1, video.Views);
     }
 
+    [Theory]
+    [InlineData(3)]
+    [InlineData(100)]
+    public async Task An_id_repeated_inside_one_new_batch_is_applied_once_by_the_user_and_the_video(int distinct)
+    {
+        await using var node = new EntityNode();
+        node.PutVideo("v1", "cats");
+        var events = new List<InteractionEvent>();
+        for (var i = 0; i < distinct; i++)
+        {
+            events.Add(node.View($"e{i}", "u1", "v1"));
+        }
+
+        events.Add(node.View("e0", "u1", "v1"));
+        events.Add(node.View($"e{distinct - 1}", "u1", "v1"));
+
+        var result = node.Ingest([.. events]);
+
+        Assert.Equal((distinct + 2, distinct), (result.Accepted, result.Applied));
+        Assert.Equal(distinct, node.Highest("user/u1"));
+        Assert.Equal(1 + distinct, node.Highest("video/v1")); // its registration, then each event once
+        var video = node.Await(node.Engine.GetVideoAsync("v1"));
+        Assert.NotNull(video);
+        Assert.Equal(distinct, video.EventCount);
+    }
+
     [Fact]
     public async Task Entities_sharing_their_regions_props_take_their_ids_from_their_names_even_with_reserved_characters()
     {
