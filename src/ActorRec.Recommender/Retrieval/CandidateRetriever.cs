@@ -223,7 +223,7 @@ public sealed class CandidateRetriever
                 continue;
             }
 
-            if (_similar.TryGet(seedRows[i], askSimilar, now, out var cachedRows, out var cachedScores))
+            if (_similar.TryGet(seedRows[i], askSimilar, now, SimilarVideosCache.VersionOf(_index, seedRows[i]), out var cachedRows, out var cachedScores))
             {
                 lists[i] = (cachedRows, cachedScores);
             }
@@ -257,7 +257,7 @@ public sealed class CandidateRetriever
             for (var j = 0; j < misses.Count; j++)
             {
                 var found = (allRows.AsSpan(offset, counts[j + 1]).ToArray(), allScores.AsSpan(offset, counts[j + 1]).ToArray());
-                _similar.Put(seedRows[misses[j]], askSimilar, now, found.Item1, found.Item2);
+                _similar.Put(seedRows[misses[j]], askSimilar, now, SimilarVideosCache.VersionOf(_index, seedRows[misses[j]]), found.Item1, found.Item2);
                 lists[misses[j]] = found;
                 offset += askSimilar;
             }
