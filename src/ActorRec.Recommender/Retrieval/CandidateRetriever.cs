@@ -344,10 +344,20 @@ public sealed class CandidateRetriever
         var scores = ArrayPool<float>.Shared.Rent(size);
         try
         {
-            var n = CoEngagement.Gather(seeds[..seedCount], rows.AsSpan(0, size), scores.AsSpan(0, size));
-            if (_settings.Retrieval.CoEngagedQuota > 0)
+            // Only the head the path is likely to read is ordered; the rest is sorted only if the filters leave the
+            // quota short (the feature loop below reads every entry, in any order).
+            var quota = _settings.Retrieval.CoEngagedQuota;
+            var ordered = quota > 0 ? Ask(quota) : 0;
+            var n = CoEngagement.Gather(seeds[..seedCount], rows.AsSpan(0, size), scores.AsSpan(0, size), ordered);
+            if (quota > 0)
             {
-                Take(set, user, rows.AsSpan(0, n), scores.AsSpan(0, n), RetrievalSource.CoEngaged, _settings.Retrieval.CoEngagedQuota, -1);
+                var head = Math.Min(n, ordered);
+                var added = Take(set, user, rows.AsSpan(0, head), scores.AsSpan(0, head), RetrievalSource.CoEngaged, quota, -1);
+                if (added < quota && head < n)
+                {
+                    CoEngagementTable.SortBestFirst(rows.AsSpan(head, n - head), scores.AsSpan(head, n - head));
+                    Take(set, user, rows.AsSpan(head, n - head), scores.AsSpan(head, n - head), RetrievalSource.CoEngaged, quota - added, -1);
+                }
             }
 
             for (var i = 0; i < n; i++)
