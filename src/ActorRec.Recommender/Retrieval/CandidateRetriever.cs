@@ -10,8 +10,9 @@ namespace ActorRec.Recommender.Retrieval;
 /// Multi-path candidate retrieval with per-path quotas and provenance:
 /// <list type="number">
 /// <item>embedding: nearest neighbours of the user's query vector in <see cref="IVideoIndex"/>;</item>
-/// <item>similar: neighbours of the most recently engaged videos (the quota split over similar-seeds seeds; neighbour
-/// lists are reused for similar-cache-ttl, see <see cref="SimilarVideosCache"/>);</item>
+/// <item>similar: neighbours of the most recently engaged videos (the quota split over similar-seeds seeds; a seed's
+/// neighbour list is reused until the index re-indexes the seed, at most similar-cache-ttl, see
+/// <see cref="SimilarVideosCache"/>);</item>
 /// <item>trending: <see cref="ITrendingSource"/> for the request's region (or the user's last region);</item>
 /// <item>following: the newest videos (within following-max-age) of followed creators;</item>
 /// <item>new: videos in their cold-start test audience, from a seed-dependent offset so users see different ones;</item>
