@@ -46,7 +46,7 @@ public sealed record RetrievalSettings
     public TimeSpan FollowingMaxAge { get; init; } = TimeSpan.FromDays(14);
 
     /// <summary>How long a video's nearest neighbours are reused by the similar path (0 turns the cache off).</summary>
-    public TimeSpan SimilarCacheTtl { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan SimilarCacheTtl { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Videos whose neighbour lists are cached at most.</summary>
     public int SimilarCacheCapacity { get; init; } = 100_000;

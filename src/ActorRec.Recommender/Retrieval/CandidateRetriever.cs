@@ -10,8 +10,9 @@ namespace ActorRec.Recommender.Retrieval;
 /// Multi-path candidate retrieval with per-path quotas and provenance:
 /// <list type="number">
 /// <item>embedding: nearest neighbours of the user's query vector in <see cref="IVideoIndex"/>;</item>
-/// <item>similar: neighbours of the most recently engaged videos (the quota split over similar-seeds seeds; neighbour
-/// lists are reused for similar-cache-ttl, see <see cref="SimilarVideosCache"/>);</item>
+/// <item>similar: neighbours of the most recently engaged videos (the quota split over similar-seeds seeds; a seed's
+/// neighbour list is reused until the index re-indexes the seed, at most similar-cache-ttl, see
+/// <see cref="SimilarVideosCache"/>);</item>
 /// <item>trending: <see cref="ITrendingSource"/> for the request's region (or the user's last region);</item>
 /// <item>following: the newest videos (within following-max-age) of followed creators;</item>
 /// <item>new: videos in their cold-start test audience, from a seed-dependent offset so users see different ones;</item>
@@ -223,7 +224,7 @@ public sealed class CandidateRetriever
                 continue;
             }
 
-            if (_similar.TryGet(seedRows[i], askSimilar, now, out var cachedRows, out var cachedScores))
+            if (_similar.TryGet(seedRows[i], askSimilar, now, SimilarVideosCache.VersionOf(_index, seedRows[i]), out var cachedRows, out var cachedScores))
             {
                 lists[i] = (cachedRows, cachedScores);
             }
@@ -257,7 +258,7 @@ public sealed class CandidateRetriever
             for (var j = 0; j < misses.Count; j++)
             {
                 var found = (allRows.AsSpan(offset, counts[j + 1]).ToArray(), allScores.AsSpan(offset, counts[j + 1]).ToArray());
-                _similar.Put(seedRows[misses[j]], askSimilar, now, found.Item1, found.Item2);
+                _similar.Put(seedRows[misses[j]], askSimilar, now, SimilarVideosCache.VersionOf(_index, seedRows[misses[j]]), found.Item1, found.Item2);
                 lists[misses[j]] = found;
                 offset += askSimilar;
             }
@@ -344,10 +345,20 @@ public sealed class CandidateRetriever
         var scores = ArrayPool<float>.Shared.Rent(size);
         try
         {
-            var n = CoEngagement.Gather(seeds[..seedCount], rows.AsSpan(0, size), scores.AsSpan(0, size));
-            if (_settings.Retrieval.CoEngagedQuota > 0)
+            // Only the head the path is likely to read is ordered; the rest is sorted only if the filters leave the
+            // quota short (the feature loop below reads every entry, in any order).
+            var quota = _settings.Retrieval.CoEngagedQuota;
+            var ordered = quota > 0 ? Ask(quota) : 0;
+            var n = CoEngagement.Gather(seeds[..seedCount], rows.AsSpan(0, size), scores.AsSpan(0, size), ordered);
+            if (quota > 0)
             {
-                Take(set, user, rows.AsSpan(0, n), scores.AsSpan(0, n), RetrievalSource.CoEngaged, _settings.Retrieval.CoEngagedQuota, -1);
+                var head = Math.Min(n, ordered);
+                var added = Take(set, user, rows.AsSpan(0, head), scores.AsSpan(0, head), RetrievalSource.CoEngaged, quota, -1);
+                if (added < quota && head < n)
+                {
+                    CoEngagementTable.SortBestFirst(rows.AsSpan(head, n - head), scores.AsSpan(head, n - head));
+                    Take(set, user, rows.AsSpan(head, n - head), scores.AsSpan(head, n - head), RetrievalSource.CoEngaged, quota - added, -1);
+                }
             }
 
             for (var i = 0; i < n; i++)

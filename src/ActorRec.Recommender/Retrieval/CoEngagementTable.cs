@@ -19,7 +19,7 @@ namespace ActorRec.Recommender.Retrieval;
 /// <para>
 /// A user's co-engagement score of a candidate c is Σ_j w_j · co(j, c) / √(n_j · n_c) over the user's recent
 /// positives j (the cosine of the co-occurrence vectors, so popular videos do not dominate every list).
-/// <see cref="Gather"/> returns those scores for every partner of the seeds, deduplicated and best first: the
+/// <see cref="Gather(ReadOnlySpan{int}, Span{int}, Span{float}, int)"/> returns those scores for every partner of the seeds, deduplicated and best first: the
 /// retrieval path and the ranking feature read the same numbers. One lock guards the table: an update touches
 /// 2 × window short arrays, a read window of them, both well under a microsecond of work.
 /// </para>
@@ -141,8 +141,17 @@ public sealed partial class CoEngagementTable
     /// negative rows skipped): rows and scores written best first, deduplicated; returns how many. The destinations
     /// should hold window × neighbours entries; what does not fit is dropped.
     /// </summary>
-    public int Gather(ReadOnlySpan<int> seedRows, Span<int> rows, Span<float> scores)
+    public int Gather(ReadOnlySpan<int> seedRows, Span<int> rows, Span<float> scores) => Gather(seedRows, rows, scores, int.MaxValue);
+
+    /// <summary>
+    /// As <see cref="Gather(ReadOnlySpan{int}, Span{int}, Span{float})"/>, but only the best <paramref name="ordered"/>
+    /// entries are sorted (best first, at the front); the rest follow in no particular order. A full sort of a
+    /// thousand partners was a third of a feed's retrieval when the caller reads the order of the first hundred;
+    /// <see cref="SortBestFirst"/> orders the rest when a caller needs them after all.
+    /// </summary>
+    public int Gather(ReadOnlySpan<int> seedRows, Span<int> rows, Span<float> scores, int ordered)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(ordered);
         var capacity = Math.Min(rows.Length, scores.Length);
         if (capacity == 0 || seedRows.IsEmpty)
         {
@@ -190,21 +199,91 @@ public sealed partial class CoEngagementTable
             ArrayPool<int>.Shared.Return(slots);
         }
 
-        // Best first: sort by negated score, ascending.
-        var s2 = scores[..n];
-        var r2 = rows[..n];
-        for (var i = 0; i < n; i++)
+        if (ordered >= n)
         {
-            s2[i] = -s2[i];
+            SortBestFirst(rows[..n], scores[..n]);
         }
-
-        s2.Sort(r2);
-        for (var i = 0; i < n; i++)
+        else if (ordered > 0)
         {
-            s2[i] = -s2[i];
+            SelectBestFirst(rows[..n], scores[..n], ordered);
         }
 
         return n;
+    }
+
+    /// <summary>Sorts <paramref name="rows"/> and <paramref name="scores"/> together by descending score.</summary>
+    public static void SortBestFirst(Span<int> rows, Span<float> scores)
+    {
+        // Sort by negated score, ascending.
+        for (var i = 0; i < scores.Length; i++)
+        {
+            scores[i] = -scores[i];
+        }
+
+        scores.Sort(rows);
+        for (var i = 0; i < scores.Length; i++)
+        {
+            scores[i] = -scores[i];
+        }
+    }
+
+    /// <summary>Moves the best <paramref name="best"/> entries to the front, best first (a bounded heap over positions); the rest keep their relative order after them.</summary>
+    private static void SelectBestFirst(Span<int> rows, Span<float> scores, int best)
+    {
+        var n = rows.Length;
+        var positions = ArrayPool<int>.Shared.Rent(best);
+        var kept = ArrayPool<float>.Shared.Rent(best);
+        var taken = ArrayPool<bool>.Shared.Rent(n);
+        var restRows = ArrayPool<int>.Shared.Rent(n);
+        var restScores = ArrayPool<float>.Shared.Rent(n);
+        try
+        {
+            var heap = new TopK(positions.AsSpan(0, best), kept.AsSpan(0, best));
+            for (var i = 0; i < n; i++)
+            {
+                if (scores[i] >= heap.Threshold)
+                {
+                    heap.Offer(i, scores[i]);
+                }
+            }
+
+            var m = heap.Drain();
+            taken.AsSpan(0, n).Clear();
+            for (var j = 0; j < m; j++)
+            {
+                taken[positions[j]] = true;
+            }
+
+            var rest = 0;
+            for (var i = 0; i < n; i++)
+            {
+                if (!taken[i])
+                {
+                    restRows[rest] = rows[i];
+                    restScores[rest] = scores[i];
+                    rest++;
+                }
+            }
+
+            for (var j = 0; j < m; j++)
+            {
+                var from = positions[j];
+                positions[j] = rows[from];
+            }
+
+            positions.AsSpan(0, m).CopyTo(rows);
+            kept.AsSpan(0, m).CopyTo(scores);
+            restRows.AsSpan(0, rest).CopyTo(rows[m..]);
+            restScores.AsSpan(0, rest).CopyTo(scores[m..]);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(positions);
+            ArrayPool<float>.Shared.Return(kept);
+            ArrayPool<bool>.Shared.Return(taken);
+            ArrayPool<int>.Shared.Return(restRows);
+            ArrayPool<float>.Shared.Return(restScores);
+        }
     }
 
     private static int Accumulate(int[] slots, int mask, Span<int> rows, Span<float> scores, int n, int capacity, int row, float score)

@@ -20,13 +20,15 @@ namespace ActorRec.Recommender.Retrieval;
 /// <para>Concurrency: as <see cref="HnswIndex"/>: one writer at a time (the catalog serialises upserts), lock-free
 /// readers. A search allocates nothing: hits land in a pooled buffer.</para>
 /// </summary>
-public sealed class HnswVideoIndex : IVideoIndex
+public sealed class HnswVideoIndex : IVideoIndex, IRowVersionedIndex
 {
     private readonly IAnnIndex _index;
     private readonly float _minCosine;
     private readonly int _ef;
     private float[] _linked;
+    private float[] _linkedNorms;
     private bool[] _present;
+    private int[] _versions;
     private long _relinks;
     private long _skipped;
 
@@ -50,7 +52,9 @@ public sealed class HnswVideoIndex : IVideoIndex
         _ef = settings.EfSearch;
         Dimension = settings.Dimension;
         _linked = new float[1024 * Dimension];
+        _linkedNorms = new float[1024];
         _present = new bool[1024];
+        _versions = new int[1024];
     }
 
     /// <param name="index">The cosine index to serve from (empty; this wrapper owns its ids).</param>
@@ -70,7 +74,9 @@ public sealed class HnswVideoIndex : IVideoIndex
         _ef = ef;
         Dimension = index.Dimension;
         _linked = new float[1024 * Dimension];
+        _linkedNorms = new float[1024];
         _present = new bool[1024];
+        _versions = new int[1024];
     }
 
     public int Dimension { get; }
@@ -112,7 +118,9 @@ public sealed class HnswVideoIndex : IVideoIndex
 
         _index.Upsert(row, embedding);
         embedding.CopyTo(linked);
+        Volatile.Write(ref _linkedNorms[row], norm);
         _present[row] = true;
+        Interlocked.Increment(ref _versions[row]);
         Interlocked.Increment(ref _relinks);
     }
 
@@ -122,7 +130,15 @@ public sealed class HnswVideoIndex : IVideoIndex
         {
             _present[row] = false;
             _index.Delete(row);
+            Interlocked.Increment(ref _versions[row]);
         }
+    }
+
+    /// <summary>Moves each time the row is (re-)indexed or removed; a move below the drift threshold keeps it.</summary>
+    public int RowVersion(int row)
+    {
+        var versions = Volatile.Read(ref _versions);
+        return (uint)row < (uint)versions.Length ? Volatile.Read(ref versions[row]) : 0;
     }
 
     public int Search(ReadOnlySpan<float> query, int k, Span<int> rows, Span<float> scores)
@@ -142,11 +158,16 @@ public sealed class HnswVideoIndex : IVideoIndex
         try
         {
             var n = _index.Search(query, k, hits.AsSpan(0, k), _ef > 0 ? Math.Max(_ef, k) : 0);
+
+            // The index scored by cosine in float against the unit vector of the linked one, so the inner product
+            // with the linked vector is that cosine × |query| × |linked|: no second read of the (random) vectors.
+            var queryNorm = TensorPrimitives.Norm(query);
+            var norms = Volatile.Read(ref _linkedNorms);
             var top = new TopK(rows[..k], scores[..k]);
             for (var i = 0; i < n; i++)
             {
                 var row = (int)hits[i].Id;
-                top.Offer(row, InnerProduct(query, row));
+                top.Offer(row, (uint)row < (uint)norms.Length ? hits[i].Score * queryNorm * norms[row] : 0f);
             }
 
             return top.Drain();
@@ -155,13 +176,6 @@ public sealed class HnswVideoIndex : IVideoIndex
         {
             ArrayPool<AnnHit>.Shared.Return(hits);
         }
-    }
-
-    /// <summary>Inner product with the vector the row was linked with (the live one differs by at most the drift).</summary>
-    private float InnerProduct(ReadOnlySpan<float> query, int row)
-    {
-        var linked = Volatile.Read(ref _linked);
-        return (row + 1) * Dimension <= linked.Length ? TensorPrimitives.Dot(query, linked.AsSpan(row * Dimension, Dimension)) : 0f;
     }
 
     private void EnsureCapacity(int row)
@@ -181,7 +195,13 @@ public sealed class HnswVideoIndex : IVideoIndex
         _linked.CopyTo(linked, 0);
         var present = new bool[capacity];
         _present.CopyTo(present, 0);
+        var norms = new float[capacity];
+        _linkedNorms.CopyTo(norms, 0);
+        var versions = new int[capacity];
+        _versions.CopyTo(versions, 0);
         _present = present;
+        Volatile.Write(ref _versions, versions);
         Volatile.Write(ref _linked, linked);
+        Volatile.Write(ref _linkedNorms, norms);
     }
 }

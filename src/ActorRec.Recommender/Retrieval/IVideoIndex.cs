@@ -42,3 +42,14 @@ public interface IMultiQueryVideoIndex : IVideoIndex
 {
     void SearchMany(ReadOnlySpan<float> queries, ReadOnlySpan<int> k, Span<int> rows, Span<float> scores, Span<int> counts);
 }
+
+/// <summary>
+/// An index that numbers the changes of each row's indexed vector: <see cref="RowVersion"/> moves whenever the row
+/// is (re-)indexed or removed, and stays put while the index keeps serving the vector it has. Caches of per-row
+/// search results (<see cref="SimilarVideosCache"/>) compare it to know when their entry is stale.
+/// </summary>
+public interface IRowVersionedIndex
+{
+    /// <summary>The change number of <paramref name="row"/> (0 for a row never indexed).</summary>
+    int RowVersion(int row);
+}

@@ -65,6 +65,12 @@ public sealed class IvfIndexTests
         Assert.True(recall >= 0.95, $"recall@100 = {recall:F4}");
         Assert.Equal(10_000, index.Count);
         Assert.True(index.ListCount > 30, $"{index.ListCount} lists: the index should have trained as it grew");
+
+        // Every live vector sits in exactly one list.
+        var sizes = index.ListSizes();
+        Assert.Equal(index.ListCount, sizes.Length);
+        Assert.Equal(10_000, sizes.Sum());
+        Assert.All(sizes, size => Assert.True(size >= 0));
     }
 
     [Fact]

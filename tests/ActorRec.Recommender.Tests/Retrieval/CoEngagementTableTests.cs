@@ -38,6 +38,49 @@ public sealed class CoEngagementTableTests
     }
 
     [Fact]
+    public void A_partly_ordered_gather_has_the_full_order_at_its_head_and_the_same_entries_behind()
+    {
+        var table = new CoEngagementTable(neighbours: 64, window: 8, decay: 0.8f, initialRows: 512);
+        var rng = new Random(11);
+        var recent = new int[4];
+        for (var e = 0; e < 4_000; e++)
+        {
+            for (var j = 0; j < recent.Length; j++)
+            {
+                recent[j] = rng.Next(300);
+            }
+
+            table.Record(rng.Next(300), recent);
+        }
+
+        int[] seeds = [1, 2, 3, 4, 5, 6, 7, 8];
+        var fullRows = new int[512];
+        var fullScores = new float[512];
+        var n = table.Gather(seeds, fullRows, fullScores);
+        Assert.True(n > 100, $"{n} partners");
+
+        var rows = new int[512];
+        var scores = new float[512];
+        Assert.Equal(n, table.Gather(seeds, rows, scores, ordered: 40));
+        for (var i = 0; i < 40; i++)
+        {
+            Assert.Equal(fullScores[i], scores[i]);
+            Assert.True(i == 0 || scores[i - 1] >= scores[i]);
+        }
+
+        // Behind the head: no entry beats the head's last, and sorting it completes the full order.
+        for (var i = 40; i < n; i++)
+        {
+            Assert.True(scores[i] <= scores[39]);
+        }
+
+        CoEngagementTable.SortBestFirst(rows.AsSpan(40, n - 40), scores.AsSpan(40, n - 40));
+        Assert.Equal(fullScores.AsSpan(0, n).ToArray(), scores.AsSpan(0, n).ToArray());
+        Assert.Equal(fullRows.AsSpan(0, n).ToArray().Order(), rows.AsSpan(0, n).ToArray().Order());
+        Assert.Throws<ArgumentOutOfRangeException>(() => table.Gather(seeds, rows, scores, ordered: -1));
+    }
+
+    [Fact]
     public void Stays_bounded_and_keeps_the_heavy_hitters()
     {
         var table = new CoEngagementTable(neighbours: 4, window: 1, decay: 1f, initialRows: 8);

@@ -55,6 +55,75 @@ public sealed class HnswVideoIndexTests
         Assert.True(found >= 180, $"recall@10 {found / 200.0:P0} is below 90 %");
     }
 
+    [Theory]
+    [InlineData("hnsw")]
+    [InlineData("ivf")]
+    public void Scores_of_vectors_of_any_length_are_their_inner_products_with_the_query(string kind)
+    {
+        // The index ranks by cosine; the wrapper turns that into the inner product with the row's stored norm.
+        var rng = new Random(8);
+        var index = kind == "hnsw"
+            ? new HnswVideoIndex(HnswSettings.Create(Dim, AnnMetric.Cosine, 16, 64, 64), 0.02f)
+            : new HnswVideoIndex(new IvfIndex(IvfSettings.Create(Dim, AnnMetric.Cosine, listSize: 64, probes: 16)), 0.02f, ef: 0);
+        var vectors = new float[500][];
+        for (var r = 0; r < vectors.Length; r++)
+        {
+            vectors[r] = Unit(rng);
+            var length = 0.2f + (3f * (float)rng.NextDouble());
+            for (var d = 0; d < Dim; d++)
+            {
+                vectors[r][d] *= length;
+            }
+
+            index.Upsert(r, vectors[r]);
+        }
+
+        var rows = new int[20];
+        var scores = new float[20];
+        for (var q = 0; q < 10; q++)
+        {
+            var query = Unit(rng);
+            for (var d = 0; d < Dim; d++)
+            {
+                query[d] *= 2.5f;
+            }
+
+            var n = index.Search(query, 20, rows, scores);
+            Assert.Equal(20, n);
+            for (var i = 0; i < n; i++)
+            {
+                var expected = Dot(query, vectors[rows[i]]);
+                Assert.True(Math.Abs(expected - scores[i]) <= 1e-4f * Math.Max(1f, Math.Abs(expected)), $"row {rows[i]}: {scores[i]} vs {expected}");
+                Assert.True(i == 0 || scores[i - 1] >= scores[i]);
+            }
+        }
+    }
+
+    [Fact]
+    public void The_row_version_moves_when_the_row_is_re_indexed_or_removed_and_not_for_a_small_move()
+    {
+        var rng = new Random(9);
+        var index = new HnswVideoIndex(new IvfIndex(IvfSettings.Create(Dim, AnnMetric.Cosine, listSize: 64, probes: 16)), 0.02f, ef: 0);
+        Assert.Equal(0, index.RowVersion(3));
+        Assert.Equal(0, index.RowVersion(100_000));
+        var v = Unit(rng);
+        index.Upsert(3, v);
+        var first = index.RowVersion(3);
+        Assert.NotEqual(0, first);
+
+        var nudged = (float[])v.Clone();
+        nudged[0] += 0.01f;
+        index.Upsert(3, nudged);
+        Assert.Equal(first, index.RowVersion(3));
+
+        index.Upsert(3, Unit(rng));
+        var second = index.RowVersion(3);
+        Assert.NotEqual(first, second);
+
+        index.Remove(3);
+        Assert.NotEqual(second, index.RowVersion(3));
+    }
+
     [Fact]
     public void A_small_move_keeps_the_node_and_a_large_one_relinks_it()
     {
