@@ -299,7 +299,7 @@ internal sealed class EntityHostActor : ActorBase
         StartEntity(id, entity);
         var buffered = entity.Buffer!;
         entity.Buffer = null;
-        entity.WaitingSince = 0;
+        entity.WaitingSince = null;
         _buffering.Remove(id);
         foreach (var (message, sender) in buffered)
         {
@@ -472,7 +472,7 @@ internal sealed class EntityHostActor : ActorBase
 
     private long Now => Context.System.TimeProvider.GetTimestamp();
 
-    private TimeSpan? Since(long timestamp) => timestamp == 0 ? null : Context.System.TimeProvider.GetElapsedTime(timestamp);
+    private TimeSpan? Since(long? timestamp) => timestamp is { } t ? Context.System.TimeProvider.GetElapsedTime(t) : null;
 
     /// <summary>The oldest message waiting here: behind a fence, or in the buffer of an entity waiting to start or passivating.</summary>
     private TimeSpan OldestWaiting()
@@ -608,11 +608,11 @@ internal sealed class EntityHostActor : ActorBase
         /// <summary>Non-null while waiting to start (Ref null) or passivating (Ref set): messages for the next incarnation.</summary>
         public List<(object Message, IActorRef? Sender)>? Buffer { get; set; }
 
-        /// <summary>When the buffer got its first message (0: no message buffered; diagnostics).</summary>
-        public long WaitingSince { get; set; }
+        /// <summary>When the buffer got its first message (null: no message buffered; diagnostics).</summary>
+        public long? WaitingSince { get; set; }
 
-        /// <summary>When this incarnation started (0: not yet).</summary>
-        public long StartedAt { get; set; }
+        /// <summary>When this incarnation started (null: not yet).</summary>
+        public long? StartedAt { get; set; }
 
         public long LastMessageAt { get; set; }
 

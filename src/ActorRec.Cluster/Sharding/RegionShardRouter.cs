@@ -416,7 +416,7 @@ public sealed class RegionShardRouter
 
             into.Add(new RegionShardDiagnostics(shard, phase, e.Owner, e.Epoch, e.Buffer.Count,
                 e.Buffer.Count > 0 ? _time.GetElapsedTime(e.BufferedSince) : null,
-                e.HomeRequestedAt != 0 ? _time.GetElapsedTime(e.HomeRequestedAt) : null,
+                e.HomeRequestedAt is { } asked ? _time.GetElapsedTime(asked) : null,
                 e.ReleasedEpoch, e.PendingBarriers?.Count ?? 0, e.HandoverFrom));
         }
 
@@ -479,8 +479,8 @@ public sealed class RegionShardRouter
         /// <summary>When the buffer last went from empty to non-empty (diagnostics).</summary>
         public long BufferedSince { get; set; }
 
-        /// <summary>When the coordinator was last asked for the home (0: never; diagnostics).</summary>
-        public long HomeRequestedAt { get; set; }
+        /// <summary>When the coordinator was last asked for the home (null: never; diagnostics).</summary>
+        public long? HomeRequestedAt { get; set; }
 
         public (long Epoch, IReadOnlyList<RoutedMessage> Messages)? Handover { get; set; }
     }
