@@ -110,6 +110,9 @@ internal sealed class EntityHostActor : ActorBase
                 var counts = CountByShard();
                 Sender?.Tell(new ShardCounts(_selfNode, [.. counts.Keys], [.. counts.Values]), Self);
                 return true;
+            case HostPing:
+                Sender?.Tell(HostPong.Instance, Self);
+                return true;
             case DescribeHost describe:
                 Sender?.Tell(Describe(describe.EntityId, describe.EntityShard), Self);
                 return true;

@@ -29,6 +29,9 @@ internal sealed class RegionActor : ActorBase, IRegionEffects
 
     public static readonly TimeSpan StallLogInterval = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a dump waits for the entity host's part (an idle host answers in microseconds).</summary>
+    public static readonly TimeSpan HostAnswerTimeout = TimeSpan.FromSeconds(2);
+
     private const string RetryTimer = "retry";
     private readonly string _typeName;
     private readonly ClusterSharding _sharding;
@@ -42,6 +45,7 @@ internal sealed class RegionActor : ActorBase, IRegionEffects
     private IActorRef? _coordinator;
     private bool _selfDown;
     private long _stallLoggedAt;
+    private long? _hostPingSentAt;
 
     public RegionActor(string typeName, ClusterSharding sharding, Func<EntityStart, Props> entityProps, EntityHostSettings hostSettings, ShardOwners owners,
         ILogger logger)
@@ -111,6 +115,10 @@ internal sealed class RegionActor : ActorBase, IRegionEffects
                     LogStall(oldest);
                 }
 
+                PingHost();
+                return true;
+            case HostPong:
+                _hostPingSentAt = null;
                 return true;
             case HostStalled stalled:
                 LogStall(stalled.Oldest);
@@ -217,19 +225,27 @@ internal sealed class RegionActor : ActorBase, IRegionEffects
         var node = SelfNode;
         var coordinatorKnown = _coordinator is not null;
         var self = Self;
-        _ = _host.Ask<HostDiagnostics>(new DescribeHost(entityId, shard), _sharding.Settings.CoordinatorTimeout).ContinueWith(
+        _ = _host.Ask<HostDiagnostics>(new DescribeHost(entityId, shard), HostAnswerTimeout).ContinueWith(
             t =>
             {
-                if (t.IsCompletedSuccessfully)
-                {
-                    replyTo.Tell(new RegionDiagnostics(typeName, node, coordinatorKnown, phases, shards, t.Result), self);
-                }
-                else
-                {
-                    replyTo.Tell(new Status.Failure(t.Exception?.GetBaseException() ?? new TaskCanceledException()), self);
-                }
+                replyTo.Tell(new RegionDiagnostics(typeName, node, coordinatorKnown, phases, shards, t.IsCompletedSuccessfully ? t.Result : null), self);
             },
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>One ping to the entity host per tick; one unanswered for <see cref="StallWarningAfter"/> logs a dump.</summary>
+    private void PingHost()
+    {
+        var time = Context.System.TimeProvider;
+        if (_hostPingSentAt is not { } sent)
+        {
+            _hostPingSentAt = time.GetTimestamp();
+            _host.Tell(HostPing.Instance, Self);
+        }
+        else if (time.GetElapsedTime(sent) is var waited && waited >= StallWarningAfter)
+        {
+            LogStall(waited);
+        }
     }
 
     /// <summary>Logs a dump (warning 1624) when a message waited too long here; at most once per <see cref="StallLogInterval"/>.</summary>
@@ -243,7 +259,7 @@ internal sealed class RegionActor : ActorBase, IRegionEffects
 
         _stallLoggedAt = time.GetTimestamp();
         var self = Self;
-        var dump = _host.Ask<HostDiagnostics>(new DescribeHost(null, -1), _sharding.Settings.CoordinatorTimeout);
+        var dump = _host.Ask<HostDiagnostics>(new DescribeHost(null, -1), HostAnswerTimeout);
         var shards = new List<RegionShardDiagnostics>();
         var phases = new Dictionary<string, int>(StringComparer.Ordinal);
         _router.Describe(shards, phases);
@@ -253,10 +269,7 @@ internal sealed class RegionActor : ActorBase, IRegionEffects
         _ = dump.ContinueWith(
             t =>
             {
-                if (t.IsCompletedSuccessfully)
-                {
-                    self.Tell(new StallDump(oldest, new RegionDiagnostics(typeName, node, coordinatorKnown, phases, shards, t.Result)), null);
-                }
+                self.Tell(new StallDump(oldest, new RegionDiagnostics(typeName, node, coordinatorKnown, phases, shards, t.IsCompletedSuccessfully ? t.Result : null)), null);
             },
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }

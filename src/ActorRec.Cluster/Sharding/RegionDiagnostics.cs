@@ -16,9 +16,10 @@ namespace ActorRec.Cluster.Sharding;
 /// <param name="CoordinatorKnown">Whether the region knows a coordinator endpoint (home requests go nowhere without one).</param>
 /// <param name="Phases">How many shards the region has in each phase ("Local", "Remote", "Resolving", ...).</param>
 /// <param name="Shards">Region shards that buffer messages or are neither Local nor Remote (and the asked entity's shard).</param>
-/// <param name="Host">The entity host's state.</param>
+/// <param name="Host">The entity host's state; null when the host did not answer in time (its mailbox is not being
+/// processed: a handler that blocks, or a lost wake-up in the actor runtime).</param>
 public sealed record RegionDiagnostics(string TypeName, string Node, bool CoordinatorKnown, IReadOnlyDictionary<string, int> Phases,
-    IReadOnlyList<RegionShardDiagnostics> Shards, HostDiagnostics Host)
+    IReadOnlyList<RegionShardDiagnostics> Shards, HostDiagnostics? Host)
 {
     /// <summary>True when some message has waited on this node for at least <paramref name="age"/> (region buffer,
     /// fence queue, throttle or an entity's buffer).</summary>
@@ -30,6 +31,11 @@ public sealed record RegionDiagnostics(string TypeName, string Node, bool Coordi
             {
                 return true;
             }
+        }
+
+        if (Host is null)
+        {
+            return true; // an unresponsive host holds every message sent to it
         }
 
         foreach (var s in Host.Shards)
@@ -74,7 +80,12 @@ public sealed record RegionDiagnostics(string TypeName, string Node, bool Coordi
             }
         }
 
-        var h = Host;
+        if (Host is not { } h)
+        {
+            b.Append("\n  host: DID NOT ANSWER (its mailbox is not being processed; no entity of this type is served on this node)");
+            return b.ToString();
+        }
+
         b.Append(c, $"\n  host: {h.Entities} entities ({h.Running} running, {h.WaitingToStart} waiting to start, {h.Passivating} passivating, ");
         b.Append(c, $"{h.BufferedInEntities} messages in their buffers, oldest waiting {Age(h.OldestWaiting)}); ");
         b.Append(c, $"throttle: {h.ThrottleWaiting} queued, {h.ThrottleTokens:0.#} tokens, next in {Age(h.ThrottleNext)}, timer {(h.ThrottleTimerArmed ? "armed" : "idle")}, {h.ThrottleStarted} started");

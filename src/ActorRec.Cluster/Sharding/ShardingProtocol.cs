@@ -107,6 +107,25 @@ internal static class EntityHostProtocol
     /// <summary>Answered with <see cref="HostDiagnostics"/> (<paramref name="EntityId"/>: also that entity, of shard <paramref name="EntityShard"/>).</summary>
     public sealed record DescribeHost(string? EntityId, int EntityShard);
 
+    /// <summary>Region → host, once per retry tick: answered with <see cref="HostPong"/> (the region notices a host that stops answering).</summary>
+    public sealed class HostPing
+    {
+        private HostPing()
+        {
+        }
+
+        public static HostPing Instance { get; } = new();
+    }
+
+    public sealed class HostPong
+    {
+        private HostPong()
+        {
+        }
+
+        public static HostPong Instance { get; } = new();
+    }
+
     /// <summary>Host → region, on its periodic tick: a message has waited in the host for <paramref name="Oldest"/>.</summary>
     public sealed record HostStalled(TimeSpan Oldest);
 }

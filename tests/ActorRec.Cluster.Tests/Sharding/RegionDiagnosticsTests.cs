@@ -85,6 +85,9 @@ public sealed class RegionDiagnosticsTests
         Assert.Contains("entity e2 (shard 0): waiting-to-start", text, StringComparison.Ordinal);
         Assert.True(new RegionDiagnostics("counter", "n1", true, new Dictionary<string, int>(), [], d).HasMessagesOlderThan(TimeSpan.FromSeconds(4)));
         Assert.False(new RegionDiagnostics("counter", "n1", true, new Dictionary<string, int>(), [], d).HasMessagesOlderThan(TimeSpan.FromSeconds(5)));
+        var hung = new RegionDiagnostics("counter", "n1", true, new Dictionary<string, int>(), [], Host: null);
+        Assert.Contains("host: DID NOT ANSWER", hung.Describe(), StringComparison.Ordinal);
+        Assert.True(hung.HasMessagesOlderThan(TimeSpan.FromHours(1)));
     }
 
     private sealed class CountingEffects : IRegionEffects
