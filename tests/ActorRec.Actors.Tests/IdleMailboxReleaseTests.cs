@@ -27,6 +27,52 @@ public sealed class IdleMailboxReleaseTests
         Assert.Equal("b", m);
     }
 
+    // The interleavings below are the two halves of a producer's slow path with the consumer's release in between:
+    // the producer installs a new segment, is preempted, the consumer reaches the new empty segment and releases it,
+    // then the producer publishes it as the tail. Before the fix every later Tell spun forever on that released
+    // segment (bench cluster: one node's entity host hung in Tell, its users never answered again).
+
+    [Fact]
+    public void A_grown_segment_released_before_its_producer_publishes_it_does_not_block_later_enqueues()
+    {
+        var box = new StrongBox<MessageQueue>();
+        for (var i = 0; i < 4; i++)
+        {
+            box.Value.Enqueue(i, null); // fills the first ring (4 slots)
+        }
+
+        var full = box.Value.TailSegment!;
+        Assert.True(full.Slots.Length == 4, "the first ring holds 4 messages");
+        var next = box.Value.TryLinkNext(full)!; // a producer found the ring full, linked and froze it; it is preempted now
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.True(box.Value.TryDequeue(out var m, out _));
+            Assert.Equal(i, m);
+        }
+
+        Assert.False(box.Value.TryDequeue(out _, out _)); // the consumer moved on to the empty new ring
+        Assert.True(box.Value.TryRelease()); // and gave it back
+        box.Value.PublishNext(full, next); // the preempted producer resumes
+        Assert.True(EnqueueWithin(box, "late"), "an enqueue after the late publication never completed");
+        Assert.True(box.Value.TryDequeue(out var late, out _));
+        Assert.Equal("late", late);
+    }
+
+    [Fact]
+    public void A_first_segment_released_before_its_producer_publishes_it_does_not_block_later_enqueues()
+    {
+        var box = new StrongBox<MessageQueue>();
+        var first = box.Value.TryInstallFirst()!; // a producer installed the first ring as the head; it is preempted now
+        Assert.False(box.Value.TryDequeue(out _, out _)); // the consumer, running for other work, finds it empty
+        Assert.True(box.Value.TryRelease()); // and gives it back
+        box.Value.PublishFirst(first); // the preempted producer resumes: a released ring is the tail
+        Assert.True(EnqueueWithin(box, "late"), "an enqueue after the late publication never completed");
+        Assert.True(box.Value.HasMessages);
+        Assert.True(box.Value.TryDequeue(out var late, out _));
+        Assert.Equal("late", late);
+        Assert.False(box.Value.TryDequeue(out _, out _));
+    }
+
     [Fact]
     public void Concurrent_producers_lose_nothing_while_the_consumer_releases_whenever_empty()
     {
@@ -90,5 +136,13 @@ public sealed class IdleMailboxReleaseTests
                 }
             });
         }
+    }
+
+    // Enqueues on another thread; false when it did not return within the guard (it spins on a released segment).
+    private static bool EnqueueWithin(StrongBox<MessageQueue> box, object message)
+    {
+        var thread = new Thread(() => box.Value.Enqueue(message, null)) { IsBackground = true };
+        thread.Start();
+        return thread.Join(TimeSpan.FromSeconds(10));
     }
 }

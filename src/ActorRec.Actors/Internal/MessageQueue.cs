@@ -36,7 +36,14 @@ namespace ActorRec.Actors.Internal;
 //      segment (it only ever nulls the segment it froze, before any producer could CAS _head). The producer that
 //      wins then publishes _tail; the others spin until they see it.
 // A producer that read the old segment before the release keeps a reference to a frozen ring it cannot write, so the
-// segment is garbage once those producers move on. Scheduling is unchanged: a message enqueued after a release is a
+// segment is garbage once those producers move on.
+//   Late publication: a producer publishes a segment as the tail only after installing it (first segment: CAS _head,
+// then store _tail; growth: CAS Next and freeze, then set _tail). In between, the consumer can already reach the new
+// empty segment through _head or the frozen ring's Next and release it; the late store would then make a released
+// segment the tail, on which every later enqueue fails (frozen ring, Released successor) and spins forever: the actor
+// never receives another message, and its tellers hang inside Tell. So growth publishes with a CAS from the old tail
+// (which fails once the consumer nulled _tail), and a producer that finds the tail released and no longer the head
+// (the release is complete) resets _tail to null and starts over (ForgetReleasedTail). Scheduling is unchanged: a message enqueued after a release is a
 // claim in the new segment made with a full fence before the producer reads the scheduled flag, the same as any other.
 
 // The segment's fields sit on three cache lines: read-mostly fields, the producers' Tail (CAS) and the consumer's
@@ -145,10 +152,9 @@ internal struct MessageQueue
             var tail = Volatile.Read(ref _tail);
             if (tail is null)
             {
-                var first = new QueueSegment(InitialSegmentSize);
-                if (Interlocked.CompareExchange(ref _head, first, null) is null)
+                if (TryInstallFirst() is { } first)
                 {
-                    Volatile.Write(ref _tail, first);
+                    PublishFirst(first);
                 }
                 else
                 {
@@ -160,20 +166,65 @@ internal struct MessageQueue
             {
                 return;
             }
-            var size = Math.Min(tail.Slots.Length * 2, QueueSegment.MaxSegmentSize);
-            var next = new QueueSegment(size);
-            if (Interlocked.CompareExchange(ref tail.Next, next, null) is null)
+            if (TryLinkNext(tail) is { } next)
             {
-                // Freeze: from now on every producer sees the old ring as full and comes here.
-                Interlocked.Add(ref tail.Tail, tail.FreezeOffset);
-                tail.Frozen = true;
-                Volatile.Write(ref _tail, next);
+                PublishNext(tail, next);
             }
-            else
+            else if (!ForgetReleasedTail(tail))
             {
                 spin.SpinOnce();
             }
         }
+    }
+
+    /// <summary>Producer, first half of creating the first segment: claims <c>_head</c>; null when another producer did.</summary>
+    internal QueueSegment? TryInstallFirst()
+    {
+        var first = new QueueSegment(InitialSegmentSize);
+        return Interlocked.CompareExchange(ref _head, first, null) is null ? first : null;
+    }
+
+    /// <summary>Producer, second half: makes the installed first segment the tail (see ForgetReleasedTail for a late one).</summary>
+    internal void PublishFirst(QueueSegment first) => Volatile.Write(ref _tail, first);
+
+    /// <summary>
+    /// Producer, first half of growing: links a new segment after the full <paramref name="tail"/> and freezes it;
+    /// null when another producer linked one first (or the consumer is releasing <paramref name="tail"/>).
+    /// </summary>
+    internal QueueSegment? TryLinkNext(QueueSegment tail)
+    {
+        var next = new QueueSegment(Math.Min(tail.Slots.Length * 2, QueueSegment.MaxSegmentSize));
+        if (Interlocked.CompareExchange(ref tail.Next, next, null) is not null)
+        {
+            return null;
+        }
+        // Freeze: from now on every producer sees the old ring as full and comes here.
+        Interlocked.Add(ref tail.Tail, tail.FreezeOffset);
+        tail.Frozen = true;
+        return next;
+    }
+
+    /// <summary>
+    /// Producer, second half of growing: <paramref name="next"/> becomes the tail, but only if <paramref name="tail"/>
+    /// still is. Meanwhile the consumer may have drained the frozen ring, moved on to the empty <paramref name="next"/>
+    /// and released it (nulling <c>_tail</c>); a plain store would then bring the released segment back as the tail.
+    /// </summary>
+    internal void PublishNext(QueueSegment tail, QueueSegment next) => Interlocked.CompareExchange(ref _tail, next, tail);
+
+    /// <summary>
+    /// True when <paramref name="tail"/> was released by the consumer but is still (or again) published as the tail:
+    /// <c>_tail</c> is reset so the next attempt installs a fresh first segment. A released segment has the
+    /// <see cref="QueueSegment.Released"/> successor and is no longer the consumer's head (while a release is still in
+    /// progress the head is that very segment, and the producer waits for it to finish or be undone instead).
+    /// </summary>
+    private bool ForgetReleasedTail(QueueSegment tail)
+    {
+        if (!ReferenceEquals(Volatile.Read(ref tail.Next), QueueSegment.Released) || ReferenceEquals(Volatile.Read(ref _head), tail))
+        {
+            return false;
+        }
+        Interlocked.CompareExchange(ref _tail, null, tail);
+        return true;
     }
 
     /// <summary>Consumer side; only the thread that runs the actor.</summary>
@@ -247,6 +298,9 @@ internal struct MessageQueue
         Volatile.Write(ref _head, null);
         return true;
     }
+
+    /// <summary>The segment producers write to now (null before the first enqueue and after a release); for tests.</summary>
+    internal readonly QueueSegment? TailSegment => Volatile.Read(ref Unsafe.AsRef(in _tail));
 
     /// <summary>Whether any producer has claimed a position the consumer has not taken yet. Consumer side.</summary>
     public readonly bool HasMessages

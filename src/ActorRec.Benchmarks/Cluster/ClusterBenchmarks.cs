@@ -92,6 +92,13 @@ public static class ClusterBenchmarks
         }
     }
 
+    /// <summary>Environment variable holding HOCON appended to every node's config (e.g. a lower
+    /// <c>actorrec.sharding.recovery.entities-per-second</c> to exercise the recovery throttle, or a log level).</summary>
+    public const string ExtraConfigVariable = "ACTORREC_BENCH_NODE_CONFIG";
+
+    private static string ExtraNodeConfig() =>
+        Environment.GetEnvironmentVariable(ExtraConfigVariable) is { Length: > 0 } extra ? "\n" + extra + "\n" : "";
+
     /// <summary>The 1-minute load average (-1 where /proc/loadavg is absent).</summary>
     public static double LoadAverage()
     {
@@ -137,7 +144,7 @@ public static class ClusterBenchmarks
                   sharding { number-of-shards = {{ShardCount}}, passivation.idle-timeout = 0s }
                   feed.entities.passivate-after = 0s
                 }
-                """;
+                """ + ExtraNodeConfig();
             await log.WriteLineAsync($"starting {count} node(s) of cluster {clusterName}...").ConfigureAwait(false);
             var nodes = new List<LocalClusterNode>();
             try

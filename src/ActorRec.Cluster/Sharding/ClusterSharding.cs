@@ -199,6 +199,22 @@ public sealed class ClusterSharding : IAsyncDisposable
         return new ShardMap(typeName, entries);
     }
 
+    /// <summary>
+    /// A dump of this node's region of <paramref name="typeName"/>: every place a message can wait here (region buffers,
+    /// fence queues, the recovery throttle, entity buffers), and <paramref name="entityId"/>'s own state when given.
+    /// </summary>
+    /// <exception cref="ArgumentException">No region of that type runs here.</exception>
+    public async Task<RegionDiagnostics> DescribeAsync(string typeName, string? entityId = null, CancellationToken ct = default)
+    {
+        var region = Region(typeName);
+        if (entityId is not null)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(entityId);
+        }
+
+        return await region.Ref.Ask<RegionDiagnostics>(new DescribeRegion(entityId), Settings.CoordinatorTimeout, ct).ConfigureAwait(false);
+    }
+
     /// <summary>Where <paramref name="entityId"/> of <paramref name="typeName"/> lives (node null while its shard is unallocated).</summary>
     public async Task<ShardLocation> LocateAsync(string typeName, string entityId, CancellationToken ct = default)
     {

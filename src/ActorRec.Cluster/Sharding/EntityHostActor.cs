@@ -37,6 +37,7 @@ internal sealed class EntityHostActor : ActorBase
     private readonly Dictionary<string, Entity> _entities = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, string> _idByRef = [];
     private readonly List<string> _scratch = [];
+    private readonly HashSet<string> _buffering = new(StringComparer.Ordinal);
     private EntityResidency _residency = null!;
     private RecoveryThrottle _throttle = null!;
     private long _stalledAt = -1;
@@ -97,6 +98,7 @@ internal sealed class EntityHostActor : ActorBase
             case PassivationTick:
                 Passivate();
                 CheckThrottle();
+                ReportStall();
                 return true;
             case ThrottleTick:
                 StartReady();
@@ -107,6 +109,12 @@ internal sealed class EntityHostActor : ActorBase
             case GetShardCounts:
                 var counts = CountByShard();
                 Sender?.Tell(new ShardCounts(_selfNode, [.. counts.Keys], [.. counts.Values]), Self);
+                return true;
+            case HostPing:
+                Sender?.Tell(HostPong.Instance, Self);
+                return true;
+            case DescribeHost describe:
+                Sender?.Tell(Describe(describe.EntityId, describe.EntityShard), Self);
                 return true;
             default:
                 return false;
@@ -220,6 +228,11 @@ internal sealed class EntityHostActor : ActorBase
 
         if (!state.Fenced)
         {
+            if (state.Pending.Count == 0)
+            {
+                state.PendingSince = Now;
+            }
+
             state.Pending.Enqueue(new PendingMessage(d.EntityId, d.Message, sender));
             return;
         }
@@ -232,8 +245,16 @@ internal sealed class EntityHostActor : ActorBase
         _residency.Touch(id, Context.System.TimeProvider.GetUtcNow());
         if (_entities.TryGetValue(id, out var entity))
         {
+            entity.Messages++;
+            entity.LastMessageAt = Now;
             if (entity.Buffer is { } buffer)
             {
+                if (buffer.Count == 0)
+                {
+                    entity.WaitingSince = entity.LastMessageAt;
+                    _buffering.Add(id);
+                }
+
                 buffer.Add((message, sender));
             }
             else
@@ -244,7 +265,7 @@ internal sealed class EntityHostActor : ActorBase
             return;
         }
 
-        entity = new Entity(shard, state.Epoch);
+        entity = new Entity(shard, state.Epoch) { Messages = 1, LastMessageAt = Now };
         _entities[id] = entity;
         state.Entities.Add(id);
         if (_residency.Count - _residency.Passivating > _residency.MaxResident)
@@ -260,6 +281,8 @@ internal sealed class EntityHostActor : ActorBase
         }
 
         entity.Buffer = [(message, sender)];
+        entity.WaitingSince = entity.LastMessageAt;
+        _buffering.Add(id);
         ScheduleThrottle();
     }
 
@@ -269,6 +292,7 @@ internal sealed class EntityHostActor : ActorBase
         var child = Context.ActorOf(_entityProps(start), Uri.EscapeDataString(id));
         Context.Watch(child);
         entity.Ref = child;
+        entity.StartedAt = Now;
         _idByRef[child] = id;
     }
 
@@ -278,6 +302,8 @@ internal sealed class EntityHostActor : ActorBase
         StartEntity(id, entity);
         var buffered = entity.Buffer!;
         entity.Buffer = null;
+        entity.WaitingSince = null;
+        _buffering.Remove(id);
         foreach (var (message, sender) in buffered)
         {
             entity.Ref!.Tell(message, sender);
@@ -392,7 +418,13 @@ internal sealed class EntityHostActor : ActorBase
         if (entity.Buffer is { Count: > 0 } buffered)
         {
             // Messages arrived while it passivated: a fresh incarnation takes them (and stops again if the shard is stopping).
-            var fresh = new Entity(entity.Shard, state.Epoch) { Buffer = buffered };
+            var fresh = new Entity(entity.Shard, state.Epoch)
+            {
+                Buffer = buffered,
+                WaitingSince = entity.WaitingSince,
+                LastMessageAt = entity.LastMessageAt,
+                Messages = buffered.Count,
+            };
             _entities[id] = fresh;
             _residency.Touch(id, Context.System.TimeProvider.GetUtcNow());
             if (state.Stopping || _throttle.TryStart(id))
@@ -413,6 +445,7 @@ internal sealed class EntityHostActor : ActorBase
         }
 
         _entities.Remove(id);
+        _buffering.Remove(id);
         state.Entities.Remove(id);
         CheckStopped(entity.Shard, state);
     }
@@ -438,6 +471,95 @@ internal sealed class EntityHostActor : ActorBase
         }
 
         return counts;
+    }
+
+    private long Now => Context.System.TimeProvider.GetTimestamp();
+
+    private TimeSpan? Since(long? timestamp) => timestamp is { } t ? Context.System.TimeProvider.GetElapsedTime(t) : null;
+
+    /// <summary>The oldest message waiting here: behind a fence, or in the buffer of an entity waiting to start or passivating.</summary>
+    private TimeSpan OldestWaiting()
+    {
+        var oldest = TimeSpan.Zero;
+        foreach (var state in _shards.Values)
+        {
+            if (state.Pending.Count > 0 && Since(state.PendingSince) is { } age && age > oldest)
+            {
+                oldest = age;
+            }
+        }
+
+        foreach (var id in _buffering)
+        {
+            if (_entities.TryGetValue(id, out var entity) && Since(entity.WaitingSince) is { } age && age > oldest)
+            {
+                oldest = age;
+            }
+        }
+
+        return oldest;
+    }
+
+    /// <summary>On the periodic tick: tells the region when a message has waited here too long (it logs a dump).</summary>
+    private void ReportStall()
+    {
+        if (OldestWaiting() is var oldest && oldest >= RegionActor.StallWarningAfter)
+        {
+            Context.Parent.Tell(new HostStalled(oldest), Self);
+        }
+    }
+
+    private HostDiagnostics Describe(string? entityId, int entityShard)
+    {
+        int running = 0, waiting = 0, passivating = 0, buffered = 0;
+        TimeSpan? oldestWaiting = null;
+        foreach (var entity in _entities.Values)
+        {
+            if (entity.Ref is null)
+            {
+                waiting++;
+            }
+            else if (entity.Buffer is null)
+            {
+                running++;
+            }
+            else
+            {
+                passivating++;
+            }
+
+            buffered += entity.Buffer?.Count ?? 0;
+            if (entity.Buffer is { Count: > 0 } && Since(entity.WaitingSince) is { } age && (oldestWaiting is null || age > oldestWaiting))
+            {
+                oldestWaiting = age;
+            }
+        }
+
+        var shards = new List<HostShardDiagnostics>();
+        foreach (var (shard, state) in _shards)
+        {
+            if (state.Fenced && !state.Rejected && !state.Stopping && state.Pending.Count == 0 && shard != entityShard)
+            {
+                continue;
+            }
+
+            shards.Add(new HostShardDiagnostics(shard, state.Epoch, state.Fenced, state.Rejected, state.Stopping, state.Pending.Count,
+                state.Pending.Count > 0 ? Since(state.PendingSince) : null, state.Entities.Count));
+        }
+
+        shards.Sort(static (a, b) => a.Shard.CompareTo(b.Shard));
+        EntityDiagnostics? one = null;
+        if (entityId is not null)
+        {
+            one = _entities.TryGetValue(entityId, out var e)
+                ? new EntityDiagnostics(entityId, e.Shard, e.Ref is null ? "waiting-to-start" : e.Buffer is null ? "running" : "passivating", e.Epoch,
+                    e.Buffer?.Count ?? 0, Since(e.StartedAt), Since(e.LastMessageAt), e.Messages)
+                : new EntityDiagnostics(entityId, entityShard, EntityDiagnostics.Absent, 0, 0, null, null, 0);
+        }
+
+        return new HostDiagnostics(_entities.Count, running, waiting, passivating, buffered, oldestWaiting, _throttle.Waiting,
+            _throttle.Tokens, _throttle.TimeUntilNext(), Timers.IsTimerActive(ThrottleTimer), _throttle.Started,
+            (_settings.Journal as JournalBase)?.CommitCount, shards, one);
     }
 
     private ShardState State(int shard)
@@ -469,6 +591,9 @@ internal sealed class EntityHostActor : ActorBase
 
         public bool StopReply { get; set; }
 
+        /// <summary>When <see cref="Pending"/> last went from empty to non-empty (diagnostics).</summary>
+        public long PendingSince { get; set; }
+
         public Queue<PendingMessage> Pending { get; } = new();
 
         public HashSet<string> Entities { get; } = new(StringComparer.Ordinal);
@@ -485,6 +610,17 @@ internal sealed class EntityHostActor : ActorBase
 
         /// <summary>Non-null while waiting to start (Ref null) or passivating (Ref set): messages for the next incarnation.</summary>
         public List<(object Message, IActorRef? Sender)>? Buffer { get; set; }
+
+        /// <summary>When the buffer got its first message (null: no message buffered; diagnostics).</summary>
+        public long? WaitingSince { get; set; }
+
+        /// <summary>When this incarnation started (null: not yet).</summary>
+        public long? StartedAt { get; set; }
+
+        public long LastMessageAt { get; set; }
+
+        /// <summary>Messages handed to (or buffered for) this incarnation.</summary>
+        public long Messages { get; set; }
     }
 
     private sealed class PassivationTick

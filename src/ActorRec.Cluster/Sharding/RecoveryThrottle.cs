@@ -18,6 +18,9 @@ public sealed class RecoveryThrottle(TokenBucket bucket)
     /// <summary>Entities started through the throttle so far.</summary>
     public long Started { get; private set; }
 
+    /// <summary>Tokens available now (fractional while refilling).</summary>
+    public double Tokens => _bucket.Available;
+
     public bool IsWaiting(string id) => _queued.Contains(id);
 
     /// <summary>True when <paramref name="id"/> may start now; otherwise it is queued (once) and false is returned.</summary>

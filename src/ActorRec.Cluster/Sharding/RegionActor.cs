@@ -23,6 +23,15 @@ namespace ActorRec.Cluster.Sharding;
 /// </summary>
 internal sealed class RegionActor : ActorBase, IRegionEffects
 {
+    /// <summary>A message that waited this long in the region or its host (an ask's default deadline) makes the
+    /// region log a <see cref="RegionDiagnostics"/> dump (warning 1624), at most once per <see cref="StallLogInterval"/>.</summary>
+    public static readonly TimeSpan StallWarningAfter = TimeSpan.FromSeconds(10);
+
+    public static readonly TimeSpan StallLogInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a dump waits for the entity host's part (an idle host answers in microseconds).</summary>
+    public static readonly TimeSpan HostAnswerTimeout = TimeSpan.FromSeconds(2);
+
     private const string RetryTimer = "retry";
     private readonly string _typeName;
     private readonly ClusterSharding _sharding;
@@ -35,6 +44,8 @@ internal sealed class RegionActor : ActorBase, IRegionEffects
     private IActorRef _host = null!;
     private IActorRef? _coordinator;
     private bool _selfDown;
+    private long _stallLoggedAt;
+    private long? _hostPingSentAt;
 
     public RegionActor(string typeName, ClusterSharding sharding, Func<EntityStart, Props> entityProps, EntityHostSettings hostSettings, ShardOwners owners,
         ILogger logger)
@@ -51,7 +62,8 @@ internal sealed class RegionActor : ActorBase, IRegionEffects
 
     protected override void PreStart()
     {
-        _router = new RegionShardRouter(_typeName, SelfNode, _sharding.Resolver, _sharding.Settings.HandoffBufferSize, this, _logger);
+        _router = new RegionShardRouter(_typeName, SelfNode, _sharding.Resolver, _sharding.Settings.HandoffBufferSize, this, _logger,
+            Context.System.TimeProvider);
         _host = Context.ActorOf(Props.Create(() => new EntityHostActor(_typeName, SelfNode, _entityProps, _hostSettings, _logger)), "entities");
         Timers.StartPeriodicTimer(RetryTimer, RetryTick.Instance, _sharding.Settings.RetryInterval);
         if (_sharding.CurrentMembership() is { } snapshot)
@@ -98,6 +110,24 @@ internal sealed class RegionActor : ActorBase, IRegionEffects
                 return true;
             case RetryTick:
                 LocateCoordinator();
+                if (_router.OldestBuffered() is var oldest && oldest >= StallWarningAfter)
+                {
+                    LogStall(oldest);
+                }
+
+                PingHost();
+                return true;
+            case HostPong:
+                _hostPingSentAt = null;
+                return true;
+            case HostStalled stalled:
+                LogStall(stalled.Oldest);
+                return true;
+            case DescribeRegion describe:
+                Describe(describe.EntityId, Sender);
+                return true;
+            case StallDump dump:
+                ShardingLog.RegionStalled(_logger, _typeName, SelfNode, Math.Round(dump.Oldest.TotalSeconds, 1), dump.Diagnostics.Describe());
                 return true;
             case CoordinatorLocated located:
                 if (located.Coordinator is { } coordinator)
@@ -179,6 +209,71 @@ internal sealed class RegionActor : ActorBase, IRegionEffects
         _live.UnionWith(live);
     }
 
+    /// <summary>Answers <paramref name="replyTo"/> with this node's <see cref="RegionDiagnostics"/> (the host adds its part).</summary>
+    private void Describe(string? entityId, IActorRef? replyTo)
+    {
+        if (replyTo is null)
+        {
+            return;
+        }
+
+        var shard = entityId is null ? -1 : _sharding.Resolver.ShardOf(entityId);
+        var shards = new List<RegionShardDiagnostics>();
+        var phases = new Dictionary<string, int>(StringComparer.Ordinal);
+        _router.Describe(shards, phases, shard);
+        var typeName = _typeName;
+        var node = SelfNode;
+        var coordinatorKnown = _coordinator is not null;
+        var self = Self;
+        _ = _host.Ask<HostDiagnostics>(new DescribeHost(entityId, shard), HostAnswerTimeout).ContinueWith(
+            t =>
+            {
+                replyTo.Tell(new RegionDiagnostics(typeName, node, coordinatorKnown, phases, shards, t.IsCompletedSuccessfully ? t.Result : null), self);
+            },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>One ping to the entity host per tick; one unanswered for <see cref="StallWarningAfter"/> logs a dump.</summary>
+    private void PingHost()
+    {
+        var time = Context.System.TimeProvider;
+        if (_hostPingSentAt is not { } sent)
+        {
+            _hostPingSentAt = time.GetTimestamp();
+            _host.Tell(HostPing.Instance, Self);
+        }
+        else if (time.GetElapsedTime(sent) is var waited && waited >= StallWarningAfter)
+        {
+            LogStall(waited);
+        }
+    }
+
+    /// <summary>Logs a dump (warning 1624) when a message waited too long here; at most once per <see cref="StallLogInterval"/>.</summary>
+    private void LogStall(TimeSpan oldest)
+    {
+        var time = Context.System.TimeProvider;
+        if (_stallLoggedAt != 0 && time.GetElapsedTime(_stallLoggedAt) < StallLogInterval)
+        {
+            return;
+        }
+
+        _stallLoggedAt = time.GetTimestamp();
+        var self = Self;
+        var dump = _host.Ask<HostDiagnostics>(new DescribeHost(null, -1), HostAnswerTimeout);
+        var shards = new List<RegionShardDiagnostics>();
+        var phases = new Dictionary<string, int>(StringComparer.Ordinal);
+        _router.Describe(shards, phases);
+        var typeName = _typeName;
+        var node = SelfNode;
+        var coordinatorKnown = _coordinator is not null;
+        _ = dump.ContinueWith(
+            t =>
+            {
+                self.Tell(new StallDump(oldest, new RegionDiagnostics(typeName, node, coordinatorKnown, phases, shards, t.IsCompletedSuccessfully ? t.Result : null)), null);
+            },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
     private void LocateCoordinator()
     {
         var self = Self;
@@ -258,6 +353,8 @@ internal sealed class RegionActor : ActorBase, IRegionEffects
     private sealed record CoordinatorLocated(IActorRef? Coordinator);
 
     private sealed record HandoffTimeout(int Shard);
+
+    private sealed record StallDump(TimeSpan Oldest, RegionDiagnostics Diagnostics);
 
     private sealed class RetryTick
     {

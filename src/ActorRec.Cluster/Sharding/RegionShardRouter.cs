@@ -41,9 +41,11 @@ public sealed class RegionShardRouter
     private readonly int _bufferSize;
     private readonly IRegionEffects _effects;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private readonly Dictionary<int, ShardEntry> _shards = [];
 
-    public RegionShardRouter(string typeName, string selfNode, ShardResolver resolver, int bufferSize, IRegionEffects effects, ILogger? logger = null)
+    public RegionShardRouter(string typeName, string selfNode, ShardResolver resolver, int bufferSize, IRegionEffects effects, ILogger? logger = null,
+        TimeProvider? time = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(typeName);
         ArgumentException.ThrowIfNullOrEmpty(selfNode);
@@ -56,6 +58,7 @@ public sealed class RegionShardRouter
         _bufferSize = bufferSize;
         _effects = effects;
         _logger = logger ?? NullLogger.Instance;
+        _time = time ?? TimeProvider.System;
     }
 
     public string TypeName { get; }
@@ -91,7 +94,7 @@ public sealed class RegionShardRouter
             case ShardPhase.Unknown:
                 entry.Phase = ShardPhase.Resolving;
                 Buffer(shard, entry, message);
-                _effects.RequestHome(shard);
+                RequestHome(shard, entry);
                 break;
             default:
                 Buffer(shard, entry, message);
@@ -269,6 +272,11 @@ public sealed class RegionShardRouter
             // these messages are older than everything buffered here, so they go to the front, and on to the next owner.
             var newer = entry.Buffer.ToArray();
             entry.Buffer.Clear();
+            if (newer.Length == 0 && messages.Count > 0)
+            {
+                entry.BufferedSince = _time.GetTimestamp();
+            }
+
             foreach (var m in messages)
             {
                 entry.Buffer.Enqueue(m);
@@ -301,7 +309,7 @@ public sealed class RegionShardRouter
         {
             if (entry.Phase == ShardPhase.Resolving && entry.ReleasedEpoch == 0)
             {
-                _effects.RequestHome(shard);
+                RequestHome(shard, entry);
                 asked++;
             }
         }
@@ -364,6 +372,12 @@ public sealed class RegionShardRouter
         ShardingLog.RegionShardStarted(_logger, TypeName, shard, entry.Epoch, delivered);
     }
 
+    private void RequestHome(int shard, ShardEntry entry)
+    {
+        entry.HomeRequestedAt = _time.GetTimestamp();
+        _effects.RequestHome(shard);
+    }
+
     private void Buffer(int shard, ShardEntry entry, in RoutedMessage message)
     {
         if (entry.Buffer.Count >= _bufferSize)
@@ -374,7 +388,59 @@ public sealed class RegionShardRouter
             return;
         }
 
+        if (entry.Buffer.Count == 0)
+        {
+            entry.BufferedSince = _time.GetTimestamp();
+        }
+
         entry.Buffer.Enqueue(message);
+    }
+
+    /// <summary>
+    /// Adds to <paramref name="into"/> the shards with buffered messages or in a phase other than Local and Remote,
+    /// and <paramref name="alsoShard"/> (when not negative) whatever its state; counts every phase into
+    /// <paramref name="phases"/>. For <see cref="RegionDiagnostics"/>.
+    /// </summary>
+    public void Describe(List<RegionShardDiagnostics> into, Dictionary<string, int> phases, int alsoShard = -1)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        ArgumentNullException.ThrowIfNull(phases);
+        foreach (var (shard, e) in _shards)
+        {
+            var phase = e.Phase.ToString();
+            phases[phase] = phases.GetValueOrDefault(phase) + 1;
+            if (e.Buffer.Count == 0 && e.Phase is ShardPhase.Local or ShardPhase.Remote && shard != alsoShard)
+            {
+                continue;
+            }
+
+            into.Add(new RegionShardDiagnostics(shard, phase, e.Owner, e.Epoch, e.Buffer.Count,
+                e.Buffer.Count > 0 ? _time.GetElapsedTime(e.BufferedSince) : null,
+                e.HomeRequestedAt is { } asked ? _time.GetElapsedTime(asked) : null,
+                e.ReleasedEpoch, e.PendingBarriers?.Count ?? 0, e.HandoverFrom));
+        }
+
+        if (alsoShard >= 0 && !_shards.ContainsKey(alsoShard))
+        {
+            into.Add(new RegionShardDiagnostics(alsoShard, nameof(ShardPhase.Unknown), null, 0, 0, null, null, 0, 0, null));
+        }
+
+        into.Sort(static (a, b) => a.Shard.CompareTo(b.Shard));
+    }
+
+    /// <summary>How long the oldest buffered message of any shard has waited (zero when none is buffered).</summary>
+    public TimeSpan OldestBuffered()
+    {
+        var oldest = TimeSpan.Zero;
+        foreach (var e in _shards.Values)
+        {
+            if (e.Buffer.Count > 0 && _time.GetElapsedTime(e.BufferedSince) is var age && age > oldest)
+            {
+                oldest = age;
+            }
+        }
+
+        return oldest;
     }
 
     private ShardEntry Entry(int shard)
@@ -409,6 +475,12 @@ public sealed class RegionShardRouter
         public long ReleasedEpoch { get; set; }
 
         public string? HandoverFrom { get; set; }
+
+        /// <summary>When the buffer last went from empty to non-empty (diagnostics).</summary>
+        public long BufferedSince { get; set; }
+
+        /// <summary>When the coordinator was last asked for the home (null: never; diagnostics).</summary>
+        public long? HomeRequestedAt { get; set; }
 
         public (long Epoch, IReadOnlyList<RoutedMessage> Messages)? Handover { get; set; }
     }

@@ -75,4 +75,7 @@ internal static partial class ShardingLog
 
     [LoggerMessage(EventId = 1623, Level = LogLevel.Warning, Message = "Entity host {TypeName}: {Waiting} entities waited for the recovery throttle while a token was free (its timer tick was lost or late; timer armed: {Armed}); starting them now")]
     public static partial void ThrottleStalled(ILogger logger, string typeName, int waiting, bool armed);
+
+    [LoggerMessage(EventId = 1624, Level = LogLevel.Warning, Message = "Region {TypeName} on {Node}: a message has waited {Seconds} s on this node without reaching its entity; state: {Dump}")]
+    public static partial void RegionStalled(ILogger logger, string typeName, string node, double seconds, string dump);
 }

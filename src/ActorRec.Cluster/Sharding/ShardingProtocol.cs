@@ -45,6 +45,9 @@ internal sealed class GetShardCounts
     public static GetShardCounts Instance { get; } = new();
 }
 
+/// <summary>Any caller → region: a <see cref="RegionDiagnostics"/> of this node (<paramref name="EntityId"/>: also that entity).</summary>
+internal sealed record DescribeRegion(string? EntityId);
+
 /// <summary>Entity counts of the shards served on <paramref name="Node"/> (shards with none are left out).</summary>
 internal sealed record ShardCounts(string Node, IReadOnlyList<int> Shards, IReadOnlyList<int> Counts);
 
@@ -100,4 +103,29 @@ internal static class EntityHostProtocol
     }
 
     public sealed record Counts(IReadOnlyDictionary<int, int> ByShard);
+
+    /// <summary>Answered with <see cref="HostDiagnostics"/> (<paramref name="EntityId"/>: also that entity, of shard <paramref name="EntityShard"/>).</summary>
+    public sealed record DescribeHost(string? EntityId, int EntityShard);
+
+    /// <summary>Region → host, once per retry tick: answered with <see cref="HostPong"/> (the region notices a host that stops answering).</summary>
+    public sealed class HostPing
+    {
+        private HostPing()
+        {
+        }
+
+        public static HostPing Instance { get; } = new();
+    }
+
+    public sealed class HostPong
+    {
+        private HostPong()
+        {
+        }
+
+        public static HostPong Instance { get; } = new();
+    }
+
+    /// <summary>Host → region, on its periodic tick: a message has waited in the host for <paramref name="Oldest"/>.</summary>
+    public sealed record HostStalled(TimeSpan Oldest);
 }

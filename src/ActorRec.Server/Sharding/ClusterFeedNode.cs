@@ -144,7 +144,7 @@ public sealed class ClusterFeedNode : IEntityRegionFactory
         ArgumentNullException.ThrowIfNull(props);
         var settings = EntityHostSettings.From(_sharding, _runtime?.Journal);
         var region = new ClusterShardRegion(Sharding.StartRegion(typeName, start => props(start.EntityId, start.Epoch, start.FenceKey), settings), _routing, Time,
-            Host.Settings.NodeName, Watch, SendPart);
+            Host.Settings.NodeName, Watch, SendPart, id => Sharding.DescribeAsync(typeName, id), _loggers.CreateLogger<ClusterShardRegion>());
         _regions[typeName] = region;
         return region;
     }

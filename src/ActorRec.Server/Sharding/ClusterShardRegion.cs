@@ -1,6 +1,8 @@
 using ActorRec.Actors;
 using ActorRec.Cluster.Sharding;
 using ActorRec.Recommender.Entities;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ActorRec.Server.Sharding;
 
@@ -34,8 +36,11 @@ namespace ActorRec.Server.Sharding;
 /// (type, entity, shard, node). Only when every entry has its reply does the call complete.
 /// </para>
 /// </summary>
-public sealed class ClusterShardRegion : IShardRegion
+public sealed partial class ClusterShardRegion : IShardRegion
 {
+    /// <summary>At most one diagnostics dump (warning 1310) per region this often.</summary>
+    public static readonly TimeSpan TimeoutDumpInterval = TimeSpan.FromSeconds(10);
+
     private readonly Func<string, int> _shardOf;
     private readonly Func<int, string?> _ownerOf;
     private readonly Action<string, object, IActorRef?> _tell;
@@ -45,8 +50,11 @@ public sealed class ClusterShardRegion : IShardRegion
     private readonly string? _selfNode;
     private readonly NodeLossWatch? _watch;
     private readonly Func<string, EntityBatch, TimeSpan, Task<object>>? _sendPart;
+    private readonly Func<string, Task<RegionDiagnostics>>? _describe;
+    private readonly ILogger _logger;
     private long _retries;
     private long _parts;
+    private long _dumpedAt;
 
     /// <param name="region">The cluster region.</param>
     /// <param name="routing">Back-off, Retry-After, bundling.</param>
@@ -54,19 +62,26 @@ public sealed class ClusterShardRegion : IShardRegion
     /// <param name="selfNode">This node's name.</param>
     /// <param name="watch">Lost nodes; null: asks wait for their deadline.</param>
     /// <param name="sendPart">Asks node N's <see cref="EntityBatchEndpoint"/> with a part (timeout); null: no bundling.</param>
+    /// <param name="describe">This node's <see cref="RegionDiagnostics"/> for an entity (<see cref="ClusterSharding.DescribeAsync"/>),
+    /// logged when an ask served here times out; null: not logged.</param>
+    /// <param name="logger">Where that dump goes.</param>
     public ClusterShardRegion(ShardedRegion region, RoutingSettings? routing = null, TimeProvider? time = null, string? selfNode = null,
-        NodeLossWatch? watch = null, Func<string, EntityBatch, TimeSpan, Task<object>>? sendPart = null)
+        NodeLossWatch? watch = null, Func<string, EntityBatch, TimeSpan, Task<object>>? sendPart = null,
+        Func<string, Task<RegionDiagnostics>>? describe = null, ILogger? logger = null)
         : this((region ?? throw new ArgumentNullException(nameof(region))).TypeName, region.ShardOf, region.OwnerOf, region.Tell, region.Ask,
-            routing, time, selfNode, watch, sendPart)
+            routing, time, selfNode, watch, sendPart, describe, logger)
     {
     }
 
     // The region's operations as functions: the public constructor passes a ShardedRegion's, tests pass fakes.
     internal ClusterShardRegion(string typeName, Func<string, int> shardOf, Func<int, string?> ownerOf, Action<string, object, IActorRef?> tell,
         Func<string, object, TimeSpan, Task<object>> ask, RoutingSettings? routing, TimeProvider? time, string? selfNode = null,
-        NodeLossWatch? watch = null, Func<string, EntityBatch, TimeSpan, Task<object>>? sendPart = null)
+        NodeLossWatch? watch = null, Func<string, EntityBatch, TimeSpan, Task<object>>? sendPart = null,
+        Func<string, Task<RegionDiagnostics>>? describe = null, ILogger? logger = null)
     {
         TypeName = typeName;
+        _describe = describe;
+        _logger = logger ?? NullLogger.Instance;
         _shardOf = shardOf;
         _ownerOf = ownerOf;
         _tell = tell;
@@ -138,7 +153,15 @@ public sealed class ClusterShardRegion : IShardRegion
         var owner = _ownerOf(shard);
         if (owner is null || owner == _selfNode)
         {
-            return await _ask(entityId, message, timeout).ConfigureAwait(false);
+            try
+            {
+                return await _ask(entityId, message, timeout).ConfigureAwait(false);
+            }
+            catch (AskTimeoutException)
+            {
+                DumpOnTimeout(entityId, shard, message, timeout);
+                throw;
+            }
         }
 
         if (_watch.IsLost(owner, out var reason))
@@ -332,6 +355,35 @@ public sealed class ClusterShardRegion : IShardRegion
             ? batch
             : throw Unavailable($"{part} was answered with {answer.GetType().Name}");
     }
+
+    /// <summary>
+    /// An ask this node's region served (or was resolving) got no answer: logs the region's state and the entity's
+    /// (warning 1310), at most once per <see cref="TimeoutDumpInterval"/>, without delaying the caller.
+    /// </summary>
+    private void DumpOnTimeout(string entityId, int shard, object message, TimeSpan timeout)
+    {
+        if (_describe is null)
+        {
+            return;
+        }
+
+        var now = _time.GetTimestamp();
+        var last = Interlocked.Read(ref _dumpedAt);
+        if ((last != 0 && _time.GetElapsedTime(last, now) < TimeoutDumpInterval) || Interlocked.CompareExchange(ref _dumpedAt, now, last) != last)
+        {
+            return;
+        }
+
+        var what = message.GetType().Name;
+        _ = _describe(entityId).ContinueWith(
+            t => LogAskTimedOut(_logger, TypeName, entityId, shard, what, timeout.TotalSeconds,
+                t.IsCompletedSuccessfully ? t.Result.Describe() : "no dump: " + t.Exception?.GetBaseException().Message),
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    [LoggerMessage(EventId = 1310, Level = LogLevel.Warning,
+        Message = "{TypeName} {EntityId} (shard {Shard}) did not answer a {Message} within {Seconds} s on this node; state: {Dump}")]
+    private static partial void LogAskTimedOut(ILogger logger, string typeName, string entityId, int shard, string message, double seconds, string dump);
 
     private TimeSpan Next(TimeSpan delay) => TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _routing.Retry.MaxDelay.Ticks));
 
