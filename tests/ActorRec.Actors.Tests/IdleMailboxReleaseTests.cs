@@ -74,6 +74,23 @@ public sealed class IdleMailboxReleaseTests
     }
 
     [Fact]
+    public void A_late_first_segment_never_replaces_the_newer_one_another_producer_published()
+    {
+        var box = new StrongBox<MessageQueue>();
+        var stale = box.Value.TryInstallFirst()!; // producer P installed the first ring as the head; it is preempted now
+        Assert.False(box.Value.TryDequeue(out _, out _));
+        Assert.True(box.Value.TryRelease()); // the consumer gives it back
+        Assert.True(EnqueueWithin(box, "r"), "a second producer could not enqueue after the release");
+        box.Value.PublishFirst(stale); // P resumes: its ring was released, and R's ring is the tail now
+        Assert.NotSame(stale, box.Value.TailSegment);
+        Assert.True(EnqueueWithin(box, "late"), "an enqueue after the late publication never completed");
+        Assert.True(box.Value.TryDequeue(out var first, out _));
+        Assert.True(box.Value.TryDequeue(out var second, out _));
+        Assert.Equal(("r", "late"), (first, second));
+        Assert.False(box.Value.TryDequeue(out _, out _));
+    }
+
+    [Fact]
     public void Concurrent_producers_lose_nothing_while_the_consumer_releases_whenever_empty()
     {
         var queue = new StrongBox<MessageQueue>();

@@ -184,8 +184,13 @@ internal struct MessageQueue
         return Interlocked.CompareExchange(ref _head, first, null) is null ? first : null;
     }
 
-    /// <summary>Producer, second half: makes the installed first segment the tail (see ForgetReleasedTail for a late one).</summary>
-    internal void PublishFirst(QueueSegment first) => Volatile.Write(ref _tail, first);
+    /// <summary>
+    /// Producer, second half: makes the installed first segment the tail, but only while there is none. A non-null tail
+    /// here means the consumer released <paramref name="first"/> meanwhile and another producer installed and published
+    /// a newer first segment: a plain store would put the released one back over it (see ForgetReleasedTail for a late
+    /// publication onto a null tail).
+    /// </summary>
+    internal void PublishFirst(QueueSegment first) => Interlocked.CompareExchange(ref _tail, first, null);
 
     /// <summary>
     /// Producer, first half of growing: links a new segment after the full <paramref name="tail"/> and freezes it;
