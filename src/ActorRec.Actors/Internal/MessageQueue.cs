@@ -38,7 +38,7 @@ namespace ActorRec.Actors.Internal;
 // A producer that read the old segment before the release keeps a reference to a frozen ring it cannot write, so the
 // segment is garbage once those producers move on.
 //   Late publication: a producer publishes a segment as the tail only after installing it (first segment: CAS _head,
-// then store _tail; growth: CAS Next and freeze, then set _tail). In between, the consumer can already reach the new
+// then CAS _tail from null; growth: CAS Next and freeze, then set _tail). In between, the consumer can already reach the new
 // empty segment through _head or the frozen ring's Next and release it; the late store would then make a released
 // segment the tail, on which every later enqueue fails (frozen ring, Released successor) and spins forever: the actor
 // never receives another message, and its tellers hang inside Tell. So growth publishes with a CAS from the old tail
