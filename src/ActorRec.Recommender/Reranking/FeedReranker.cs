@@ -78,11 +78,18 @@ public sealed class FeedReranker
         var s = _settings.Rerank;
         var parameters = set.Parameters ?? _defaults;
         var items = set.Items;
+        var scratch = t_scratch ??= new Scratch();
+        scratch.Reset(items.Length, count);
         for (var i = 0; i < items.Length; i++)
         {
             ref var c = ref items[i];
             c.HeldBackAt = 0;
-            if (_catalog.Info(c.Row).Moderation != ModerationState.Approved)
+            var info = _catalog.Info(c.Row);
+            scratch.CreatorKeys[i] = info.CreatorKey;
+            scratch.TopicKeys[i] = info.TopicKey;
+            scratch.HasTopic[i] = info.Topic.Length > 0;
+            scratch.Approved[i] = info.Moderation == ModerationState.Approved;
+            if (!scratch.Approved[i])
             {
                 set.Filtered.Moderated++;
                 continue;
@@ -91,20 +98,15 @@ public sealed class FeedReranker
             ApplyFatigue(ref c, s);
         }
 
-        FeedRanker.Sort(items);
-        var scratch = t_scratch ??= new Scratch();
-        scratch.Reset(items.Length, count);
-        for (var i = 0; i < items.Length; i++)
+        // The pool in score order (ties by row), as indices: the candidates themselves never move.
+        FeedRanker.SortedOrder(items, scratch.Keys, scratch.Order);
+        for (var k = 0; k < items.Length; k++)
         {
-            var info = _catalog.Info(items[i].Row);
-            if (info.Moderation == ModerationState.Approved)
+            var i = scratch.Order[k];
+            if (scratch.Approved[i])
             {
                 scratch.Pool[scratch.PoolCount++] = i;
             }
-
-            scratch.CreatorKeys[i] = info.CreatorKey;
-            scratch.TopicKeys[i] = info.TopicKey;
-            scratch.HasTopic[i] = info.Topic.Length > 0;
         }
 
         var useMmr = parameters.MmrLambda < 1f;
@@ -406,6 +408,9 @@ public sealed class FeedReranker
         public ulong[] CreatorKeys = [];
         public ulong[] TopicKeys = [];
         public bool[] HasTopic = [];
+        public bool[] Approved = [];
+        public ulong[] Keys = [];
+        public int[] Order = [];
         public double[] Alpha = [];
         public double[] Beta = [];
 
@@ -422,6 +427,9 @@ public sealed class FeedReranker
                 CreatorKeys = new ulong[n];
                 TopicKeys = new ulong[n];
                 HasTopic = new bool[n];
+                Approved = new bool[n];
+                Keys = new ulong[n];
+                Order = new int[n];
                 Alpha = new double[n];
                 Beta = new double[n];
             }
