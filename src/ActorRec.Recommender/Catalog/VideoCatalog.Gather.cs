@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ActorRec.Recommender.Videos;
 
 namespace ActorRec.Recommender.Catalog;
@@ -14,6 +15,7 @@ public sealed partial class VideoCatalog
     /// <see cref="Stats"/> of every row in <paramref name="rows"/>: views, completions and velocity decayed to
     /// <paramref name="now"/>, written at the row's position in the three outputs.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void GatherStats(ReadOnlySpan<int> rows, DateTimeOffset now, TimeSpan velocityHalfLife, Span<float> views, Span<float> completions, Span<float> velocity)
     {
         if (views.Length < rows.Length || completions.Length < rows.Length || velocity.Length < rows.Length)

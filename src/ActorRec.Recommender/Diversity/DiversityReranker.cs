@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace ActorRec.Recommender.Diversity;
 
@@ -144,6 +145,7 @@ public sealed class DiversityReranker
 public static class IntraListDiversity
 {
     /// <summary>Mean over all pairs of 1 − cos(a, b) of the rows of <paramref name="source"/> at <paramref name="rows"/>; 0 for fewer than two.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Compute(ReadOnlySpan<int> rows, Retrieval.IEmbeddingSource source)
     {
         ArgumentNullException.ThrowIfNull(source);

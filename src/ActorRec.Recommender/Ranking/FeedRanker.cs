@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using ActorRec.Recommender.Catalog;
 using ActorRec.Recommender.Domain;
 using ActorRec.Recommender.Learning;
@@ -43,6 +44,7 @@ public sealed class FeedRanker
     }
 
     /// <summary>Scores every candidate of every set (one scorer call for the batch) and sorts each set.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ScoreBatch(IReadOnlyList<CandidateSet> batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -118,6 +120,7 @@ public sealed class FeedRanker
     /// candidate (<see cref="SortKey"/>) sorted with the candidate's index, then the candidates are moved once into
     /// that order: a candidate is ~100 bytes, so sorting the keys and indices costs a fraction of swapping candidates.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sort(Span<Candidate> items)
     {
         if (items.Length < 2)
@@ -151,6 +154,7 @@ public sealed class FeedRanker
     /// Writes into <paramref name="order"/> the candidate indices in <see cref="Sort"/>'s order (score descending,
     /// ties by ascending row) without moving the candidates; <paramref name="keys"/> receives their keys, ascending.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SortedOrder(ReadOnlySpan<Candidate> items, Span<ulong> keys, Span<int> order)
     {
         if (keys.Length < items.Length || order.Length < items.Length)
@@ -183,6 +187,7 @@ public sealed class FeedRanker
     }
 
     /// <summary>Moves <paramref name="items"/> into the order of <paramref name="order"/> (a permutation of their indices).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Permute(Span<Candidate> items, ReadOnlySpan<int> order)
     {
         var copy = ArrayPool<Candidate>.Shared.Rent(items.Length);
@@ -208,6 +213,7 @@ public sealed class FeedRanker
     /// ones sorted, then the rest as they were. One check of the keys confirms it (float rounding can make two scores
     /// equal, where the row decides); if it fails, the whole set is sorted. The candidates move once, at the end.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Rescore(CandidateSet set)
     {
         var items = set.Items;

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using ActorRec.Recommender.Retrieval;
 
 namespace ActorRec.Recommender.Ranking;
@@ -47,6 +48,7 @@ public static class CandidateScoring
 /// <summary>CPU scorer: one <see cref="TensorPrimitives.Dot"/> (Vector512/256/128 inside) per candidate.</summary>
 public sealed class CpuCandidateScorer : ICandidateScorer
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ScoreBatch(ReadOnlySpan<float> queries, ReadOnlySpan<int> offsets, ReadOnlySpan<int> candidateRows, IEmbeddingSource embeddings, Span<float> output)
     {
         CandidateScoring.CheckShapes(queries, offsets, candidateRows, embeddings, output);

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using ActorRec.Recommender.Catalog;
 using ActorRec.Recommender.Diversity;
 using ActorRec.Recommender.Domain;
@@ -71,6 +72,7 @@ public sealed class FeedReranker
         _defaults = FeedParameters.From(settings);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public FeedResult Rerank(CandidateSet set, int count)
     {
         ArgumentNullException.ThrowIfNull(set);
@@ -205,6 +207,7 @@ public sealed class FeedReranker
         c.FatiguePenalty = penalty;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int PickExploration(CandidateSet set, Scratch scratch, Random rng, int position)
     {
         var x = _settings.Exploration;
@@ -248,6 +251,7 @@ public sealed class FeedReranker
         return best;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int PickDiverse(CandidateSet set, Scratch scratch, int position, float lambda, bool useMmr)
     {
         var firstFree = -1;
@@ -351,6 +355,7 @@ public sealed class FeedReranker
     }
 
     /// <summary>Max cosine similarity of candidate <paramref name="index"/> to the placed items, folding in only the items placed since its last call.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private float MaxSimilarity(CandidateSet set, Scratch scratch, int index)
     {
         var a = _catalog.Row(set[index].Row);
@@ -370,6 +375,7 @@ public sealed class FeedReranker
     }
 
     /// <summary>Which cap placing candidate <paramref name="index"/> next would break: <see cref="CreatorCap"/>, <see cref="TopicCap"/> or 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private byte CapBroken(Scratch scratch, int index)
     {
         var s = _settings.Rerank;
@@ -414,6 +420,7 @@ public sealed class FeedReranker
         public double[] Alpha = [];
         public double[] Beta = [];
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Reset(int candidates, int positions)
         {
             if (Pool.Length < candidates)
