@@ -188,7 +188,7 @@ public sealed class FeedRanker
 
     /// <summary>Moves <paramref name="items"/> into the order of <paramref name="order"/> (a permutation of their indices).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Permute(Span<Candidate> items, ReadOnlySpan<int> order)
+    internal static void Permute(Span<Candidate> items, ReadOnlySpan<int> order)
     {
         var copy = ArrayPool<Candidate>.Shared.Rent(items.Length);
         try

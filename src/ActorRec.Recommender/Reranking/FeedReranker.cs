@@ -87,9 +87,9 @@ public sealed class FeedReranker
             ref var c = ref items[i];
             c.HeldBackAt = 0;
             var info = _catalog.Info(c.Row);
-            scratch.CreatorKeys[i] = info.CreatorKey;
-            scratch.TopicKeys[i] = info.TopicKey;
-            scratch.HasTopic[i] = info.Topic.Length > 0;
+            scratch.UnsortedCreators[i] = info.CreatorKey;
+            scratch.UnsortedTopics[i] = info.TopicKey;
+            scratch.UnsortedHasTopic[i] = info.Topic.Length > 0;
             scratch.Approved[i] = info.Moderation == ModerationState.Approved;
             if (!scratch.Approved[i])
             {
@@ -100,14 +100,18 @@ public sealed class FeedReranker
             ApplyFatigue(ref c, s);
         }
 
-        // The pool in score order (ties by row), as indices: the candidates themselves never move.
+        // Sort keys and indices, then move the candidates (and their cap keys) once into score order (ties by row).
         FeedRanker.SortedOrder(items, scratch.Keys, scratch.Order);
+        FeedRanker.Permute(items, scratch.Order.AsSpan(0, items.Length));
         for (var k = 0; k < items.Length; k++)
         {
             var i = scratch.Order[k];
+            scratch.CreatorKeys[k] = scratch.UnsortedCreators[i];
+            scratch.TopicKeys[k] = scratch.UnsortedTopics[i];
+            scratch.HasTopic[k] = scratch.UnsortedHasTopic[i];
             if (scratch.Approved[i])
             {
-                scratch.Pool[scratch.PoolCount++] = i;
+                scratch.Pool[scratch.PoolCount++] = k;
             }
         }
 
@@ -415,6 +419,9 @@ public sealed class FeedReranker
         public ulong[] TopicKeys = [];
         public bool[] HasTopic = [];
         public bool[] Approved = [];
+        public ulong[] UnsortedCreators = [];
+        public ulong[] UnsortedTopics = [];
+        public bool[] UnsortedHasTopic = [];
         public ulong[] Keys = [];
         public int[] Order = [];
         public double[] Alpha = [];
@@ -435,6 +442,9 @@ public sealed class FeedReranker
                 TopicKeys = new ulong[n];
                 HasTopic = new bool[n];
                 Approved = new bool[n];
+                UnsortedCreators = new ulong[n];
+                UnsortedTopics = new ulong[n];
+                UnsortedHasTopic = new bool[n];
                 Keys = new ulong[n];
                 Order = new int[n];
                 Alpha = new double[n];
