@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace ActorRec.Recommender.Diversity;
 
@@ -144,6 +145,7 @@ public sealed class DiversityReranker
 public static class IntraListDiversity
 {
     /// <summary>Mean over all pairs of 1 − cos(a, b) of the rows of <paramref name="source"/> at <paramref name="rows"/>; 0 for fewer than two.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Compute(ReadOnlySpan<int> rows, Retrieval.IEmbeddingSource source)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -154,14 +156,20 @@ public static class IntraListDiversity
 
         double total = 0;
         long pairs = 0;
+        var norms = rows.Length <= 128 ? stackalloc float[rows.Length] : new float[rows.Length];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            norms[i] = TensorPrimitives.Norm(source.Row(rows[i]));
+        }
+
         for (var i = 0; i < rows.Length; i++)
         {
             var a = source.Row(rows[i]);
-            var normA = TensorPrimitives.Norm(a);
+            var normA = norms[i];
             for (var j = i + 1; j < rows.Length; j++)
             {
                 var b = source.Row(rows[j]);
-                var denominator = normA * TensorPrimitives.Norm(b);
+                var denominator = normA * norms[j];
                 total += 1.0 - (denominator > 0f ? TensorPrimitives.Dot(a, b) / denominator : 0f);
                 pairs++;
             }

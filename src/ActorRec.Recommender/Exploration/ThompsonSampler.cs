@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace ActorRec.Recommender.Exploration;
 
 /// <summary>Settings of Thompson sampling.</summary>
@@ -135,6 +136,7 @@ public static class BetaSampler
     }
 
     /// <summary>One draw from Gamma(shape, 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Gamma(Random random, double shape)
     {
         ArgumentNullException.ThrowIfNull(random);

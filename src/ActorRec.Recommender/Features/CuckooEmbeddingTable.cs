@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace ActorRec.Recommender.Features;
 
@@ -218,6 +219,7 @@ public sealed partial class CuckooEmbeddingTable
     /// Mean of the rows of the admitted ids among <paramref name="ids"/> into <paramref name="destination"/> (zeros
     /// when none is admitted); returns how many ids had a row. Nothing is counted or admitted.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int MeanPool(ReadOnlySpan<ulong> ids, Span<float> destination)
     {
         if (destination.Length != _dimension)

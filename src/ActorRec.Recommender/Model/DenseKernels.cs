@@ -15,6 +15,7 @@ namespace ActorRec.Recommender.Model;
 internal static class DenseKernels
 {
     /// <summary><c>h[j] += Σ_i x[i] · wT[i·n + j]</c> for j &lt; n = h.Length (wT holds x.Length rows of n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyAccumulate(ReadOnlySpan<float> x, ReadOnlySpan<float> wT, Span<float> h)
     {
         var n = h.Length;
@@ -106,6 +107,7 @@ internal static class DenseKernels
     }
 
     /// <summary>Writes the transpose of the <paramref name="rows"/> × <paramref name="columns"/> row-major matrix <paramref name="m"/> into <paramref name="t"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Transpose(ReadOnlySpan<float> m, int rows, int columns, Span<float> t)
     {
         Debug.Assert(m.Length >= rows * columns && t.Length >= rows * columns, "matrix sizes");

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using ActorRec.Recommender.Checkpoints;
 
 namespace ActorRec.Recommender.Model;
@@ -43,6 +44,7 @@ internal sealed class DenseLayer
 
     internal Span<float> Bias => _bias;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(ReadOnlySpan<float> x, Span<float> z)
     {
         for (var j = 0; j < Outputs; j++)

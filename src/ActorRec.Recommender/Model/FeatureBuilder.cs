@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using ActorRec.Recommender.Features;
 
 namespace ActorRec.Recommender.Model;
@@ -91,6 +92,7 @@ public sealed class FeatureBuilder
     /// where the candidate's parts go (video, user⊙video, sparse mean): <see cref="Build"/> is this plus the
     /// candidate's parts, so serving can fold the shared part through the first layer once per feed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void BuildShared(ReadOnlySpan<float> user, in RankingContext context, Span<float> x)
     {
         if (user.Length != _e)
@@ -129,6 +131,7 @@ public sealed class FeatureBuilder
     /// the same values <see cref="Build"/> puts at <see cref="FeatureLayout.VideoOffset"/> and
     /// <see cref="FeatureLayout.SparseOffset"/> (the user⊙video part follows from the video and the user).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void BuildItem(ReadOnlySpan<float> video, ReadOnlySpan<ulong> sparseIds, Span<float> item)
     {
         if (video.Length != _e || item.Length != ItemDimension)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace ActorRec.Recommender.Model;
 
@@ -158,6 +159,7 @@ public sealed class MultiTaskRanker
     /// transposes of their weights, also taken once per call.
     /// </para>
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void PredictFolded(ReadOnlySpan<float> shared, ReadOnlySpan<float> user, in FeatureLayout layout, ReadOnlySpan<float> items, int rows, Span<TaskPredictions> output)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ActorRec.Recommender.Catalog;
 using ActorRec.Recommender.Domain;
 using ActorRec.Recommender.Features;
@@ -103,6 +104,7 @@ public sealed class RankingModelService
     /// training, built as the feed's shared part once plus each video's own part
     /// (<see cref="MultiTaskRanker.PredictFolded"/> folds the shared part through the first layer once per call).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void PredictBatch(ReadOnlySpan<float> user, ReadOnlySpan<int> rows, VideoCatalog catalog, in RankingContext context, Span<TaskPredictions> output)
     {
         ArgumentNullException.ThrowIfNull(catalog);

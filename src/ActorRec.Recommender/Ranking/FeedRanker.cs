@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using ActorRec.Recommender.Catalog;
 using ActorRec.Recommender.Domain;
 using ActorRec.Recommender.Learning;
@@ -43,6 +44,7 @@ public sealed class FeedRanker
     }
 
     /// <summary>Scores every candidate of every set (one scorer call for the batch) and sorts each set.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ScoreBatch(IReadOnlyList<CandidateSet> batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -57,6 +59,9 @@ public sealed class FeedRanker
         var offsets = ArrayPool<int>.Shared.Rent(batch.Count + 1);
         var rows = ArrayPool<int>.Shared.Rent(Math.Max(1, total));
         var dots = ArrayPool<float>.Shared.Rent(Math.Max(1, total));
+        var views = ArrayPool<float>.Shared.Rent(Math.Max(1, total));
+        var completions = ArrayPool<float>.Shared.Rent(Math.Max(1, total));
+        var velocity = ArrayPool<float>.Shared.Rent(Math.Max(1, total));
         try
         {
             var at = 0;
@@ -73,21 +78,28 @@ public sealed class FeedRanker
 
             offsets[batch.Count] = at;
             _scorer.ScoreBatch(queries.AsSpan(0, batch.Count * dim), offsets.AsSpan(0, batch.Count + 1), rows.AsSpan(0, total), _catalog, dots.AsSpan(0, total));
+            var r = _settings.Ranking;
             for (var q = 0; q < batch.Count; q++)
             {
                 var set = batch[q];
                 var items = set.Items;
+                var o = offsets[q];
+                _catalog.GatherStats(rows.AsSpan(o, items.Length), set.Now, _settings.Video.VelocityHalfLife, views.AsSpan(o), completions.AsSpan(o), velocity.AsSpan(o));
+                var popularity = PopularityWeight(r, set.UserEvents);
                 for (var i = 0; i < items.Length; i++)
                 {
                     ref var c = ref items[i];
-                    c.Parts = Mix(c, dots[offsets[q] + i], set.Now, set.UserEvents);
+                    c.Parts = Mix(r, c, dots[o + i], views[o + i], completions[o + i], velocity[o + i], popularity);
                     c.Score = c.Parts.Total;
                 }
 
-                Sort(items);
                 if (_model is not null && set.UserEmbedding is not null)
                 {
                     Rescore(set);
+                }
+                else
+                {
+                    Sort(items);
                 }
             }
         }
@@ -97,14 +109,18 @@ public sealed class FeedRanker
             ArrayPool<int>.Shared.Return(offsets);
             ArrayPool<int>.Shared.Return(rows);
             ArrayPool<float>.Shared.Return(dots);
+            ArrayPool<float>.Shared.Return(views);
+            ArrayPool<float>.Shared.Return(completions);
+            ArrayPool<float>.Shared.Return(velocity);
         }
     }
 
     /// <summary>
     /// Sorts candidates by score descending, ties by ascending row. The order is carried by one 64-bit key per
-    /// candidate (<see cref="SortKey"/>), sorted with the primitive comparer, so a few hundred candidates cost a few
-    /// microseconds instead of a delegate call per comparison.
+    /// candidate (<see cref="SortKey"/>) sorted with the candidate's index, then the candidates are moved once into
+    /// that order: a candidate is ~100 bytes, so sorting the keys and indices costs a fraction of swapping candidates.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sort(Span<Candidate> items)
     {
         if (items.Length < 2)
@@ -113,20 +129,48 @@ public sealed class FeedRanker
         }
 
         var keys = ArrayPool<ulong>.Shared.Rent(items.Length);
+        var order = ArrayPool<int>.Shared.Rent(items.Length);
         try
         {
-            var span = keys.AsSpan(0, items.Length);
+            var k = keys.AsSpan(0, items.Length);
+            var o = order.AsSpan(0, items.Length);
             for (var i = 0; i < items.Length; i++)
             {
-                span[i] = SortKey(items[i].Score, items[i].Row);
+                k[i] = SortKey(items[i].Score, items[i].Row);
+                o[i] = i;
             }
 
-            span.Sort(items);
+            k.Sort(o);
+            Permute(items, o);
         }
         finally
         {
             ArrayPool<ulong>.Shared.Return(keys);
+            ArrayPool<int>.Shared.Return(order);
         }
+    }
+
+    /// <summary>
+    /// Writes into <paramref name="order"/> the candidate indices in <see cref="Sort"/>'s order (score descending,
+    /// ties by ascending row) without moving the candidates; <paramref name="keys"/> receives their keys, ascending.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SortedOrder(ReadOnlySpan<Candidate> items, Span<ulong> keys, Span<int> order)
+    {
+        if (keys.Length < items.Length || order.Length < items.Length)
+        {
+            throw new ArgumentException($"{items.Length} candidates need {items.Length} keys and indices (got {keys.Length} and {order.Length}).", nameof(keys));
+        }
+
+        var k = keys[..items.Length];
+        var o = order[..items.Length];
+        for (var i = 0; i < items.Length; i++)
+        {
+            k[i] = SortKey(items[i].Score, items[i].Row);
+            o[i] = i;
+        }
+
+        k.Sort(o);
     }
 
     /// <summary>
@@ -142,25 +186,60 @@ public sealed class FeedRanker
         return ((ulong)~ordered << 32) | (uint)row;
     }
 
+    /// <summary>Moves <paramref name="items"/> into the order of <paramref name="order"/> (a permutation of their indices).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Permute(Span<Candidate> items, ReadOnlySpan<int> order)
+    {
+        var copy = ArrayPool<Candidate>.Shared.Rent(items.Length);
+        try
+        {
+            items.CopyTo(copy);
+            for (var i = 0; i < items.Length; i++)
+            {
+                items[i] = copy[order[i]];
+            }
+        }
+        finally
+        {
+            ArrayPool<Candidate>.Shared.Return(copy);
+        }
+    }
+
+    /// <summary>
+    /// Re-scores the best <c>model.rescore-candidates</c> of the pre-rank with the model and leaves the set sorted.
+    /// The pre-rank is sorted as keys and indices only (nothing moves); after the model, the re-scored candidates
+    /// are sorted among themselves, and the rest keep their order: each was multiplied by the same positive factor
+    /// e^floor, and every re-scored candidate's factor is at least that, so the order of the whole is the re-scored
+    /// ones sorted, then the rest as they were. One check of the keys confirms it (float rounding can make two scores
+    /// equal, where the row decides); if it fails, the whole set is sorted. The candidates move once, at the end.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Rescore(CandidateSet set)
     {
         var items = set.Items;
-        var n = Math.Min(items.Length, _settings.Model.RescoreCandidates);
+        var count = items.Length;
+        var n = Math.Min(count, _settings.Model.RescoreCandidates);
         if (n == 0)
         {
+            Sort(items);
             return;
         }
 
         var parameters = set.Parameters;
         var weights = parameters?.Weights ?? _settings.Model.Weights;
         var blend = parameters?.Blend ?? _settings.Model.Blend;
+        var keys = ArrayPool<ulong>.Shared.Rent(count);
+        var order = ArrayPool<int>.Shared.Rent(count);
         var rows = ArrayPool<int>.Shared.Rent(n);
         var predictions = ArrayPool<TaskPredictions>.Shared.Rent(n);
         try
         {
+            var k = keys.AsSpan(0, count);
+            var o = order.AsSpan(0, count);
+            SortedOrder(items, k, o);
             for (var i = 0; i < n; i++)
             {
-                rows[i] = items[i].Row;
+                rows[i] = items[o[i]].Row;
             }
 
             var context = new RankingContext(set.Region, set.Device, set.Now.UtcDateTime.Hour);
@@ -175,26 +254,42 @@ public sealed class FeedRanker
             var floor = float.PositiveInfinity;
             for (var i = 0; i < n; i++)
             {
-                ref var c = ref items[i];
+                ref var c = ref items[o[i]];
                 var part = blend * (weights.Score(predictions[i]) - mean);
                 floor = MathF.Min(floor, part);
                 c.Tasks = predictions[i];
                 c.Modeled = true;
                 c.Parts = c.Parts with { Model = part, Total = c.Parts.Total * MathF.Exp(part) };
                 c.Score = c.Parts.Total;
+                k[i] = SortKey(c.Score, c.Row);
             }
 
-            for (var i = n; i < items.Length; i++)
+            for (var i = n; i < count; i++)
             {
-                ref var c = ref items[i];
+                ref var c = ref items[o[i]];
                 c.Parts = c.Parts with { Model = floor, Total = c.Parts.Total * MathF.Exp(floor) };
                 c.Score = c.Parts.Total;
+                k[i] = SortKey(c.Score, c.Row);
             }
 
-            Sort(items);
+            k[..n].Sort(o[..n]);
+            var ordered = true;
+            for (var i = n; i < count && ordered; i++)
+            {
+                ordered = k[i - 1] < k[i];
+            }
+
+            if (!ordered)
+            {
+                k.Sort(o);
+            }
+
+            Permute(items, o);
         }
         finally
         {
+            ArrayPool<ulong>.Shared.Return(keys);
+            ArrayPool<int>.Shared.Return(order);
             ArrayPool<int>.Shared.Return(rows);
             ArrayPool<TaskPredictions>.Shared.Return(predictions);
         }
@@ -211,15 +306,13 @@ public sealed class FeedRanker
         return r.VelocityWeight + (r.NewUserPopularityWeight * fresh);
     }
 
-    private ScoreParts Mix(in Candidate c, float dot, DateTimeOffset now, long userEvents)
+    private static ScoreParts Mix(RankingSettings r, in Candidate c, float dot, float views, float completions, float velocity, float popularityWeight)
     {
-        var r = _settings.Ranking;
         var engage = LearningRule.Sigmoid(r.EngageScale * dot);
-        var (views, completions, velocity) = _catalog.Stats(c.Row, now, _settings.Video.VelocityHalfLife);
         var completion = (completions + r.CompletionPriorAlpha) / (views + r.CompletionPriorAlpha + r.CompletionPriorBeta);
         var vel = 1f - MathF.Exp(-Math.Max(0f, velocity) / r.VelocityScale);
         var follow = c.FollowedCreator ? r.FollowBonus : 0f;
-        var total = (r.EngageWeight * engage) + (r.CompletionWeight * completion) + (PopularityWeight(r, userEvents) * vel) + follow
+        var total = (r.EngageWeight * engage) + (r.CompletionWeight * completion) + (popularityWeight * vel) + follow
             + (r.CoEngagementWeight * c.CoEngagement);
         return new ScoreParts(engage, completion, vel, follow, total, CoEngage: c.CoEngagement);
     }

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using ActorRec.Recommender.Catalog;
 using ActorRec.Recommender.Diversity;
 using ActorRec.Recommender.Domain;
@@ -71,6 +72,7 @@ public sealed class FeedReranker
         _defaults = FeedParameters.From(settings);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public FeedResult Rerank(CandidateSet set, int count)
     {
         ArgumentNullException.ThrowIfNull(set);
@@ -78,11 +80,18 @@ public sealed class FeedReranker
         var s = _settings.Rerank;
         var parameters = set.Parameters ?? _defaults;
         var items = set.Items;
+        var scratch = t_scratch ??= new Scratch();
+        scratch.Reset(items.Length, count);
         for (var i = 0; i < items.Length; i++)
         {
             ref var c = ref items[i];
             c.HeldBackAt = 0;
-            if (_catalog.Info(c.Row).Moderation != ModerationState.Approved)
+            var info = _catalog.Info(c.Row);
+            scratch.UnsortedCreators[i] = info.CreatorKey;
+            scratch.UnsortedTopics[i] = info.TopicKey;
+            scratch.UnsortedHasTopic[i] = info.Topic.Length > 0;
+            scratch.Approved[i] = info.Moderation == ModerationState.Approved;
+            if (!scratch.Approved[i])
             {
                 set.Filtered.Moderated++;
                 continue;
@@ -91,20 +100,19 @@ public sealed class FeedReranker
             ApplyFatigue(ref c, s);
         }
 
-        FeedRanker.Sort(items);
-        var scratch = t_scratch ??= new Scratch();
-        scratch.Reset(items.Length, count);
-        for (var i = 0; i < items.Length; i++)
+        // Sort keys and indices, then move the candidates (and their cap keys) once into score order (ties by row).
+        FeedRanker.SortedOrder(items, scratch.Keys, scratch.Order);
+        FeedRanker.Permute(items, scratch.Order.AsSpan(0, items.Length));
+        for (var k = 0; k < items.Length; k++)
         {
-            var info = _catalog.Info(items[i].Row);
-            if (info.Moderation == ModerationState.Approved)
+            var i = scratch.Order[k];
+            scratch.CreatorKeys[k] = scratch.UnsortedCreators[i];
+            scratch.TopicKeys[k] = scratch.UnsortedTopics[i];
+            scratch.HasTopic[k] = scratch.UnsortedHasTopic[i];
+            if (scratch.Approved[i])
             {
-                scratch.Pool[scratch.PoolCount++] = i;
+                scratch.Pool[scratch.PoolCount++] = k;
             }
-
-            scratch.CreatorKeys[i] = info.CreatorKey;
-            scratch.TopicKeys[i] = info.TopicKey;
-            scratch.HasTopic[i] = info.Topic.Length > 0;
         }
 
         var useMmr = parameters.MmrLambda < 1f;
@@ -203,6 +211,7 @@ public sealed class FeedReranker
         c.FatiguePenalty = penalty;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int PickExploration(CandidateSet set, Scratch scratch, Random rng, int position)
     {
         var x = _settings.Exploration;
@@ -246,6 +255,7 @@ public sealed class FeedReranker
         return best;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int PickDiverse(CandidateSet set, Scratch scratch, int position, float lambda, bool useMmr)
     {
         var firstFree = -1;
@@ -349,6 +359,7 @@ public sealed class FeedReranker
     }
 
     /// <summary>Max cosine similarity of candidate <paramref name="index"/> to the placed items, folding in only the items placed since its last call.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private float MaxSimilarity(CandidateSet set, Scratch scratch, int index)
     {
         var a = _catalog.Row(set[index].Row);
@@ -368,6 +379,7 @@ public sealed class FeedReranker
     }
 
     /// <summary>Which cap placing candidate <paramref name="index"/> next would break: <see cref="CreatorCap"/>, <see cref="TopicCap"/> or 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private byte CapBroken(Scratch scratch, int index)
     {
         var s = _settings.Rerank;
@@ -406,9 +418,16 @@ public sealed class FeedReranker
         public ulong[] CreatorKeys = [];
         public ulong[] TopicKeys = [];
         public bool[] HasTopic = [];
+        public bool[] Approved = [];
+        public ulong[] UnsortedCreators = [];
+        public ulong[] UnsortedTopics = [];
+        public bool[] UnsortedHasTopic = [];
+        public ulong[] Keys = [];
+        public int[] Order = [];
         public double[] Alpha = [];
         public double[] Beta = [];
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Reset(int candidates, int positions)
         {
             if (Pool.Length < candidates)
@@ -422,6 +441,12 @@ public sealed class FeedReranker
                 CreatorKeys = new ulong[n];
                 TopicKeys = new ulong[n];
                 HasTopic = new bool[n];
+                Approved = new bool[n];
+                UnsortedCreators = new ulong[n];
+                UnsortedTopics = new ulong[n];
+                UnsortedHasTopic = new bool[n];
+                Keys = new ulong[n];
+                Order = new int[n];
                 Alpha = new double[n];
                 Beta = new double[n];
             }
