@@ -219,7 +219,7 @@ public static class FeedSettingsReader
     private static RankingSettings ReadRanking(Config s) => new()
     {
         BatchWindow = s.GetNonNegativeDuration("batch-window"),
-        FlushWhenIdle = s.GetBoolean("flush-when-idle"),
+        FlushWhenIdle = s.GetFlag("flush-when-idle"),
         MaxBatch = Int(s, "max-batch"),
         SessionBlend = Float(s, "session-blend"),
         EngageWeight = Float(s, "engage-weight"),
