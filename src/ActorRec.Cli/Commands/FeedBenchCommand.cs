@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Json;
 using ActorRec.Recommender.Domain;
 using ActorRec.Recommender.Entities;
 using ActorRec.Recommender.Users;
@@ -134,6 +133,8 @@ internal static class FeedBenchCommand
             var ingested = run.IngestProfile == 0 ? null : await FeedIngestProfile.RunAsync(engine, run.IngestProfile, run.Users, cancellationToken).ConfigureAwait(false);
             var baseUri = ActorRecHost.GetListeningUris(app)[0];
             using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 }) { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(30) };
+            using var requests = new FeedBenchRequests(baseUri);
+            var videoRows = new int[EventsPerPost];
 
             var feeds = new List<double>();
             var posts = new List<double>();
@@ -157,32 +158,31 @@ internal static class FeedBenchCommand
                 atMeasure ??= clock.Elapsed >= run.Warmup ? ResourceMark.Take() : null;
                 for (; feedsIssued < (long)(seconds * run.FeedRate); feedsIssued++)
                 {
-                    var path = $"/v1/feed/b-u{rng.Next(run.Users)}?count=10";
+                    var feedUser = rng.Next(run.Users);
                     if (outstanding.TryEnter(ref outstanding.FeedsDropped))
                     {
-                        inFlight.Add(TimeAsync(() => http.GetAsync(path, cancellationToken), feeds, outstanding, measureFrom, isFeed: true));
+                        inFlight.Add(TimeAsync(http, requests.Feed(feedUser), feeds, outstanding, measureFrom, cancellationToken));
                     }
                 }
 
                 for (; postsIssued < (long)(seconds * run.EventRate / EventsPerPost); postsIssued++)
                 {
-                    var events = new InteractionEventDto[EventsPerPost];
+                    // The same draws in the same order as before (user, then each event's video), so a run sends what it did.
                     var userIndex = rng.Next(run.Users);
-                    var user = $"b-u{userIndex}";
-                    for (var i = 0; i < events.Length; i++)
+                    for (var i = 0; i < videoRows.Length; i++)
                     {
-                        events[i] = new InteractionEventDto($"b-e{++eventId}", i % 3 == 0 ? "like" : "view", user, $"v{rng.Next(run.Videos)}",
-                            DateTimeOffset.UtcNow, 8_000);
+                        videoRows[i] = rng.Next(run.Videos);
                     }
 
-                    var batch = new EventBatchDto(events);
+                    var firstEventId = eventId + 1;
+                    eventId += EventsPerPost;
                     if (outstanding.TryEnter(ref outstanding.PostsDropped))
                     {
                         var probe = postsIssued % run.FreshnessEvery == 0
-                            ? new FreshnessProbe(http, $"/v1/feed/{user}?count=10", freshness, misses, measureFrom, cancellationToken)
+                            ? new FreshnessProbe(http, $"/v1/feed/{FeedBenchRequests.UserId(userIndex)}?count=10", freshness, misses, measureFrom, cancellationToken)
                             : null;
-                        inFlight.Add(TimeAsync(() => http.PostAsJsonAsync("/v1/events", batch, FeedJsonContext.Default.EventBatchDto, cancellationToken), posts, outstanding,
-                            measureFrom, isFeed: false, onOk: () => Interlocked.Add(ref accepted[userIndex], EventsPerPost), probe: probe));
+                        inFlight.Add(TimeAsync(http, requests.Events(userIndex, firstEventId, videoRows, DateTimeOffset.UtcNow), posts, outstanding, measureFrom,
+                            cancellationToken, new AcceptedCount(accepted, userIndex), probe));
                     }
                 }
 
@@ -248,16 +248,19 @@ internal static class FeedBenchCommand
         }
     }
 
-    private static async Task TimeAsync(Func<Task<HttpResponseMessage>> send, List<double> latencies, Outstanding outstanding, long measureFrom, bool isFeed,
-        Func<long>? onOk = null, FreshnessProbe? probe = null)
+    // A feed when accepted is null; a POST of events otherwise (its events counted for its user once accepted).
+    private static async Task TimeAsync(HttpClient http, HttpRequestMessage request, List<double> latencies, Outstanding outstanding, long measureFrom,
+        CancellationToken cancellationToken, AcceptedCount? accepted = null, FreshnessProbe? probe = null)
     {
+        var isFeed = accepted is null;
         var started = Stopwatch.GetTimestamp();
         var ok = false;
         var shed = false;
         long expected = 0;
         try
         {
-            using var response = await send().ConfigureAwait(false);
+            using var _ = request;
+            using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
             {
                 ok = true;
@@ -270,7 +273,7 @@ internal static class FeedBenchCommand
                     }
                 }
 
-                expected = onOk?.Invoke() ?? 0;
+                expected = accepted?.Add(EventsPerPost) ?? 0;
             }
             else
             {
@@ -292,6 +295,12 @@ internal static class FeedBenchCommand
         {
             await probe.RunAsync(Stopwatch.GetTimestamp(), expected).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>A user's accepted events (the count a freshness probe's feed must reach).</summary>
+    private sealed class AcceptedCount(long[] counts, int user)
+    {
+        public long Add(int events) => Interlocked.Add(ref counts[user], events);
     }
 
     /// <summary>Requests outstanding against the bound, and what did not make it (dropped before sending, shed, or failed).</summary>

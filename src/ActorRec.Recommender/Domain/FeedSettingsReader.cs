@@ -42,7 +42,7 @@ public static class FeedSettingsReader
         "retrieval.ivf.list-size", "retrieval.ivf.probes", "retrieval.ivf.rerank",
         "retrieval.co-engaged-quota", "retrieval.co-engagement.neighbours", "retrieval.co-engagement.window",
         "retrieval.co-engagement.decay",
-        "ranking.batch-window", "ranking.max-batch", "ranking.session-blend", "ranking.engage-weight", "ranking.engage-scale",
+        "ranking.batch-window", "ranking.flush-when-idle", "ranking.max-batch", "ranking.session-blend", "ranking.engage-weight", "ranking.engage-scale",
         "ranking.completion-weight", "ranking.velocity-weight", "ranking.velocity-scale", "ranking.follow-bonus",
         "ranking.completion-prior-alpha", "ranking.completion-prior-beta", "ranking.co-engagement-weight",
         "ranking.new-user-popularity-weight", "ranking.new-user-events",
@@ -219,6 +219,7 @@ public static class FeedSettingsReader
     private static RankingSettings ReadRanking(Config s) => new()
     {
         BatchWindow = s.GetNonNegativeDuration("batch-window"),
+        FlushWhenIdle = s.GetFlag("flush-when-idle"),
         MaxBatch = Int(s, "max-batch"),
         SessionBlend = Float(s, "session-blend"),
         EngageWeight = Float(s, "engage-weight"),

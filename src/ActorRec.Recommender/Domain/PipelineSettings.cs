@@ -134,6 +134,12 @@ public sealed record RankingSettings
     /// <summary>Requests arriving within this window are scored in one call.</summary>
     public TimeSpan BatchWindow { get; init; } = TimeSpan.FromMilliseconds(2);
 
+    /// <summary>
+    /// Score a batch as soon as the ranking actor has taken every request queued for it, instead of waiting out
+    /// <see cref="BatchWindow"/>: a lone request is not delayed, and under load the batch is what queued meanwhile.
+    /// </summary>
+    public bool FlushWhenIdle { get; init; } = true;
+
     /// <summary>A batch is scored at once when it reaches this many requests.</summary>
     public int MaxBatch { get; init; } = 64;
 

@@ -18,11 +18,17 @@ public sealed class GetRankingStats
 public sealed record RankingStats(long Batches, long Requests);
 
 /// <summary>
-/// One ranking actor of the node's pool. Feed requests (<see cref="RankFeed"/>) are micro-batched: the first request
-/// of a batch starts a timer of <c>ranking.batch-window</c>; the batch is scored in one scorer call
-/// (<see cref="FeedPipeline.Rank"/>) when the timer fires or when it holds <c>ranking.max-batch</c> requests. Each
-/// request is then re-ranked and its <see cref="FeedResult"/> sent to its own sender. The timer is a named actor
-/// timer on the system clock, so tests drive batching with virtual time.
+/// One ranking actor of the node's pool. Feed requests (<see cref="RankFeed"/>) are micro-batched and the batch is
+/// scored in one scorer call (<see cref="FeedPipeline.Rank"/>) when it holds <c>ranking.max-batch</c> requests, or:
+/// <list type="bullet">
+/// <item>with <c>ranking.flush-when-idle</c> (the default), as soon as every request queued for the actor has been
+/// taken: the first request of a batch sends the actor a marker, which the mailbox delivers after the requests that
+/// were queued before it. A lone request is scored at once instead of waiting out the window (it cost one feed
+/// 2 ms of its latency), and under load the batch is whatever queued while the previous one was scored.</item>
+/// <item>otherwise when a timer of <c>ranking.batch-window</c>, started by the batch's first request, fires. The timer
+/// is a named actor timer on the system clock, so tests drive batching with virtual time.</item>
+/// </list>
+/// Each request is then re-ranked and its <see cref="FeedResult"/> sent to its own sender.
 /// </summary>
 public sealed class RankingActor : ActorBase
 {
@@ -56,11 +62,21 @@ public sealed class RankingActor : ActorBase
                 }
                 else if (_sets.Count == 1)
                 {
-                    Timers.StartSingleTimer(WindowKey, WindowElapsed.Instance, _pipeline.Settings.Ranking.BatchWindow);
+                    if (_pipeline.Settings.Ranking.FlushWhenIdle)
+                    {
+                        Self.Tell(QueueTaken.Instance, Self);
+                    }
+                    else
+                    {
+                        Timers.StartSingleTimer(WindowKey, WindowElapsed.Instance, _pipeline.Settings.Ranking.BatchWindow);
+                    }
                 }
 
                 return true;
             case WindowElapsed:
+                Flush();
+                return true;
+            case QueueTaken:
                 Flush();
                 return true;
             case GetRankingStats:
@@ -73,7 +89,11 @@ public sealed class RankingActor : ActorBase
 
     private void Flush()
     {
-        Timers.Cancel(WindowKey);
+        if (!_pipeline.Settings.Ranking.FlushWhenIdle)
+        {
+            Timers.Cancel(WindowKey);
+        }
+
         if (_sets.Count == 0)
         {
             return;
@@ -107,5 +127,11 @@ public sealed class RankingActor : ActorBase
     private sealed class WindowElapsed
     {
         public static readonly WindowElapsed Instance = new();
+    }
+
+    /// <summary>The marker behind the requests that were queued when a batch began (flush-when-idle).</summary>
+    private sealed class QueueTaken
+    {
+        public static readonly QueueTaken Instance = new();
     }
 }

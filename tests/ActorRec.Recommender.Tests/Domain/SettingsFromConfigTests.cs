@@ -33,7 +33,7 @@ public sealed class SettingsFromConfigTests
                 { name = trial, pool-size = 200, min-impressions = 100, min-completion-rate = 0.25, min-share-rate = 0.01 }
                 { name = everyone }
               ]
-              ranking { batch-window = 1ms, max-batch = 128 }
+              ranking { batch-window = 1ms, flush-when-idle = off, max-batch = 128 }
               exploration.share = 0.2
               model.weights.like = 3
             }
@@ -48,7 +48,7 @@ public sealed class SettingsFromConfigTests
                 Learning = d.Learning with { UserLearningRate = 0.05f },
                 User = d.User with { SessionHalfLife = TimeSpan.FromMinutes(5) },
                 Video = d.Video with { Promotion = new PromotionSettings([new PromotionStage("trial", 200, 100, 0.25, 0.01), new PromotionStage("everyone", long.MaxValue, long.MaxValue, 0, 0)]) },
-                Ranking = d.Ranking with { BatchWindow = TimeSpan.FromMilliseconds(1), MaxBatch = 128 },
+                Ranking = d.Ranking with { BatchWindow = TimeSpan.FromMilliseconds(1), FlushWhenIdle = false, MaxBatch = 128 },
                 Exploration = d.Exploration with { Share = 0.2 },
                 Model = d.Model with { Weights = d.Model.Weights with { Like = 3 } },
             };

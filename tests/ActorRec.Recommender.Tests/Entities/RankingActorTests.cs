@@ -10,7 +10,8 @@ public sealed class RankingActorTests
     [Fact]
     public async Task Requests_within_the_window_are_scored_in_one_batch_when_the_window_elapses()
     {
-        await using var node = new EntityNode();
+        var settings = FeedSettings.Default with { Ranking = FeedSettings.Default.Ranking with { FlushWhenIdle = false } };
+        await using var node = new EntityNode(settings: settings);
         for (var i = 0; i < 20; i++)
         {
             node.PutVideo($"v{i}", i % 2 == 0 ? "cats" : "dogs", $"c{i}");
@@ -35,9 +36,59 @@ public sealed class RankingActorTests
     }
 
     [Fact]
+    public async Task With_flush_when_idle_a_lone_request_is_scored_without_waiting_for_the_window()
+    {
+        await using var node = new EntityNode();
+        Assert.True(node.Engine.Settings.Ranking.FlushWhenIdle);
+        for (var i = 0; i < 20; i++)
+        {
+            node.PutVideo($"v{i}", i % 2 == 0 ? "cats" : "dogs", $"c{i}");
+        }
+
+        var probe = node.Kit.CreateTestProbe();
+        var ranker = node.Engine.Rankers[0];
+        var before = node.Now;
+        probe.Send(ranker, new RankFeed(Retrieve(node, "u1"), new FeedRequest(5, "US", node.Now)));
+
+        // Virtual time does not move in this test: only the marker behind the request can have flushed the batch.
+        Assert.Equal(5, probe.ExpectMsg<FeedResult>().Items.Count);
+        Assert.Equal(before, node.Now);
+        probe.Send(ranker, GetRankingStats.Instance);
+        Assert.Equal(new RankingStats(1, 1), probe.ExpectMsg<RankingStats>());
+    }
+
+    [Fact]
+    public async Task With_flush_when_idle_every_request_is_answered_once_and_batches_never_exceed_the_requests()
+    {
+        await using var node = new EntityNode();
+        for (var i = 0; i < 20; i++)
+        {
+            node.PutVideo($"v{i}", i % 2 == 0 ? "cats" : "dogs", $"c{i}");
+        }
+
+        var probe = node.Kit.CreateTestProbe();
+        var ranker = node.Engine.Rankers[0];
+        for (var u = 0; u < 6; u++)
+        {
+            probe.Send(ranker, new RankFeed(Retrieve(node, $"u{u}"), new FeedRequest(4, "US", node.Now)));
+        }
+
+        var users = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var reply in probe.ReceiveN(6))
+        {
+            Assert.True(users.Add(Assert.IsType<FeedResult>(reply).UserId));
+        }
+
+        probe.Send(ranker, GetRankingStats.Instance);
+        var stats = probe.ExpectMsg<RankingStats>();
+        Assert.Equal(6, stats.Requests);
+        Assert.InRange(stats.Batches, 1, 6);
+    }
+
+    [Fact]
     public async Task A_full_batch_is_scored_at_once_without_waiting_for_the_window()
     {
-        var settings = FeedSettings.Default with { Ranking = FeedSettings.Default.Ranking with { MaxBatch = 2 } };
+        var settings = FeedSettings.Default with { Ranking = FeedSettings.Default.Ranking with { MaxBatch = 2, FlushWhenIdle = false } };
         await using var node = new EntityNode(settings: settings);
         for (var i = 0; i < 10; i++)
         {
