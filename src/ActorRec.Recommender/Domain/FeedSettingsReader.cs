@@ -62,7 +62,7 @@ public static class FeedSettingsReader
         "diversity.mmr-lambda", "diversity.mmr-pool",
         "trends.bucket-duration", "trends.buckets", "trends.heavy-hitters", "trends.sketch-width", "trends.sketch-depth",
         "trends.max-regions", "trends.top",
-        "checkpoint.enabled", "checkpoint.interval", "checkpoint.file-name",
+        "checkpoint.enabled", "checkpoint.interval", "checkpoint.file-name", "checkpoint.history",
         "experiments",
     ];
 
