@@ -114,5 +114,22 @@ public sealed class ShardCommandTests : IAsyncLifetime
         Assert.Equal(["drain a", "leave a"], _fake.Calls);
     }
 
+    [Fact]
+    public async Task Cluster_drain_that_outlasts_its_timeout_says_so_and_that_the_drain_goes_on()
+    {
+        var drain = RunAsync("cluster", "drain", "a", "--timeout", "0.3s");
+        await _fake.DrainStarted.Task.WaitAsync(CliRunner.Guard);
+        var result = await drain.WaitAsync(CliRunner.Guard); // the node never answers: only the client's timeout ends it
+        _fake.DrainGate.SetResult();
+
+        Assert.Equal(ExitCodes.Failure, result.ExitCode);
+        Assert.Contains("did not answer POST /admin/cluster/drain/a within 0.3 s; the drain goes on there", result.Error, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, result.Output);
+
+        var bad = await RunAsync("cluster", "drain", "a", "--timeout", "soon");
+        Assert.Equal(ExitCodes.Usage, bad.ExitCode);
+        Assert.Contains("--timeout: 'soon' is not a duration", bad.Error, StringComparison.Ordinal);
+    }
+
     private static string Squeeze(string line) => string.Join(' ', line.Split(' ', StringSplitOptions.RemoveEmptyEntries));
 }

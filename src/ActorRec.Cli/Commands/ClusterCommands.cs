@@ -105,8 +105,12 @@ internal static class ClusterCommands
         return http;
     }
 
+    /// <summary>
+    /// Sends one request; null (with a line on stderr) when the node cannot be reached or does not answer within the
+    /// client's timeout (<paramref name="timeoutHint"/> is added to that line).
+    /// </summary>
     internal static async Task<HttpResponseMessage?> SendAsync(CliContext context, HttpClient http, HttpMethod method, string path, CancellationToken cancellationToken,
-        HttpContent? content = null)
+        HttpContent? content = null, string? timeoutHint = null)
     {
         try
         {
@@ -116,6 +120,12 @@ internal static class ClusterCommands
         catch (HttpRequestException error)
         {
             await context.Error.WriteLineAsync($"actorrec: cannot reach {http.BaseAddress}: {error.Message} (is `actorrec serve` running there?)").ConfigureAwait(false);
+            return null;
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            var seconds = http.Timeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+            await context.Error.WriteLineAsync($"actorrec: {http.BaseAddress} did not answer {method} /{path} within {seconds} s{timeoutHint}").ConfigureAwait(false);
             return null;
         }
     }

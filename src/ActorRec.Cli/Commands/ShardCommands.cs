@@ -34,12 +34,20 @@ internal static class ShardCommands
         var node = new Argument<string>("NODE") { Description = "Name of the node to drain." };
         var url = ClusterCommands.UrlOption();
         var token = ClusterCommands.TokenOption();
-        var drain = new Command("drain", "Hand off every shard of a node to the others, then the node leaves the cluster.") { node, url, token };
+        var timeout = new Option<string>("--timeout")
+        {
+            Description = "How long to wait for the node's answer (e.g. 90s, 5m); keep it above the node's actorrec.admin.drain-timeout (120s).",
+            HelpName = "DURATION",
+            DefaultValueFactory = _ => "180s",
+        };
+        var drain = new Command("drain", "Hand off every shard of a node to the others, then the node leaves the cluster.") { node, url, token, timeout };
         drain.SetAction(async (parseResult, cancellationToken) =>
         {
             var name = parseResult.GetValue(node)!;
+            var wait = SimulateCommand.ParseDuration("--timeout", parseResult.GetValue(timeout)!);
             var body = await CallAsync<DrainResponse>(context, parseResult, url, token, HttpMethod.Post,
-                "admin/cluster/drain/" + Uri.EscapeDataString(name), null, TimeSpan.FromSeconds(180), cancellationToken).ConfigureAwait(false);
+                "admin/cluster/drain/" + Uri.EscapeDataString(name), null, wait, cancellationToken,
+                "; the drain goes on there (up to actorrec.admin.drain-timeout): `actorrec shards list` shows what the node still owns").ConfigureAwait(false);
             if (body is null)
             {
                 return ExitCodes.Failure;
@@ -186,7 +194,7 @@ internal static class ShardCommands
     private static string TypeQuery(string? type) => type is null ? "" : "?type=" + Uri.EscapeDataString(type);
 
     private static async Task<T?> CallAsync<T>(CliContext context, ParseResult parseResult, Option<string> url, Option<string> token, HttpMethod method,
-        string path, HttpContent? content, TimeSpan? timeout, CancellationToken cancellationToken)
+        string path, HttpContent? content, TimeSpan? timeout, CancellationToken cancellationToken, string? timeoutHint = null)
         where T : class
     {
         using var http = ClusterCommands.Client(context, parseResult.GetValue(url)!, parseResult.GetValue(token));
@@ -195,7 +203,7 @@ internal static class ShardCommands
             http.Timeout = t;
         }
 
-        using var response = await ClusterCommands.SendAsync(context, http, method, path, cancellationToken, content).ConfigureAwait(false);
+        using var response = await ClusterCommands.SendAsync(context, http, method, path, cancellationToken, content, timeoutHint).ConfigureAwait(false);
         if (response is null || !await ClusterCommands.EnsureSuccessAsync(context, response, cancellationToken).ConfigureAwait(false))
         {
             return null;
