@@ -19,7 +19,7 @@ public static class ClusteredVectors
         {
             var centre = centres.AsSpan(c * dimension, dimension);
             FillGaussian(random, centre, 1f);
-            Normalize(centre);
+            AnnVectors.Normalize(centre);
         }
 
         // Centres depend on seed only, samples also on sampleSeed: queries share the centres, not the points.
@@ -36,7 +36,7 @@ public static class ClusteredVectors
                 row[d] += centre[d];
             }
 
-            Normalize(row);
+            AnnVectors.Normalize(row);
         }
 
         return data;
@@ -50,15 +50,6 @@ public static class ClusteredVectors
             var u1 = 1.0 - random.NextDouble();
             var u2 = random.NextDouble();
             into[d] = (float)(sigma * Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2));
-        }
-    }
-
-    private static void Normalize(Span<float> v)
-    {
-        var norm = System.Numerics.Tensors.TensorPrimitives.Norm(v);
-        if (norm > 0f)
-        {
-            System.Numerics.Tensors.TensorPrimitives.Divide(v, norm, v);
         }
     }
 }

@@ -107,7 +107,7 @@ public sealed unsafe partial class HnswIndex : IAnnIndex
     /// <summary>Adds a new vector. Throws when <paramref name="id"/> is already present (use <see cref="Upsert"/>).</summary>
     public void Insert(long id, ReadOnlySpan<float> vector)
     {
-        var prepared = Prepare(vector, nameof(vector));
+        var prepared = AnnVectors.Prepare(vector, _dimension, _settings.Metric, nameof(vector));
         lock (_writeLock)
         {
             if (_idToNode.ContainsKey(id))
@@ -122,7 +122,7 @@ public sealed unsafe partial class HnswIndex : IAnnIndex
     /// <summary>Inserts <paramref name="id"/>, or moves it to the new vector and re-links it when present.</summary>
     public void Upsert(long id, ReadOnlySpan<float> vector)
     {
-        var prepared = Prepare(vector, nameof(vector));
+        var prepared = AnnVectors.Prepare(vector, _dimension, _settings.Metric, nameof(vector));
         lock (_writeLock)
         {
             if (_idToNode.TryGetValue(id, out var index))
@@ -139,7 +139,7 @@ public sealed unsafe partial class HnswIndex : IAnnIndex
     /// <summary>Replaces the vector of an existing id and re-links its node on every layer it lives on.</summary>
     public void Update(long id, ReadOnlySpan<float> vector)
     {
-        var prepared = Prepare(vector, nameof(vector));
+        var prepared = AnnVectors.Prepare(vector, _dimension, _settings.Metric, nameof(vector));
         lock (_writeLock)
         {
             if (!_idToNode.TryGetValue(id, out var index))
@@ -206,7 +206,7 @@ public sealed unsafe partial class HnswIndex : IAnnIndex
         query.CopyTo(q);
         if (_settings.Metric == AnnMetric.Cosine)
         {
-            Normalize(q);
+            AnnVectors.Normalize(q);
         }
 
         var codes = scratch.Codes(_codeStride);
@@ -240,44 +240,6 @@ public sealed unsafe partial class HnswIndex : IAnnIndex
 
     /// <summary>Similarity evaluations done by searches on the calling thread so far (for benchmarks).</summary>
     internal static long EvaluationsOnThisThread => HnswScratch.Get().Evaluations;
-
-    private float[] Prepare(ReadOnlySpan<float> vector, string paramName)
-    {
-        if (vector.Length != _dimension)
-        {
-            throw new ArgumentException($"vector has length {vector.Length}, the index dimension is {_dimension}.", paramName);
-        }
-
-        for (var i = 0; i < vector.Length; i++)
-        {
-            if (!float.IsFinite(vector[i]))
-            {
-                throw new ArgumentException($"vector[{i}] is {vector[i]}; every component must be finite.", paramName);
-            }
-        }
-
-        var copy = vector.ToArray();
-        if (_settings.Metric == AnnMetric.Cosine)
-        {
-            if (TensorPrimitives.Norm(copy) == 0f)
-            {
-                throw new ArgumentException("A zero vector has no direction; cosine needs a non-zero vector.", paramName);
-            }
-
-            Normalize(copy);
-        }
-
-        return copy;
-    }
-
-    private static void Normalize(Span<float> v)
-    {
-        var norm = TensorPrimitives.Norm(v);
-        if (norm > 0f)
-        {
-            TensorPrimitives.Divide(v, norm, v);
-        }
-    }
 
     private void SetLinks(int index, int layer, ReadOnlySpan<int> links)
     {

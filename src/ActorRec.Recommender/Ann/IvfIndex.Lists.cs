@@ -136,7 +136,7 @@ public sealed unsafe partial class IvfIndex
                 (order[s], order[j]) = (order[j], order[s]);
                 var row = sample.AsSpan(s * _dimension, _dimension);
                 old.VectorOf(order[s]).CopyTo(row);
-                Normalize(row);
+                AnnVectors.Normalize(row);
             }
 
             centroids = SphericalKMeans.Train(sample, _dimension, lists, KMeansIterations, _random);

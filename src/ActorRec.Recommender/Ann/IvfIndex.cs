@@ -118,7 +118,7 @@ public sealed unsafe partial class IvfIndex : IAnnIndex
     /// <summary>Adds a new vector. Throws when <paramref name="id"/> is already present (use <see cref="Upsert"/>).</summary>
     public void Insert(long id, ReadOnlySpan<float> vector)
     {
-        var prepared = Prepare(vector, nameof(vector));
+        var prepared = AnnVectors.Prepare(vector, _dimension, _settings.Metric, nameof(vector));
         lock (_writeLock)
         {
             if (_idToNode.ContainsKey(id))
@@ -133,7 +133,7 @@ public sealed unsafe partial class IvfIndex : IAnnIndex
     /// <summary>Inserts <paramref name="id"/>, or moves it to the new vector when present.</summary>
     public void Upsert(long id, ReadOnlySpan<float> vector)
     {
-        var prepared = Prepare(vector, nameof(vector));
+        var prepared = AnnVectors.Prepare(vector, _dimension, _settings.Metric, nameof(vector));
         lock (_writeLock)
         {
             if (_idToNode.TryGetValue(id, out var node))
@@ -150,7 +150,7 @@ public sealed unsafe partial class IvfIndex : IAnnIndex
     /// <summary>Replaces the vector of an existing id (it moves to the list of its new nearest centroid).</summary>
     public void Update(long id, ReadOnlySpan<float> vector)
     {
-        var prepared = Prepare(vector, nameof(vector));
+        var prepared = AnnVectors.Prepare(vector, _dimension, _settings.Metric, nameof(vector));
         lock (_writeLock)
         {
             if (!_idToNode.TryGetValue(id, out var node))
@@ -217,7 +217,7 @@ public sealed unsafe partial class IvfIndex : IAnnIndex
         query.CopyTo(q);
         if (_settings.Metric == AnnMetric.Cosine)
         {
-            Normalize(q);
+            AnnVectors.Normalize(q);
         }
 
         var codes = scratch.Codes(_codeStride);
@@ -326,35 +326,6 @@ public sealed unsafe partial class IvfIndex : IAnnIndex
         return rows;
     }
 
-    private float[] Prepare(ReadOnlySpan<float> vector, string paramName)
-    {
-        if (vector.Length != _dimension)
-        {
-            throw new ArgumentException($"vector has length {vector.Length}, the index dimension is {_dimension}.", paramName);
-        }
-
-        for (var i = 0; i < vector.Length; i++)
-        {
-            if (!float.IsFinite(vector[i]))
-            {
-                throw new ArgumentException($"vector[{i}] is {vector[i]}; every component must be finite.", paramName);
-            }
-        }
-
-        var copy = vector.ToArray();
-        if (_settings.Metric == AnnMetric.Cosine)
-        {
-            if (TensorPrimitives.Norm(copy) == 0f)
-            {
-                throw new ArgumentException("A zero vector has no direction; cosine needs a non-zero vector.", paramName);
-            }
-
-            Normalize(copy);
-        }
-
-        return copy;
-    }
-
     /// <summary>Float inner product; inlined 16-lane steps when the dimension allows (a call to TensorPrimitives costs more than a 64-d dot).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
@@ -373,14 +344,5 @@ public sealed unsafe partial class IvfIndex : IAnnIndex
         }
 
         return Vector512.Sum(acc);
-    }
-
-    private static void Normalize(Span<float> v)
-    {
-        var norm = TensorPrimitives.Norm(v);
-        if (norm > 0f)
-        {
-            TensorPrimitives.Divide(v, norm, v);
-        }
     }
 }
