@@ -57,4 +57,12 @@ internal static class SettingCheck
             throw new FeedSettingsException(key, $"must be a positive duration (got {value})");
         }
     }
+
+    public static void NonNegative(string key, TimeSpan value)
+    {
+        if (value < TimeSpan.Zero)
+        {
+            throw new FeedSettingsException(key, $"must be a duration >= 0 (got {value})");
+        }
+    }
 }

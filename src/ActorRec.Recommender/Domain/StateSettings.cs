@@ -27,10 +27,18 @@ public sealed record UserStateSettings
     public int SeenHashes { get; init; } = 7;
 
     /// <summary>
-    /// Most recent event ids remembered per user for idempotency (a retried batch is recognised as long as fewer
-    /// than this many newer events of that user came in between; the journal's dedupe covers older retries).
+    /// Event ids always remembered per user for idempotency: the last this many (see <see cref="AppliedIds"/>).
     /// </summary>
     public int IdempotencyWindow { get; init; } = 24;
+
+    /// <summary>
+    /// Ids of events whose timestamp lies within this span of the user's newest event are remembered too, however
+    /// many came in between: a client may re-send a batch (same ids and timestamps) within this span.
+    /// </summary>
+    public TimeSpan IdempotencyHorizon { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Most event ids remembered per user (12 bytes each); the oldest go first beyond it.</summary>
+    public int IdempotencyMax { get; init; } = 4096;
 
     /// <summary>Not-interested events on one topic (decayed with the fatigue half-life) before the topic is muted.</summary>
     public int MuteTopicAfter { get; init; } = 2;
@@ -53,6 +61,8 @@ public sealed record UserStateSettings
 
         SettingCheck.Range($"{p}.seen-hashes", SeenHashes, 1, 32);
         SettingCheck.Range($"{p}.idempotency-window", IdempotencyWindow, 1, 1_000_000);
+        SettingCheck.NonNegative($"{p}.idempotency-horizon", IdempotencyHorizon);
+        SettingCheck.Range($"{p}.idempotency-max", IdempotencyMax, IdempotencyWindow, 10_000_000);
         SettingCheck.Range($"{p}.mute-topic-after", MuteTopicAfter, 1, 1000);
         SettingCheck.Range($"{p}.max-list-entries", MaxListEntries, 1, 1_000_000);
     }
@@ -64,8 +74,14 @@ public sealed record VideoStateSettings
     /// <summary>Half-life of the engagement velocity.</summary>
     public TimeSpan VelocityHalfLife { get; init; } = TimeSpan.FromHours(1);
 
-    /// <summary>Most recent event ids remembered per video for idempotency.</summary>
+    /// <summary>Event ids always remembered per video for idempotency: the last this many (see <see cref="AppliedIds"/>).</summary>
     public int IdempotencyWindow { get; init; } = 256;
+
+    /// <summary>Ids of events within this span of the video's newest event are remembered too.</summary>
+    public TimeSpan IdempotencyHorizon { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Most event ids remembered per video (about 40 bytes each once hashed); the oldest go first beyond it.</summary>
+    public int IdempotencyMax { get; init; } = 65_536;
 
     /// <summary>Feature-hashing weights of the content embedding.</summary>
     public float HashtagWeight { get; init; } = 1f;
@@ -83,6 +99,8 @@ public sealed record VideoStateSettings
     {
         SettingCheck.Positive($"{p}.velocity-half-life", VelocityHalfLife);
         SettingCheck.Range($"{p}.idempotency-window", IdempotencyWindow, 1, 1_000_000);
+        SettingCheck.NonNegative($"{p}.idempotency-horizon", IdempotencyHorizon);
+        SettingCheck.Range($"{p}.idempotency-max", IdempotencyMax, IdempotencyWindow, 10_000_000);
         SettingCheck.NonNegative($"{p}.hashtag-weight", HashtagWeight);
         SettingCheck.NonNegative($"{p}.caption-weight", CaptionWeight);
         SettingCheck.NonNegative($"{p}.sound-weight", SoundWeight);

@@ -19,6 +19,9 @@ public static class EntitySerializers
     public const string UserSnapshotManifest = "feed.user-snapshot";
     public const string VideoSnapshotManifest = "feed.video-snapshot";
 
+    // An empty array as the writers encode it (an Int32 length of 0), appended by the snapshot upcasters.
+    private static readonly byte[] EmptyLength = [0, 0, 0, 0];
+
     /// <summary>Registers the feed schemas on <paramref name="registry"/> and returns it.</summary>
     public static EventSerializerRegistry Register(EventSerializerRegistry registry)
     {
@@ -28,9 +31,13 @@ public static class EntitySerializers
         registry.RegisterUpcaster(UserInteractionManifest, 1, bytes => Upcast(bytes, UserInteractionManifest, ReadUserInteractionV1, WriteUserInteraction));
         registry.RegisterUpcaster(VideoInteractionManifest, 1, bytes => Upcast(bytes, VideoInteractionManifest, ReadVideoInteractionV1, WriteVideoInteraction));
         registry.Register<VideoRegistered>(VideoRegisteredManifest, 1, WriteVideoRegistered, ReadVideoRegistered);
-        registry.Register<UserSnapshot>(UserSnapshotManifest, 1, WriteUserSnapshot, ReadUserSnapshot);
-        registry.Register<VideoSnapshot>(VideoSnapshotManifest, 2, WriteVideoSnapshot, ReadVideoSnapshot);
+        registry.Register<UserSnapshot>(UserSnapshotManifest, 2, WriteUserSnapshot, ReadUserSnapshot);
+        registry.Register<VideoSnapshot>(VideoSnapshotManifest, 3, WriteVideoSnapshot, ReadVideoSnapshot);
 
+        // User v2 and video v3 appended the event second of each applied id (AppliedIds); an older snapshot reads
+        // as an empty list (a zero length), and restoring it dates its ids at the snapshot's newest event.
+        registry.RegisterUpcaster(UserSnapshotManifest, 1, static bytes => new SerializedPayload(UserSnapshotManifest, 2, [.. bytes, .. EmptyLength]));
+        registry.RegisterUpcaster(VideoSnapshotManifest, 2, static bytes => new SerializedPayload(VideoSnapshotManifest, 3, [.. bytes, .. EmptyLength]));
         // v2 appended the per-stage promotion counters; a v1 snapshot reads as "no counters" (a false flag).
         registry.RegisterUpcaster(VideoSnapshotManifest, 1, static bytes => new SerializedPayload(VideoSnapshotManifest, 2, [.. bytes, 0]));
         return registry;
@@ -182,6 +189,7 @@ public static class EntitySerializers
         w.Write(s.SeenCount);
         WriteULongs(w, s.AppliedIds);
         WriteULongs(w, s.Relations);
+        WriteUInts(w, s.AppliedSeconds ?? []);
     }
 
     private static UserSnapshot ReadUserSnapshot(BinaryReader r)
@@ -209,8 +217,9 @@ public static class EntitySerializers
         var seenCount = r.ReadInt32();
         var applied = ReadULongs(r);
         var relations = ReadULongs(r);
+        var appliedSeconds = ReadUInts(r);
         return new UserSnapshot(userId, eventCount, lastTicks, region, device, hour, embedding, session, sessionAt, recent, keys,
-            values, countersAt, seen, generation, seenCount, applied, relations);
+            values, countersAt, seen, generation, seenCount, applied, relations, appliedSeconds);
     }
 
     private static void WriteVideoSnapshot(BinaryWriter w, VideoSnapshot s)
@@ -246,9 +255,13 @@ public static class EntitySerializers
             w.Write(p.StageShares);
             w.Write(p.TotalImpressions);
         }
+
+        WriteUInts(w, s.AppliedSeconds ?? []);
     }
 
-    private static VideoSnapshot ReadVideoSnapshot(BinaryReader r) => new(
+    private static VideoSnapshot ReadVideoSnapshot(BinaryReader r) => ReadVideoSnapshotV2(r) with { AppliedSeconds = ReadUInts(r) };
+
+    private static VideoSnapshot ReadVideoSnapshotV2(BinaryReader r) => new(
         r.ReadString(), ReadUpload(r), new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero), ReadFloats(r), r.ReadInt64(), r.ReadInt64(),
         r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(),
         r.ReadDouble(), r.ReadSingle(), r.ReadInt64(), (ModerationState)r.ReadByte(), r.ReadInt32(), r.ReadBoolean(), ReadULongs(r),
@@ -360,6 +373,24 @@ public static class EntitySerializers
         if (r.Read(bytes) != bytes.Length)
         {
             throw new EndOfStreamException("key array is truncated");
+        }
+
+        return v;
+    }
+
+    private static void WriteUInts(BinaryWriter w, uint[] v)
+    {
+        w.Write(v.Length);
+        w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(v.AsSpan()));
+    }
+
+    private static uint[] ReadUInts(BinaryReader r)
+    {
+        var v = new uint[ReadLength(r)];
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(v.AsSpan());
+        if (r.Read(bytes) != bytes.Length)
+        {
+            throw new EndOfStreamException("second array is truncated");
         }
 
         return v;

@@ -11,7 +11,8 @@ public sealed record UserInteraction(InteractionEvent Event, VideoFacts Video, f
 
 /// <summary>
 /// A UserActor snapshot: the complete <see cref="UserState"/> as plain arrays (ring contents oldest first), for any
-/// serializer. <see cref="UserState.FromSnapshot"/> restores it under the same settings.
+/// serializer. <see cref="UserState.FromSnapshot"/> restores it under the same settings. <c>AppliedSeconds</c>
+/// holds the event second of each applied id (empty or null in a snapshot written before they were kept).
 /// </summary>
 public sealed record UserSnapshot(
     string UserId,
@@ -31,4 +32,5 @@ public sealed record UserSnapshot(
     int SeenGeneration,
     int SeenCount,
     ulong[] AppliedIds,
-    ulong[] Relations);
+    ulong[] Relations,
+    uint[]? AppliedSeconds = null);

@@ -40,7 +40,7 @@ public sealed class UserState
     private KeyRing _recent; // mutable structs: never readonly (a readonly field would mutate a copy)
     private DecayedCounters _fatigue;
     private SeenFilter _seen;
-    private KeyRing _appliedIds;
+    private AppliedIds _appliedIds;
     private KeySet? _relations;
     private long _sessionAtTicks;
     private long _lastEventTicks = -1;
@@ -62,7 +62,7 @@ public sealed class UserState
         _recent = new KeyRing(u.RecentCapacity);
         _fatigue = new DecayedCounters(u.FatigueSlots);
         _seen = new SeenFilter(u.SeenBitsPerGeneration, u.SeenHashes, u.SeenWindow);
-        _appliedIds = new KeyRing(u.IdempotencyWindow);
+        _appliedIds = new AppliedIds(u.IdempotencyWindow, u.IdempotencyHorizon, u.IdempotencyMax);
         Span<float> initial = dim <= 1024 ? stackalloc float[dim] : new float[dim];
         InitialEmbedding(userId, initial);
         TensorPrimitives.ConvertToHalf(initial, _embedding);
@@ -185,10 +185,11 @@ public sealed class UserState
         var session = new float[_session.Length];
         TensorPrimitives.ConvertToSingle(_session, session);
         var (keys, values) = _fatigue.Export();
+        var (applied, appliedSeconds) = _appliedIds.ToArrays();
         return new UserSnapshot(
             UserId, EventCount, _lastEventTicks, Region, Device, _hour, EmbeddingToArray(), session, _sessionAtTicks,
             _recent.ToArray(), keys, values, _fatigue.At.UtcTicks, _seen.Words.ToArray(), _seen.CurrentGeneration,
-            _seen.CountInCurrent, _appliedIds.ToArray(), RelationKeys.ToArray());
+            _seen.CountInCurrent, applied, RelationKeys.ToArray(), appliedSeconds);
     }
 
     /// <summary>Restores a snapshot taken under the same settings (sizes are checked).</summary>
@@ -216,10 +217,7 @@ public sealed class UserState
 
         u._fatigue.Restore(snapshot.CounterKeys, snapshot.CounterValues, new DateTimeOffset(snapshot.CountersAtTicks, TimeSpan.Zero));
         u._seen.Restore(snapshot.SeenWords, snapshot.SeenGeneration, snapshot.SeenCount);
-        foreach (var k in snapshot.AppliedIds)
-        {
-            u._appliedIds.Add(k);
-        }
+        u._appliedIds.Restore(snapshot.AppliedIds, snapshot.AppliedSeconds, AppliedIds.SecondOf(new DateTimeOffset(Math.Max(0, snapshot.LastEventTicks), TimeSpan.Zero)));
 
         foreach (var k in snapshot.Relations)
         {
@@ -268,12 +266,11 @@ public sealed class UserState
         }
 
         var idKey = e.IdKey;
-        if (_appliedIds.Contains(idKey))
+        if (!_appliedIds.Add(idKey, e.Timestamp))
         {
             return false;
         }
 
-        _appliedIds.Add(idKey);
         EventCount++;
         _lastEventTicks = e.Timestamp.UtcTicks;
         if (e.Region is not null)

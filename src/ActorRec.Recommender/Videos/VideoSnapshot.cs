@@ -32,4 +32,5 @@ public sealed record VideoSnapshot(
     int Stage,
     bool StageStopped,
     ulong[] AppliedIds,
-    PromotionCounters? Promotion = null);
+    PromotionCounters? Promotion = null,
+    uint[]? AppliedSeconds = null);

@@ -27,7 +27,7 @@ public enum ModerationState : byte
 public sealed class VideoState
 {
     private readonly FeedSettings _settings;
-    private readonly KeyRingSet _appliedIds;
+    private AppliedIds _appliedIds;
     private float[] _embedding;
     private double _watchRatioSum;
     private long _velocityAtTicks;
@@ -43,7 +43,7 @@ public sealed class VideoState
         UploadedAt = uploadedAt;
         _settings = settings;
         _embedding = ContentEmbedder.Embed(upload, settings.EmbeddingDim, settings.Video);
-        _appliedIds = new KeyRingSet(settings.Video.IdempotencyWindow);
+        _appliedIds = new AppliedIds(settings.Video.IdempotencyWindow, settings.Video.IdempotencyHorizon, settings.Video.IdempotencyMax);
         _velocityAtTicks = uploadedAt.UtcTicks;
         _promotion = new VideoPromotion(settings.Video.Promotion);
     }
@@ -144,10 +144,14 @@ public sealed class VideoState
         return Apply(interaction.Event, interaction.UserEmbedding);
     }
 
-    public VideoSnapshot ToSnapshot() => new(
-        VideoId, Upload, UploadedAt, _embedding.ToArray(), EventCount, Impressions, Views, Completions, Likes, Shares,
-        Comments, Skips, Follows, NotInterested, _watchRatioSum, Velocity, _velocityAtTicks, Moderation, Stage,
-        StageStopped, _appliedIds.ToArray(), _promotion.Counters);
+    public VideoSnapshot ToSnapshot()
+    {
+        var (applied, appliedSeconds) = _appliedIds.ToArrays();
+        return new(
+            VideoId, Upload, UploadedAt, _embedding.ToArray(), EventCount, Impressions, Views, Completions, Likes, Shares,
+            Comments, Skips, Follows, NotInterested, _watchRatioSum, Velocity, _velocityAtTicks, Moderation, Stage,
+            StageStopped, applied, _promotion.Counters, appliedSeconds);
+    }
 
     public static VideoState FromSnapshot(VideoSnapshot s, FeedSettings settings)
     {
@@ -174,10 +178,8 @@ public sealed class VideoState
         v._velocityAtTicks = s.VelocityAtTicks;
         v.Moderation = s.Moderation;
         v._promotion.Restore(s.Promotion ?? v.LegacyCounters(s));
-        foreach (var k in s.AppliedIds)
-        {
-            v._appliedIds.Add(k);
-        }
+        // A snapshot from before event seconds were kept: its ids count as of its last velocity update (its newest event).
+        v._appliedIds.Restore(s.AppliedIds, s.AppliedSeconds, AppliedIds.SecondOf(new DateTimeOffset(s.VelocityAtTicks, TimeSpan.Zero)));
 
         return v;
     }
@@ -205,7 +207,7 @@ public sealed class VideoState
             throw new ArgumentException($"event {e.Id} is about video {e.VideoId}, not {VideoId}", nameof(e));
         }
 
-        if (!_appliedIds.Add(e.IdKey))
+        if (!_appliedIds.Add(e.IdKey, e.Timestamp))
         {
             return false;
         }

@@ -133,7 +133,7 @@ public sealed partial class VideoReadCopies
                 continue;
             }
 
-            copy ??= new VideoReadCopy(video.ToSnapshot() with { AppliedIds = [] });
+            copy ??= new VideoReadCopy(video.ToSnapshot() with { AppliedIds = [], AppliedSeconds = [] });
             remote.RefFor(member.Address, Elements).Tell(copy);
             Interlocked.Increment(ref _published);
         }

@@ -46,6 +46,34 @@ public sealed class UserVideoActorTests
         Assert.Equal(1, video.Views);
     }
 
+    [Fact]
+    public async Task A_batch_re_sent_after_hundreds_of_newer_events_and_a_passivation_is_not_applied_twice()
+    {
+        // More newer events of the same user and video than either keeps by count (24 and 256): a client retrying a
+        // timed-out batch while the user is busy. The ids stay known by time (the horizon), also across a snapshot.
+        await using var node = new EntityNode(passivateAfter: TimeSpan.FromMinutes(1));
+        node.PutVideo("v1", "cats");
+        var retried = new[] { node.View("r1", "u1", "v1"), node.View("r2", "u1", "v1", 4_000) };
+        Assert.Equal(2, node.Ingest(retried).Applied);
+        const int newer = 300;
+        for (var b = 0; b < newer / 10; b++)
+        {
+            node.Kit.Advance(TimeSpan.FromSeconds(1)); // 30 s of newer events: within the horizon, past any single second
+            node.Ingest([.. Enumerable.Range(0, 10).Select(i => node.View($"n{(b * 10) + i}", "u1", "v1"))]);
+        }
+
+        Assert.Equal((2, 0), (node.Ingest(retried).Accepted, node.Ingest(retried).Applied));
+
+        node.Kit.Advance(TimeSpan.FromMinutes(2));
+        node.Kit.AwaitCondition(() => node.Await(node.Engine.GetRegionStatsAsync(node.Engine.Users)).Entities == 0, what: "user passivated");
+        Assert.Equal(0, node.Ingest(retried).Applied);
+
+        Assert.Equal(2 + newer, node.Await(node.Engine.GetUserAsync("u1"))!.EventCount);
+        Assert.Equal(2 + newer, node.Await(node.Engine.GetVideoAsync("v1"))!.EventCount);
+        Assert.Equal(2 + newer, node.Highest("user/u1"));
+        Assert.Equal(1 + 2 + newer, node.Highest("video/v1"));
+    }
+
     [Theory]
     [InlineData(3)]
     [InlineData(100)]

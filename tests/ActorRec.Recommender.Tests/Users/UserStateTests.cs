@@ -120,13 +120,35 @@ public sealed class UserStateTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Idempotency_window_is_bounded()
+    public void A_re_sent_event_within_the_horizon_is_not_applied_twice_however_many_events_came_between()
+    {
+        var u = new UserState("u1", Settings);
+        var between = Settings.User.IdempotencyWindow * 4;
+        Assert.True(u.Apply(Ev("e0", InteractionType.View, "v1", T), Facts("v1"), []));
+        for (var i = 1; i <= between; i++)
+        {
+            Assert.True(u.Apply(Ev($"e{i}", InteractionType.View, "v1", T.AddSeconds(i)), Facts("v1"), []));
+        }
+
+        Assert.True(u.HasApplied("e0"));
+        Assert.False(u.Apply(Ev("e0", InteractionType.View, "v1", T), Facts("v1"), []));
+        Assert.Equal(between + 1, u.EventCount);
+
+        // The snapshot carries the seconds, so the restored user still recognises it.
+        var restored = UserState.FromSnapshot(u.ToSnapshot(), Settings);
+        Assert.False(restored.Apply(Ev("e0", InteractionType.View, "v1", T), Facts("v1"), []));
+        Assert.Equal(between + 1, restored.EventCount);
+    }
+
+    [Fact]
+    public void Past_the_horizon_only_the_last_window_event_ids_are_remembered()
     {
         var u = new UserState("u1", Settings);
         var w = Settings.User.IdempotencyWindow;
+        var step = Settings.User.IdempotencyHorizon + TimeSpan.FromSeconds(1);
         for (var i = 0; i <= w; i++)
         {
-            u.Apply(Ev($"e{i}", InteractionType.View, "v1", T), Facts("v1"), []);
+            u.Apply(Ev($"e{i}", InteractionType.View, "v1", T + (step * i)), Facts("v1"), []);
         }
 
         Assert.False(u.HasApplied("e0"));

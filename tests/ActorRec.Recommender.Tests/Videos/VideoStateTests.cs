@@ -157,13 +157,15 @@ public sealed class VideoStateTests
         v.Apply(Ev("s", InteractionType.Share), user);
         var registry = EntitySerializers.CreateRegistry();
         var payload = registry.Serialize(v.ToSnapshot());
-        Assert.Equal(2, payload.Version);
+        Assert.Equal(3, payload.Version);
         var back = VideoState.FromSnapshot((VideoSnapshot)registry.Deserialize(payload.Manifest, payload.Version, payload.Bytes), Settings);
         Assert.Equal(v.Promotion.Counters, back.Promotion.Counters);
         Assert.Equal(new PromotionCounters(1, PromotionStatus.Active, 3, 2, 1, 13), back.Promotion.Counters);
 
-        // A v1 payload is the v2 layout without the trailing counters: it reads as the stage it recorded.
-        var v1 = new SerializedPayload(payload.Manifest, 1, payload.Bytes[..^(1 + 4 + 1 + 32)]);
+        // A v1 payload is the v3 layout without the trailing seconds (an empty array: 4 bytes) and counters: it reads
+        // as the stage it recorded.
+        var withoutSeconds = registry.Serialize(v.ToSnapshot() with { AppliedSeconds = [] });
+        var v1 = new SerializedPayload(payload.Manifest, 1, withoutSeconds.Bytes[..^(4 + 1 + 4 + 1 + 32)]);
         var legacy = VideoState.FromSnapshot((VideoSnapshot)registry.Deserialize(v1.Manifest, v1.Version, v1.Bytes), Settings);
         Assert.Equal(("pool-1", PromotionStatus.Active, 13L), (legacy.StageName, legacy.Promotion.Status, legacy.Promotion.Counters.TotalImpressions));
     }

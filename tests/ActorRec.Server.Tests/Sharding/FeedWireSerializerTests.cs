@@ -129,7 +129,7 @@ public sealed class FeedWireSerializerTests
         var (registry, _, _) = Create();
         var state = new VideoState("v1", Upload(), At, FeedSettings.Default);
         state.Apply(new VideoInteraction(Event("e1"), new float[FeedSettings.Default.EmbeddingDim]));
-        var snapshot = state.ToSnapshot() with { AppliedIds = [] };
+        var snapshot = state.ToSnapshot() with { AppliedIds = [], AppliedSeconds = [] };
         var back = RoundTrip(registry, new VideoReadCopy(snapshot)).Snapshot;
         Assert.Equal(snapshot.Embedding, back.Embedding);
         Assert.Equal((snapshot.Views, snapshot.Velocity, snapshot.Stage, snapshot.Moderation), (back.Views, back.Velocity, back.Stage, back.Moderation));
