@@ -7,19 +7,22 @@ namespace ActorRec.Recommender.Domain;
 /// each naming its JSON path (<c>events[3].watchMs</c>); a body with any mistake yields no events at all, so nothing
 /// is half-applied. Required on every event: <c>id, type, userId, videoId, timestamp</c>; a <c>view</c> also needs
 /// <c>watchMs</c>. Optional: <c>durationMs</c> (0 or absent: the video's own length), <c>replays, region, device</c>.
-/// Unknown properties are ignored (clients may send more than we read).
+/// Unknown properties are ignored (clients may send more than we read). Given the server's clock, a timestamp more
+/// than <see cref="IngestLimits.MaxFutureSkew"/> ahead of it is refused: a future-dated event would distort the decay of
+/// the user's session and fatigue and shorten how long re-sent ids are recognised (see <see cref="AppliedIds"/>).
 /// </summary>
 public static class EventBatchReader
 {
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 16 };
 
-    public static ValidationResult<IReadOnlyList<InteractionEvent>> Read(string json, IngestLimits limits)
+    public static ValidationResult<IReadOnlyList<InteractionEvent>> Read(string json, IngestLimits limits, DateTimeOffset? now = null)
     {
         ArgumentNullException.ThrowIfNull(json);
-        return Read(System.Text.Encoding.UTF8.GetBytes(json), limits);
+        return Read(System.Text.Encoding.UTF8.GetBytes(json), limits, now);
     }
 
-    public static ValidationResult<IReadOnlyList<InteractionEvent>> Read(ReadOnlyMemory<byte> utf8Json, IngestLimits limits)
+    // now: the server's clock, to refuse timestamps too far ahead of it; null skips that check.
+    public static ValidationResult<IReadOnlyList<InteractionEvent>> Read(ReadOnlyMemory<byte> utf8Json, IngestLimits limits, DateTimeOffset? now = null)
     {
         ArgumentNullException.ThrowIfNull(limits);
         var errors = new List<ValidationError>();
@@ -78,7 +81,7 @@ public static class EventBatchReader
             var i = 0;
             foreach (var e in events.EnumerateArray())
             {
-                var ev = ReadEvent(e, $"events[{i}]", limits, errors);
+                var ev = ReadEvent(e, $"events[{i}]", limits, now, errors);
                 if (ev is not null)
                 {
                     result.Add(ev);
@@ -93,7 +96,7 @@ public static class EventBatchReader
         }
     }
 
-    private static InteractionEvent? ReadEvent(JsonElement e, string path, IngestLimits limits, List<ValidationError> errors)
+    private static InteractionEvent? ReadEvent(JsonElement e, string path, IngestLimits limits, DateTimeOffset? now, List<ValidationError> errors)
     {
         if (e.ValueKind != JsonValueKind.Object)
         {
@@ -114,6 +117,11 @@ public static class EventBatchReader
         var userId = r.String("userId", true, limits.MaxIdLength);
         var videoId = r.String("videoId", true, limits.MaxIdLength);
         var timestamp = r.Timestamp("timestamp", true);
+        if (timestamp is { } t && now is { } clock && t - clock > limits.MaxFutureSkew)
+        {
+            r.Error("timestamp", $"is {t - clock:g} ahead of the server clock ({clock:O}); at most {limits.MaxFutureSkew:g} ahead is accepted");
+        }
+
         var watchMs = r.Int64("watchMs", typeText == "view", 0, limits.MaxWatchMs);
         var durationMs = r.Int64("durationMs", false, 0, limits.MaxDurationMs);
         var replays = r.Int64("replays", false, 0, limits.MaxReplays);

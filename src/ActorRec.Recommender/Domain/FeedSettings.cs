@@ -135,8 +135,12 @@ public sealed record IngestLimits
 
     public int MaxReplays { get; init; } = 1000;
 
+    /// <summary>How far ahead of the server clock an event's timestamp may be (client clock skew); later ones are refused.</summary>
+    public TimeSpan MaxFutureSkew { get; init; } = TimeSpan.FromHours(1);
+
     internal void Validate(string p)
     {
+        SettingCheck.NonNegative($"{p}.max-future-skew", MaxFutureSkew);
         SettingCheck.Range($"{p}.max-events-per-batch", MaxEventsPerBatch, 1, 1_000_000);
         SettingCheck.Range($"{p}.max-event-body-bytes", MaxEventBodyBytes, 64, int.MaxValue);
         SettingCheck.Range($"{p}.max-video-body-bytes", MaxVideoBodyBytes, 64, int.MaxValue);

@@ -23,7 +23,7 @@ public static class FeedSettingsReader
         "entities.passivate-after", "entities.snapshot-every", "entities.ranking-actors", "entities.ask-timeout",
         "limits.max-events-per-batch", "limits.max-event-body-bytes", "limits.max-video-body-bytes", "limits.max-id-length",
         "limits.max-region-length", "limits.max-device-length", "limits.max-hashtags", "limits.max-hashtag-length",
-        "limits.max-caption-length", "limits.max-duration-ms", "limits.max-watch-ms", "limits.max-replays",
+        "limits.max-caption-length", "limits.max-duration-ms", "limits.max-watch-ms", "limits.max-replays", "limits.max-future-skew",
         "learning.user-learning-rate", "learning.video-learning-rate", "learning.l2", "learning.negative-samples",
         "learning.sampled-negative-weight", "learning.max-norm", "learning.max-event-weight", "learning.completion-ratio",
         "learning.min-positive-watch-ratio", "learning.watch-weight", "learning.completion-weight", "learning.replay-weight",
@@ -136,6 +136,7 @@ public static class FeedSettingsReader
         MaxDurationMs = s.GetLongInRange("max-duration-ms", long.MinValue, long.MaxValue),
         MaxWatchMs = s.GetLongInRange("max-watch-ms", long.MinValue, long.MaxValue),
         MaxReplays = Int(s, "max-replays"),
+        MaxFutureSkew = s.GetNonNegativeDuration("max-future-skew"),
     };
 
     private static LearningSettings ReadLearning(Config s) => new()

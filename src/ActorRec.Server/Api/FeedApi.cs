@@ -97,7 +97,7 @@ public static class FeedApi
             return FeedApiResults.Invalid([new ValidationError("$", $"body is {body.Length} bytes; at most {limits.MaxEventBodyBytes} are accepted")], StatusCodes.Status413PayloadTooLarge);
         }
 
-        var batch = EventBatchReader.Read(body, limits);
+        var batch = EventBatchReader.Read(body, limits, engine.System.TimeProvider.GetUtcNow());
         if (!batch.IsValid)
         {
             return FeedApiResults.Invalid(batch.Errors);

@@ -62,6 +62,25 @@ public sealed class EventBatchReaderTests
     public void Bad_envelopes_name_the_field(string json, string field) => Assert.Equal(field, Assert.Single(Errors(json)).Field);
 
     [Fact]
+    public void A_timestamp_too_far_ahead_of_the_server_clock_is_refused_naming_the_field()
+    {
+        var at = new DateTimeOffset(2026, 11, 21, 10, 0, 0, TimeSpan.Zero); // GoodEvent's timestamp
+        var late = GoodEvent.Replace("\"e1\"", "\"e2\"", StringComparison.Ordinal);
+
+        Assert.True(EventBatchReader.Read(Batch(GoodEvent), Limits, at - TimeSpan.FromMinutes(59)).IsValid);
+        Assert.True(EventBatchReader.Read(Batch(GoodEvent), Limits).IsValid); // no clock given: no check
+
+        var r = EventBatchReader.Read(Batch(late, GoodEvent), Limits, at - TimeSpan.FromHours(2));
+        Assert.False(r.IsValid);
+        Assert.Equal(["events[0].timestamp", "events[1].timestamp"], r.Errors.Select(e => e.Field));
+        Assert.Contains("ahead of the server clock", r.Errors[0].Message, StringComparison.Ordinal);
+
+        var strict = new IngestLimits { MaxFutureSkew = TimeSpan.Zero };
+        Assert.False(EventBatchReader.Read(Batch(GoodEvent), strict, at - TimeSpan.FromSeconds(1)).IsValid);
+        Assert.True(EventBatchReader.Read(Batch(GoodEvent), strict, at).IsValid);
+    }
+
+    [Fact]
     public void Too_many_events_per_batch_is_an_error()
     {
         var limits = new IngestLimits { MaxEventsPerBatch = 3 };

@@ -136,6 +136,7 @@ public sealed class FeedApiTests : IDisposable
         { "POST", "/v1/events", """{"events":[{"id":"e1","type":"view","userId":"u1","videoId":"v1","timestamp":"2026-11-21T10:00:00Z","watchMs":"long"}]}""", 400, "events[0].watchMs" },
         { "POST", "/v1/events", """{"events":[{"id":"e1","type":"stare","userId":"u1","videoId":"v1","timestamp":"2026-11-21T10:00:00Z"}]}""", 400, "events[0].type" },
         { "POST", "/v1/events", """{"events":[{"id":"e1","type":"like","userId":"u1","videoId":"v1","timestamp":"yesterday"}]}""", 400, "events[0].timestamp" },
+        { "POST", "/v1/events", """{"events":[{"id":"e1","type":"like","userId":"u1","videoId":"v1","timestamp":"2999-01-01T00:00:00Z"}]}""", 400, "events[0].timestamp" },
         { "POST", "/v1/events", """{"events":[{"id":"e1","type":"like","userId":"u1","videoId":"nope","timestamp":"2026-11-21T10:00:00Z"}]}""", 400, "events[0].videoId" },
         { "POST", "/v1/events", """{"events":[]}""", 400, "events" },
         { "PUT", "/v1/videos/v9", """{"creatorId":"c1","durationMs":15000,"contentEmbedding":[1,2,3]}""", 400, "contentEmbedding" },
