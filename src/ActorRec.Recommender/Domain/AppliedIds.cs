@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Numerics;
 using System.Runtime.InteropServices;
 
 namespace ActorRec.Recommender.Domain;
@@ -15,14 +17,16 @@ namespace ActorRec.Recommender.Domain;
 /// </para>
 /// <para>
 /// Only event data decides what is kept (never the wall clock), so journal replay rebuilds the same set, and a
-/// snapshot stores the ids with their seconds. Lookups scan the live ids (12 bytes each) while there are few; past
-/// <see cref="HashFrom"/> ids a hash set answers instead. A mutable struct held in a non-readonly field of its
-/// owner, so that a user with a few events pays for a small array and nothing else; never copy one.
+/// snapshot stores the ids with their seconds. Lookups scan the live ids (12 bytes each) while the array is small;
+/// past <see cref="HashFrom"/> slots an open-addressing table of slot numbers (linear probing, 4 bytes per table slot,
+/// at most half full) answers instead, so a hot video pays about 20-28 bytes per remembered id. A mutable struct
+/// held in a non-readonly field of its owner, so that a user with a few events pays for a small array and nothing
+/// else; never copy one.
 /// </para>
 /// </summary>
 public struct AppliedIds
 {
-    /// <summary>Ids kept before lookups go through a hash set instead of a scan.</summary>
+    /// <summary>Array slots beyond which lookups go through the hash table instead of a scan.</summary>
     public const int HashFrom = 64;
 
     private const int InitialSize = 4;
@@ -35,7 +39,9 @@ public struct AppliedIds
     private int _head;
     private int _count;
     private uint _newest;
-    private HashSet<ulong>? _set;
+
+    // Slot number + 1 of each kept id, by hash (0: empty); null while the array has at most HashFrom slots.
+    private int[]? _table;
 
     public AppliedIds(int window, TimeSpan horizon, int max)
     {
@@ -58,9 +64,9 @@ public struct AppliedIds
 
     public readonly bool Contains(ulong key)
     {
-        if (_set is not null)
+        if (_table is not null)
         {
-            return _set.Contains(key);
+            return FindInTable(key) >= 0;
         }
 
         var first = Math.Min(_count, _items.Length - _head);
@@ -110,19 +116,12 @@ public struct AppliedIds
             Resize(_items.Length / 2);
         }
 
-        _items[(_head + _count) % _items.Length] = new Entry(key, second);
+        var slot = (_head + _count) % _items.Length;
+        _items[slot] = new Entry(key, second);
         _count++;
-        if (_set is not null)
+        if (_table is not null)
         {
-            _set.Add(key);
-        }
-        else if (_count > HashFrom)
-        {
-            _set = new HashSet<ulong>(_count * 2);
-            for (var i = 0; i < _count; i++)
-            {
-                _set.Add(_items[(_head + i) % _items.Length].Key);
-            }
+            InsertInTable(slot);
         }
 
         return true;
@@ -163,9 +162,15 @@ public struct AppliedIds
 
     private readonly bool IsPastHorizon(uint second) => (ulong)second + _horizonSeconds < _newest;
 
+    private static int Hash(ulong key) => (int)((key * 0x9E3779B97F4A7C15UL) >> 33);
+
     private void RemoveOldest()
     {
-        _set?.Remove(_items[_head].Key);
+        if (_table is not null)
+        {
+            RemoveFromTable(FindInTable(_items[_head].Key));
+        }
+
         _head = (_head + 1) % _items.Length;
         _count--;
     }
@@ -180,10 +185,72 @@ public struct AppliedIds
 
         _items = next;
         _head = 0;
-        if (_set is not null && _count <= HashFrom / 2)
+        _table = null;
+        if (size > HashFrom)
         {
-            _set = null;
+            // Slots moved: rebuild the table, at most half full.
+            _table = new int[(int)BitOperations.RoundUpToPowerOf2((uint)size * 2)];
+            for (var i = 0; i < _count; i++)
+            {
+                InsertInTable(i);
+            }
         }
+    }
+
+    /// <summary>The table position holding <paramref name="key"/>'s slot, or -1.</summary>
+    private readonly int FindInTable(ulong key)
+    {
+        var table = _table!;
+        var mask = table.Length - 1;
+        for (var i = Hash(key) & mask; table[i] != 0; i = (i + 1) & mask)
+        {
+            if (_items[table[i] - 1].Key == key)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private readonly void InsertInTable(int slot)
+    {
+        var table = _table!;
+        var mask = table.Length - 1;
+        var i = Hash(_items[slot].Key) & mask;
+        while (table[i] != 0)
+        {
+            i = (i + 1) & mask;
+        }
+
+        table[i] = slot + 1;
+    }
+
+    // Linear-probing deletion: later entries of the same probe run shift back into the hole, so no tombstones.
+    private readonly void RemoveFromTable(int hole)
+    {
+        Debug.Assert(hole >= 0, "a kept id is in the table");
+        var table = _table!;
+        var mask = table.Length - 1;
+        var j = hole;
+        while (true)
+        {
+            j = (j + 1) & mask;
+            if (table[j] == 0)
+            {
+                break;
+            }
+
+            var home = Hash(_items[table[j] - 1].Key) & mask;
+            var stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
+            if (!stays)
+            {
+                table[hole] = table[j];
+                hole = j;
+            }
+        }
+
+        table[hole] = 0;
     }
 
     [StructLayout(LayoutKind.Sequential, Pack = 4)]

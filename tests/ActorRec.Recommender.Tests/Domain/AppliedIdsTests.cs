@@ -76,10 +76,11 @@ public sealed class AppliedIdsTests
         for (var trial = 0; trial < 300; trial++)
         {
             var window = random.Next(1, 40);
-            var max = window + random.Next(0, 200);
+            var large = trial % 10 == 0; // hash-table sizes, with evictions by max and by horizon through it
+            var max = window + random.Next(0, large ? 1500 : 200);
             var horizon = TimeSpan.FromSeconds(random.Next(0, 600));
             var ids = new AppliedIds(window, horizon, max);
-            var n = random.Next(1, 400);
+            var n = random.Next(1, large ? 4000 : 400);
             var keys = new ulong[n];
             var seconds = new uint[n];
             var at = T;
