@@ -24,11 +24,16 @@ namespace ActorRec.Cluster.Sharding;
 /// the next epoch in one write; Leaving members are drained), and the rebalance tick (drain steps, a rebalance round,
 /// and the begin-handoff of every shard still in handoff is sent again, so a lost release or barrier is redone: the
 /// region side is idempotent). On activation, every row is broadcast so that regions learn the new endpoint.
+/// Home requests queued one behind another are handled as one round: every unallocated shard they name is allocated
+/// in one write (fewest shards first, shard by shard), so a cold start costs a few writes, not one per shard.
 /// A <see cref="ShardWriteOutcome.Fenced"/> answer (a newer coordinator wrote) deactivates this one for good.
 /// </para>
 /// </summary>
 internal sealed class CoordinatorService : IAsyncDisposable
 {
+    /// <summary>Bounds one allocation round (and so one write) when requests keep arriving.</summary>
+    private const int MaxHomeRequestsPerRound = 4096;
+
     private readonly ClusterSharding _sharding;
     private readonly IShardAllocationStore _store;
     private readonly ShardingSettings _settings;
@@ -87,10 +92,20 @@ internal sealed class CoordinatorService : IAsyncDisposable
 
     private async Task RunAsync()
     {
+        var homes = new List<Work>();
         await foreach (var work in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             try
             {
+                if (work.Message is GetShardHomeMessage)
+                {
+                    homes.Clear();
+                    homes.Add(work);
+                    TakeQueuedHomeRequests(homes);
+                    await HandleHomesAsync(homes).ConfigureAwait(false);
+                    continue;
+                }
+
                 await HandleAsync(work).ConfigureAwait(false);
                 work.Done?.TrySetResult();
             }
@@ -107,6 +122,78 @@ internal sealed class CoordinatorService : IAsyncDisposable
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Moves the home requests queued right behind the one being handled into <paramref name="homes"/> (up to the
+    /// first other message, so every other message keeps its place in the order), so that the shards they ask for
+    /// are allocated in one write: while one write is in flight, the requests of every region for every new shard
+    /// pile up here, and the next round places them all.
+    /// </summary>
+    private void TakeQueuedHomeRequests(List<Work> homes)
+    {
+        while (homes.Count < MaxHomeRequestsPerRound && _queue.Reader.TryPeek(out var next) && next.Message is GetShardHomeMessage
+               && _queue.Reader.TryRead(out var taken))
+        {
+            homes.Add(taken);
+        }
+    }
+
+    private async Task HandleHomesAsync(List<Work> homes)
+    {
+        if (!IsActive)
+        {
+            return; // regions ask again once they hear of the next coordinator
+        }
+
+        var up = Up();
+        var types = new List<string>(1);
+        foreach (var work in homes)
+        {
+            var type = ((GetShardHomeMessage)work.Message).TypeName;
+            if (!types.Contains(type))
+            {
+                types.Add(type);
+            }
+        }
+
+        foreach (var type in types)
+        {
+            var coordinator = await CoordinatorAsync(type).ConfigureAwait(false);
+            if (!IsActive)
+            {
+                return;
+            }
+
+            var missing = new List<int>();
+            foreach (var work in homes)
+            {
+                var g = (GetShardHomeMessage)work.Message;
+                if (g.TypeName != type)
+                {
+                    continue;
+                }
+
+                if (coordinator.Shards.TryGetValue(g.Shard, out var known))
+                {
+                    work.Sender?.Tell(ToHome(type, known, null), Endpoint);
+                }
+                else
+                {
+                    missing.Add(g.Shard);
+                }
+            }
+
+            if (missing.Count == 0 || up.Count == 0)
+            {
+                continue; // nowhere to put them yet: the regions ask again
+            }
+
+            var written = await ActiveAsync(coordinator, c => c.AllocateAsync(missing, up)).ConfigureAwait(false);
+            Broadcast(type, written, handoverFrom: null);
+        }
+
+        AnswerDrains();
     }
 
     private async Task HandleAsync(Work work)
@@ -142,9 +229,6 @@ internal sealed class CoordinatorService : IAsyncDisposable
 
         switch (work.Message)
         {
-            case GetShardHomeMessage g:
-                await OnGetHomeAsync(g, work.Sender).ConfigureAwait(false);
-                break;
             case ShardReleasedMessage r:
                 var done = await ActiveAsync(await CoordinatorAsync(r.TypeName).ConfigureAwait(false),
                     c => c.CompleteHandoffAsync(r.Shard, r.Epoch, Up())).ConfigureAwait(false);
@@ -236,26 +320,6 @@ internal sealed class CoordinatorService : IAsyncDisposable
         }
 
         return result.Outcome == ShardWriteOutcome.Applied ? result.Changed : [];
-    }
-
-    private async Task OnGetHomeAsync(GetShardHomeMessage g, IActorRef? sender)
-    {
-        var up = Up();
-        var coordinator = await CoordinatorAsync(g.TypeName).ConfigureAwait(false);
-        var existed = coordinator.Shards.TryGetValue(g.Shard, out var known);
-        if (!existed && up.Count == 0)
-        {
-            return; // nowhere to put it yet: the region asks again
-        }
-
-        if (existed)
-        {
-            sender?.Tell(ToHome(g.TypeName, known!, null), Endpoint);
-            return;
-        }
-
-        var written = await ActiveAsync(coordinator, c => c.LocateAsync(g.Shard, up)).ConfigureAwait(false);
-        Broadcast(g.TypeName, written, handoverFrom: null);
     }
 
     private async Task OnCommandAsync(CoordinatorCommand c, IActorRef? sender)

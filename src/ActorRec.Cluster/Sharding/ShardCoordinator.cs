@@ -107,6 +107,51 @@ public sealed class ShardCoordinator
         }, written => ShardingLog.ShardAllocated(_logger, TypeName, written.Shard, written.Owner, written.Epoch), cancellationToken);
     }
 
+    /// <summary>
+    /// Allocates every shard of <paramref name="shards"/> that has no home yet, in one write: one at a time in
+    /// ascending shard order, each to the up node with the fewest shards counting the ones placed before it in this
+    /// batch (so the batch ends exactly where as many single allocations would). Shards already allocated and
+    /// repeated ids are skipped. Returns the rows written (empty when nothing was unallocated).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A shard is out of range.</exception>
+    public Task<CoordinatorResult> AllocateAsync(IReadOnlyCollection<int> shards, IReadOnlyCollection<string> upNodes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(shards);
+        ArgumentNullException.ThrowIfNull(upNodes);
+        foreach (var shard in shards)
+        {
+            CheckShard(shard);
+        }
+
+        return DecideAsync("allocate", () =>
+        {
+            var wanted = new SortedSet<int>();
+            foreach (var shard in shards)
+            {
+                if (!_shards.ContainsKey(shard))
+                {
+                    wanted.Add(shard);
+                }
+            }
+
+            if (wanted.Count == 0)
+            {
+                return ([], []);
+            }
+
+            var loads = Loads(upNodes);
+            var changes = new List<ShardChange>(wanted.Count);
+            foreach (var shard in wanted)
+            {
+                var node = ShardAllocationStrategy.Allocate(loads);
+                AddTo(loads, node, shard);
+                changes.Add(ShardChange.Insert(ShardRecord.New(shard, node)));
+            }
+
+            return (changes, []);
+        }, written => ShardingLog.ShardAllocated(_logger, TypeName, written.Shard, written.Owner, written.Epoch), cancellationToken);
+    }
+
     /// <summary>Operator move: hands <paramref name="shard"/> to <paramref name="toNode"/> (must be up).</summary>
     /// <exception cref="ArgumentException">The shard is unallocated, already moving or already there, or the node is not up.</exception>
     public Task<CoordinatorResult> MoveAsync(int shard, string toNode, IReadOnlyCollection<string> upNodes, CancellationToken cancellationToken = default)

@@ -10,14 +10,19 @@ namespace ActorRec.Cluster.Sharding;
 /// Schema: <c>actorrec_shard_coordinators(cluster, type_name, token, shard_count)</c>, one row per entity type, and
 /// <c>actorrec_shards(cluster, type_name, shard, owner, epoch, status, handoff_to, version)</c>. A write runs in one
 /// transaction: first <c>UPDATE coordinators SET token = @t WHERE token &lt;= @t</c> (no row: a newer coordinator has
-/// written, so the writer is fenced), then each row change as <c>INSERT ... ON CONFLICT DO NOTHING</c> or
-/// <c>UPDATE ... WHERE version = @expected</c>; any change touching no row rolls the whole batch back. In PostgreSQL
+/// written, so the writer is fenced), then the row changes: new rows as multi-row <c>INSERT ... ON CONFLICT DO NOTHING</c>
+/// statements (up to 128 rows each, so allocating a whole table is one or two round trips), changed rows as
+/// <c>UPDATE ... WHERE version = @expected</c>; any statement touching fewer rows than it names rolls the whole batch
+/// back (Conflict). In PostgreSQL
 /// the coordinator row's lock serializes writers of a type, and a writer that waited re-checks its predicates
 /// against the committed data (READ COMMITTED re-evaluation of the updated row), so a stale coordinator cannot slip
 /// in after its successor. In SQLite the transaction holds the database write lock from its first statement.
 /// </remarks>
 public sealed class SqlShardAllocationStore(SqlDialect dialect, string clusterName) : IShardAllocationStore
 {
+    /// <summary>New rows per INSERT statement (6 parameters each, well under SQLite's and PostgreSQL's limits).</summary>
+    private const int InsertsPerStatement = 128;
+
     public string ClusterName { get; } = clusterName;
 
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
@@ -117,9 +122,20 @@ public sealed class SqlShardAllocationStore(SqlDialect dialect, string clusterNa
             return ShardWriteOutcome.Fenced;
         }
 
-        foreach (var change in changes)
+        for (var i = 0; i < changes.Count;)
         {
-            if (await ApplyAsync(c, t, typeName, change, cancellationToken).ConfigureAwait(false) != 1)
+            var inserts = 0;
+            while (inserts < InsertsPerStatement && i + inserts < changes.Count && changes[i + inserts].Expected is null)
+            {
+                inserts++;
+            }
+
+            var expected = Math.Max(inserts, 1);
+            var touched = inserts > 0
+                ? await InsertAsync(c, t, typeName, changes, i, inserts, cancellationToken).ConfigureAwait(false)
+                : await UpdateAsync(c, t, typeName, changes[i], cancellationToken).ConfigureAwait(false);
+            i += expected;
+            if (touched != expected)
             {
                 await t.RollbackAsync(cancellationToken).ConfigureAwait(false);
                 return ShardWriteOutcome.Conflict;
@@ -135,20 +151,42 @@ public sealed class SqlShardAllocationStore(SqlDialect dialect, string clusterNa
             "UPDATE actorrec_shard_coordinators SET token = @t WHERE cluster = @c AND type_name = @n AND token <= @t",
             ct, ("@c", ClusterName), ("@n", typeName), ("@t", token)).ConfigureAwait(false) == 1;
 
-    private Task<int> ApplyAsync(DbConnection c, DbTransaction t, string typeName, ShardChange change, CancellationToken ct)
+    /// <summary>
+    /// Inserts <paramref name="count"/> new rows with one multi-row statement; a row that already exists is skipped
+    /// (ON CONFLICT DO NOTHING), so fewer touched rows than <paramref name="count"/> means a conflict.
+    /// </summary>
+    private Task<int> InsertAsync(DbConnection c, DbTransaction t, string typeName, IReadOnlyList<ShardChange> changes, int start, int count, CancellationToken ct)
+    {
+        var text = new System.Text.StringBuilder(
+            "INSERT INTO actorrec_shards (cluster, type_name, shard, owner, epoch, status, handoff_to, version) VALUES ", 110 + (count * 48));
+        var values = new (string, object?)[2 + (count * 6)];
+        values[0] = ("@c", ClusterName);
+        values[1] = ("@n", typeName);
+        for (var k = 0; k < count; k++)
+        {
+            var next = changes[start + k].Written;
+            var p = 2 + (k * 6);
+            values[p] = ($"@s{k}", next.Shard);
+            values[p + 1] = ($"@o{k}", next.Owner);
+            values[p + 2] = ($"@e{k}", next.Epoch);
+            values[p + 3] = ($"@st{k}", (int)next.Status);
+            values[p + 4] = ($"@h{k}", next.HandoffTo);
+            values[p + 5] = ($"@v{k}", next.Version);
+            text.Append(k == 0 ? "" : ", ").Append(System.Globalization.CultureInfo.InvariantCulture,
+                $"(@c, @n, @s{k}, @o{k}, @e{k}, @st{k}, @h{k}, @v{k})");
+        }
+
+        text.Append(" ON CONFLICT DO NOTHING");
+        return Sql.ExecuteAsync(c, t, text.ToString(), ct, values);
+    }
+
+    private Task<int> UpdateAsync(DbConnection c, DbTransaction t, string typeName, ShardChange change, CancellationToken ct)
     {
         var next = change.Written;
-        (string, object?)[] values =
-        [
+        return Sql.ExecuteAsync(c, t,
+            "UPDATE actorrec_shards SET owner = @o, epoch = @e, status = @st, handoff_to = @h, version = @v " +
+            "WHERE cluster = @c AND type_name = @n AND shard = @s AND version = @ev", ct,
             ("@c", ClusterName), ("@n", typeName), ("@s", next.Shard), ("@o", next.Owner), ("@e", next.Epoch),
-            ("@st", (int)next.Status), ("@h", next.HandoffTo), ("@v", next.Version), ("@ev", change.Expected?.Version ?? 0),
-        ];
-        return change.Expected is null
-            ? Sql.ExecuteAsync(c, t,
-                "INSERT INTO actorrec_shards (cluster, type_name, shard, owner, epoch, status, handoff_to, version) " +
-                "VALUES (@c, @n, @s, @o, @e, @st, @h, @v) ON CONFLICT DO NOTHING", ct, values)
-            : Sql.ExecuteAsync(c, t,
-                "UPDATE actorrec_shards SET owner = @o, epoch = @e, status = @st, handoff_to = @h, version = @v " +
-                "WHERE cluster = @c AND type_name = @n AND shard = @s AND version = @ev", ct, values);
+            ("@st", (int)next.Status), ("@h", next.HandoffTo), ("@v", next.Version), ("@ev", change.Expected!.Version));
     }
 }

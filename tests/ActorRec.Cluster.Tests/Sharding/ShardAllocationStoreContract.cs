@@ -63,6 +63,31 @@ public abstract class ShardAllocationStoreContract
     }
 
     [Fact]
+    public async Task A_whole_table_is_written_in_one_batch_and_a_clash_anywhere_in_it_writes_nothing()
+    {
+        var store = await CreateAsync();
+        var type = TypeName();
+        await store.ClaimAsync(type, 1, 1024);
+        await store.TryWriteAsync(type, 1, [ShardChange.Insert(ShardRecord.New(700, "z"))]);
+
+        // 300 inserts (more than one multi-row statement) around an update: the clash with row 700 comes late in the
+        // batch and rolls back everything before it.
+        var clash = Enumerable.Range(500, 300).Select(s => ShardChange.Insert(ShardRecord.New(s, "n" + (s % 3)))).ToArray();
+        Assert.Equal(ShardWriteOutcome.Conflict, await store.TryWriteAsync(type, 1, clash));
+        Assert.Equal([700], (await store.ReadAsync(type)).Shards.Select(r => r.Shard));
+
+        var seven = (await store.ReadAsync(type)).Shards[0];
+        var batch = Enumerable.Range(0, 300).Select(s => ShardChange.Insert(ShardRecord.New(s, "n" + (s % 3))))
+            .Append(ShardChange.Update(seven, seven.OwnedBy("n1")))
+            .Concat(Enumerable.Range(300, 5).Select(s => ShardChange.Insert(ShardRecord.New(s, "n0"))))
+            .ToArray();
+        Assert.Equal(ShardWriteOutcome.Applied, await store.TryWriteAsync(type, 1, batch));
+        var read = await store.ReadAsync(type);
+        Assert.Equal(306, read.Shards.Count);
+        Assert.Equal(batch.Select(c => c.Written).OrderBy(r => r.Shard), read.Shards);
+    }
+
+    [Fact]
     public async Task A_newer_coordinator_fences_the_older_one()
     {
         var store = await CreateAsync();

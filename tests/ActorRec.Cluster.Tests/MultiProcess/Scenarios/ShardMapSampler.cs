@@ -7,8 +7,8 @@ namespace ActorRec.Cluster.Tests.MultiProcess.Scenarios;
 
 /// <summary>
 /// Samples <c>GET /admin/shards</c> (every type) through a random serving node while a scenario runs, and audits
-/// every sample (<see cref="ScenarioAudits.AuditShardMap"/>) and every pair of successive samples
-/// (<see cref="ScenarioAudits.AuditEpochsGrow"/>); the scenario reads <see cref="Violations"/> at the end and waits
+/// every sample (<see cref="ScenarioAudits.AuditShardMap"/>) and each sample against the last one that completed
+/// before it started (<see cref="ScenarioAudits.AuditEpochsGrow"/>: samples that overlap in time have no order); the scenario reads <see cref="Violations"/> at the end and waits
 /// on shard map conditions with <see cref="WaitForAsync"/>. Entity ids map to shards with the product's own
 /// <see cref="ShardResolver"/> and the shard count the scenario configured.
 /// </summary>
@@ -84,6 +84,15 @@ public sealed class ShardMapSampler : IAsyncDisposable
             throw new HttpRequestException("no node serving");
         }
 
+        // The baseline is the last sample that completed before this one started: its coordinator read certainly came
+        // before ours. Samples overlap (the periodic loop and WaitForAsync, and one map can take seconds while it asks
+        // every region for counts), so the previous sample to *complete* may hold an older read than this one holds.
+        IReadOnlyList<ShardRow>? baseline;
+        lock (_gate)
+        {
+            baseline = _previous;
+        }
+
         var rows = await FetchAsync(nodes[_random.Next(nodes.Count)]).ConfigureAwait(false);
         lock (_gate)
         {
@@ -92,9 +101,9 @@ public sealed class ShardMapSampler : IAsyncDisposable
                 _violations.Enqueue(v);
             }
 
-            if (_previous is not null)
+            if (baseline is not null)
             {
-                foreach (var v in ScenarioAudits.AuditEpochsGrow(_previous, rows))
+                foreach (var v in ScenarioAudits.AuditEpochsGrow(baseline, rows))
                 {
                     _violations.Enqueue(v);
                 }

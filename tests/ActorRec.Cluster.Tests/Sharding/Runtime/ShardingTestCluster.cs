@@ -32,8 +32,9 @@ public sealed class ShardingTestCluster : IAsyncDisposable
 
     private readonly EntityHostSettings _hostSettings;
 
-    public ShardingTestCluster(ShardingSettings? settings = null, EntityHostSettings? hostSettings = null)
+    public ShardingTestCluster(ShardingSettings? settings = null, EntityHostSettings? hostSettings = null, IShardAllocationStore? store = null)
     {
+        Store = store ?? new InMemoryShardAllocationStore();
         Settings = settings ?? ShardingSettings.Create(numberOfShards: 16);
         _hostSettings = (hostSettings ?? new EntityHostSettings { IdleTimeout = TimeSpan.Zero }) with { Journal = Journal };
     }
@@ -46,7 +47,7 @@ public sealed class ShardingTestCluster : IAsyncDisposable
 
     public InMemorySingletonRunLog Runs { get; } = new();
 
-    public InMemoryShardAllocationStore Store { get; } = new();
+    public IShardAllocationStore Store { get; }
 
     public InMemoryJournal Journal { get; } = new();
 
