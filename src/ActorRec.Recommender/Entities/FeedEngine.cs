@@ -191,63 +191,50 @@ public sealed partial class FeedEngine : IAsyncDisposable
     public async Task<IngestResult> IngestAsync(IReadOnlyList<InteractionEvent> events, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
-        var errors = new List<ValidationError>();
+        List<ValidationError>? errors = null;
         var rows = new int[events.Count];
         for (var i = 0; i < events.Count; i++)
         {
             if (!Catalog.TryGetRow(events[i].VideoId, out rows[i]))
             {
-                errors.Add(new ValidationError($"events[{i}].videoId", $"unknown video \"{events[i].VideoId}\"; register it with PUT /v1/videos/{{videoId}} first"));
+                (errors ??= []).Add(new ValidationError($"events[{i}].videoId", $"unknown video \"{events[i].VideoId}\"; register it with PUT /v1/videos/{{videoId}} first"));
             }
         }
 
-        if (errors.Count > 0)
+        if (errors is not null)
         {
             return new IngestResult(0, 0, errors);
         }
 
-        var byUser = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-        for (var i = 0; i < events.Count; i++)
-        {
-            if (!byUser.TryGetValue(events[i].UserId, out var list))
-            {
-                byUser[events[i].UserId] = list = [];
-            }
-
-            list.Add(i);
-        }
-
         var k = Settings.Learning.NegativeSamples;
         // One message per user, all sent at once (a cluster region bundles them per owning node).
-        var userIds = new string[byUser.Count];
+        var byUser = EventGroups.By(events, byVideo: false);
         var userMessages = new object[byUser.Count];
-        var userIndexes = new List<int>[byUser.Count];
-        var n = 0;
-        foreach (var (userId, indexes) in byUser)
+        for (var u = 0; u < byUser.Count; u++)
         {
-            var interactions = new UserInteraction[indexes.Count];
-            for (var j = 0; j < indexes.Count; j++)
+            var indexes = byUser.Members[u];
+            var interactions = new UserInteraction[indexes.Length];
+            for (var j = 0; j < indexes.Length; j++)
             {
                 var e = events[indexes[j]];
                 var row = rows[indexes[j]];
                 interactions[j] = CompactInteraction(e, Catalog.Facts(row), NegativeSampler.Sample(Catalog, e.IdKey, row, k));
             }
 
-            (userIds[n], userMessages[n], userIndexes[n]) = (userId, new ApplyUserEvents(interactions), indexes);
-            n++;
+            userMessages[u] = new ApplyUserEvents(interactions);
         }
 
-        var userReplies = await Await(Users.AskAll(userIds, userMessages, Entities.AskTimeout), "users").ConfigureAwait(false);
+        var userReplies = await Await(Users.AskAll(byUser.Ids, userMessages, Entities.AskTimeout), "users").ConfigureAwait(false);
         var before = new float[events.Count][];
         var fresh = new bool[events.Count];
         var applied = 0;
         for (var u = 0; u < userReplies.Length; u++)
         {
-            var indexes = userIndexes[u];
+            var indexes = byUser.Members[u];
             var reply = userReplies[u];
             var ack = reply as UserEventsApplied ?? throw Unexpected(reply, "user of event " + events[indexes[0]].Id);
             applied += ack.Applied;
-            for (var j = 0; j < indexes.Count; j++)
+            for (var j = 0; j < indexes.Length; j++)
             {
                 before[indexes[j]] = ack.EmbeddingsBefore[j];
                 fresh[indexes[j]] = ack.Fresh is { } f && f[j];
@@ -257,28 +244,23 @@ public sealed partial class FeedEngine : IAsyncDisposable
         // The ranking model, trends and experiment metrics learn once from every new event (its user step is durable).
         Pipeline.Quality.Observe(events, rows, before, fresh, Catalog);
 
-        var byVideo = new Dictionary<string, List<VideoInteraction>>(StringComparer.Ordinal);
-        for (var i = 0; i < events.Count; i++)
+        var byVideo = EventGroups.By(events, byVideo: true);
+        var videoMessages = new object[byVideo.Count];
+        for (var v = 0; v < byVideo.Count; v++)
         {
-            if (!byVideo.TryGetValue(events[i].VideoId, out var list))
+            var indexes = byVideo.Members[v];
+            var interactions = new VideoInteraction[indexes.Length];
+            for (var j = 0; j < indexes.Length; j++)
             {
-                byVideo[events[i].VideoId] = list = [];
+                var i = indexes[j];
+                JournalVectors.RoundToHalf(before[i]);
+                interactions[j] = new VideoInteraction(events[i], before[i]);
             }
 
-            JournalVectors.RoundToHalf(before[i]);
-            list.Add(new VideoInteraction(events[i], before[i]));
+            videoMessages[v] = new ApplyVideoEvents(interactions);
         }
 
-        var videoIds = new string[byVideo.Count];
-        var videoMessages = new object[byVideo.Count];
-        n = 0;
-        foreach (var (videoId, list) in byVideo)
-        {
-            (videoIds[n], videoMessages[n]) = (videoId, new ApplyVideoEvents(list));
-            n++;
-        }
-
-        foreach (var reply in await Await(Videos.AskAll(videoIds, videoMessages, Entities.AskTimeout), "videos").ConfigureAwait(false))
+        foreach (var reply in await Await(Videos.AskAll(byVideo.Ids, videoMessages, Entities.AskTimeout), "videos").ConfigureAwait(false))
         {
             if (reply is not EventsApplied)
             {

@@ -127,4 +127,27 @@ public sealed class LocalShardRegion : IShardRegion
         ArgumentNullException.ThrowIfNull(message);
         return _region.Ask(new ShardEnvelope(entityId, message), timeout);
     }
+
+    /// <summary>
+    /// Every message in one batched ask of the region actor (one task, one timer, a small reply slot per entity,
+    /// instead of an ask per entity): same replies, order and failures as <see cref="ShardRegions.AskEach"/>.
+    /// </summary>
+    public Task<object[]> AskAll(IReadOnlyList<string> entityIds, IReadOnlyList<object> messages, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(entityIds);
+        ArgumentNullException.ThrowIfNull(messages);
+        if (entityIds.Count != messages.Count)
+        {
+            throw new ArgumentException($"{entityIds.Count} entity ids but {messages.Count} messages", nameof(messages));
+        }
+
+        var envelopes = new object[entityIds.Count];
+        for (var i = 0; i < envelopes.Length; i++)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(entityIds[i]);
+            envelopes[i] = new ShardEnvelope(entityIds[i], messages[i] ?? throw new ArgumentException($"messages[{i}] is null", nameof(messages)));
+        }
+
+        return _region.AskMany(envelopes, timeout);
+    }
 }

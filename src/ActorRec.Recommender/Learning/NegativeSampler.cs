@@ -18,22 +18,24 @@ public static class NegativeSampler
         ArgumentOutOfRangeException.ThrowIfNegative(k);
         var n = catalog.Count;
         var dim = catalog.Dimension;
-        var picked = new List<int>(k);
+        // The rows drawn so far (k is small: a scan beats a set, and a stack buffer allocates nothing).
+        Span<int> picked = k <= 64 ? stackalloc int[k] : new int[k];
+        var count = 0;
         var state = eventKey;
-        for (var attempt = 0; attempt < 4 * k && picked.Count < k && n > 1; attempt++)
+        for (var attempt = 0; attempt < 4 * k && count < k && n > 1; attempt++)
         {
             state = StableHash.Mix(state + 0x9e3779b97f4a7c15UL);
             var row = (int)(state % (ulong)n);
-            if (row == excludeRow || picked.Contains(row) || catalog.Info(row).Moderation != ModerationState.Approved)
+            if (row == excludeRow || picked[..count].Contains(row) || catalog.Info(row).Moderation != ModerationState.Approved)
             {
                 continue;
             }
 
-            picked.Add(row);
+            picked[count++] = row;
         }
 
-        var result = new float[picked.Count * dim];
-        for (var i = 0; i < picked.Count; i++)
+        var result = new float[count * dim];
+        for (var i = 0; i < count; i++)
         {
             catalog.Row(picked[i]).CopyTo(result.AsSpan(i * dim, dim));
         }
