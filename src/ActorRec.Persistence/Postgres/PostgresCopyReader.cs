@@ -14,19 +14,16 @@ namespace ActorRec.Persistence.Postgres;
 /// </summary>
 /// <remarks>
 /// <para><b>Why.</b> Recovery of 20 actors × 20,000 events (<c>bench journal --store postgres</c>) was CPU-bound in the
-/// client at ~1–1.5 µs per event. A profile showed three costs besides the unavoidable payload copy and row object:
-/// Npgsql's per-column machinery (seek, converter, start/end read for each of ten columns), two strings decoded and
-/// allocated per row (the persistence id, which the caller already holds, and the manifest, which is one of a handful
-/// of names), and the garbage collector: every replay page held 4,096 rows alive while it was consumed, so with 20
-/// replays ~25 MB survived each gen0 collection and nearly every one became a gen1 collection.</para>
+/// client at ~1–1.5 µs per event. Besides the unavoidable payload copy and row object, a profile showed Npgsql's
+/// per-column machinery (seek, converter, start/end read for each of ten columns), two strings decoded and allocated
+/// per row (the persistence id, which the caller already holds, and the manifest, which is one of a handful of
+/// names), and the garbage collector those strings fed.</para>
 /// <para><b>How.</b> The format (PostgreSQL docs, "COPY, Binary Format") is an 11-byte signature, a flags word and a
 /// header-extension length, then per row a 16-bit field count and per field a 32-bit length (-1 = NULL) and the value
 /// in network byte order; a 16-bit -1 ends the data. <see cref="TryReadRow"/> first checks that a whole row is buffered,
 /// then decodes it with a few big-endian loads. The persistence id comes from the caller (per-id reads select NULL for
 /// it) or, for reads across ids, from a per-read map of id number to string; the manifest from
-/// <see cref="PostgresManifestNames"/>, which maps its UTF-8 bytes to one shared string. A replay is one COPY of
-/// the whole range, decoded in chunks of a few hundred rows that reach the caller at once, so no page of thousands of
-/// rows stays alive while it is consumed.</para>
+/// <see cref="PostgresManifestNames"/>, which maps its UTF-8 bytes to one shared string.</para>
 /// <para><b>Checksums</b> are not checked here: the journal verifies every row it hands out (and reports a damaged
 /// one with its persistence id and sequence number).</para>
 /// </remarks>
