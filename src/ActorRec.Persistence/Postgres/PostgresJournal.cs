@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using ActorRec.Persistence.Journal;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -26,12 +28,12 @@ namespace ActorRec.Persistence.Postgres;
 /// <para><b>Offsets.</b> <c>ordering</c> is an identity column. Identity values are taken at insert time, not commit
 /// time, so with pipelined batches and across nodes offsets may become visible out of order; live queries wait for
 /// holes (see <see cref="JournalBase"/> remarks and <c>gap-timeout</c>).</para>
+/// <para><b>Reads.</b> Rows are read with binary COPY and decoded from the wire bytes by
+/// <see cref="PostgresCopyReader"/>. A COPY takes no parameters, so a read by id first learns the id's number
+/// (<c>persistence_ids</c>, never renumbered; cached) and the statement carries only numbers.</para>
 /// </remarks>
 public sealed partial class PostgresJournal : JournalBase
 {
-    /// <summary>The row columns after <c>ordering</c> and the id text (schema 3 rows carry only the id's number).</summary>
-    private const string Tail = "j.sequence_nr, j.writer_epoch, j.manifest, j.schema_version, j.timestamp_ms, j.deleted, j.checksum, j.payload";
-
     private const int MaxCachedIds = 1_000_000;
 
     private readonly NpgsqlDataSource _dataSource;
@@ -40,6 +42,10 @@ public sealed partial class PostgresJournal : JournalBase
     /// writer needs, nor time out in the pool (see <see cref="PostgresGate"/>).</summary>
     private readonly PostgresGate _gate;
     private readonly Dictionary<string, (long Pid, long Seq)> _lastById = new(StringComparer.Ordinal);
+
+    /// <summary>Numbers of ids read (an id's number never changes once committed; absent ids are not cached).</summary>
+    private readonly ConcurrentDictionary<string, long> _pidNumbers = new(StringComparer.Ordinal);
+    private readonly PostgresManifestNames _manifests = new();
 
     /// <summary>Group-commit batches in flight at once: while one waits for its COPY and commit (server CPU, fsync),
     /// the next is read, checked and streamed, so client and server work overlap.</summary>
@@ -219,16 +225,43 @@ public sealed partial class PostgresJournal : JournalBase
         CancellationToken cancellationToken)
     {
         using PostgresGate.Permit permit = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
-        await using NpgsqlCommand cmd = _dataSource.CreateCommand($"""
-            SELECT j.ordering, $1, {Tail} FROM journal j
-            WHERE j.pid = (SELECT id FROM persistence_ids WHERE persistence_id = $1) AND j.sequence_nr >= $2 AND j.sequence_nr <= $3 AND NOT j.deleted
-            ORDER BY j.sequence_nr LIMIT $4
+        await using NpgsqlConnection conn = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        long pid = await PidNumberAsync(conn, persistenceId, cancellationToken).ConfigureAwait(false);
+        if (pid == 0)
+        {
+            return [];
+        }
+
+        string command = string.Create(CultureInfo.InvariantCulture, $"""
+            COPY (SELECT {PostgresCopyReader.ColumnsWithoutId} FROM journal j
+            WHERE j.pid = {pid} AND j.sequence_nr >= {fromSequenceNr} AND j.sequence_nr <= {toSequenceNr} AND NOT j.deleted
+            ORDER BY j.sequence_nr LIMIT {max}) TO STDOUT (FORMAT BINARY)
             """);
+        return await PostgresCopyReader.ReadAllAsync(conn, command, persistenceId, _manifests, Math.Min(max, 1024), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The number of <paramref name="persistenceId"/> in <c>persistence_ids</c>, or 0 when it has none (never written).</summary>
+    private async ValueTask<long> PidNumberAsync(NpgsqlConnection conn, string persistenceId, CancellationToken cancellationToken)
+    {
+        if (_pidNumbers.TryGetValue(persistenceId, out long known))
+        {
+            return known;
+        }
+
+        await using var cmd = new NpgsqlCommand("SELECT id FROM persistence_ids WHERE persistence_id = $1", conn);
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = persistenceId });
-        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = fromSequenceNr });
-        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = toSequenceNr });
-        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = max });
-        return await ReadRowsAsync(cmd, max, cancellationToken).ConfigureAwait(false);
+        if (await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not long number)
+        {
+            return 0;
+        }
+
+        if (_pidNumbers.Count >= MaxCachedIds)
+        {
+            _pidNumbers.Clear();
+        }
+
+        _pidNumbers[persistenceId] = number;
+        return number;
     }
 
     protected override async Task<long> ReadHighestSequenceNrCoreAsync(string persistenceId, CancellationToken cancellationToken)
@@ -252,10 +285,12 @@ public sealed partial class PostgresJournal : JournalBase
     protected override async Task<List<PersistentRepr>> ReadRowsByOffsetAsync(long afterOffset, int max, CancellationToken cancellationToken)
     {
         using PostgresGate.Permit permit = await _gate.EnterAsync(cancellationToken).ConfigureAwait(false);
-        await using NpgsqlCommand cmd = _dataSource.CreateCommand($"SELECT j.ordering, p.persistence_id, {Tail} FROM journal j JOIN persistence_ids p ON p.id = j.pid WHERE j.ordering > $1 ORDER BY j.ordering LIMIT $2");
-        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterOffset });
-        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = max });
-        return await ReadRowsAsync(cmd, max, cancellationToken).ConfigureAwait(false);
+        await using NpgsqlConnection conn = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        string command = string.Create(CultureInfo.InvariantCulture, $"""
+            COPY (SELECT {PostgresCopyReader.ColumnsWithId} FROM journal j JOIN persistence_ids p ON p.id = j.pid
+            WHERE j.ordering > {afterOffset} ORDER BY j.ordering LIMIT {max}) TO STDOUT (FORMAT BINARY)
+            """);
+        return await PostgresCopyReader.ReadAllAsync(conn, command, null, _manifests, Math.Min(max, 1024), cancellationToken).ConfigureAwait(false);
     }
 
     protected override async Task<List<string>> ReadPersistenceIdsAsync(string? after, int max, CancellationToken cancellationToken)
@@ -418,22 +453,5 @@ public sealed partial class PostgresJournal : JournalBase
         }
 
         return (long)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-    }
-
-    private static async Task<List<PersistentRepr>> ReadRowsAsync(NpgsqlCommand cmd, int capacity, CancellationToken cancellationToken)
-    {
-        var rows = new List<PersistentRepr>(Math.Min(capacity, 1024));
-        await using NpgsqlDataReader r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            rows.Add(new PersistentRepr(r.GetString(1), r.GetInt64(2), r.GetString(4), r.GetInt32(5), r.GetFieldValue<byte[]>(9), r.GetInt64(6), r.GetInt64(3))
-            {
-                Ordering = r.GetInt64(0),
-                Deleted = r.GetBoolean(7),
-                Checksum = unchecked((uint)r.GetInt64(8)),
-            });
-        }
-
-        return rows;
     }
 }
