@@ -132,6 +132,8 @@ public sealed class CandidateRetriever
             c.FollowedCreator = user.IsFollowing(info.CreatorKey);
         }
 
+        // The row index is done with: back to its pool now rather than after ranking (the set waits in a queue).
+        set.CompleteRetrieval();
         return set;
     }
 

@@ -68,17 +68,30 @@ public struct FilterCounts
 /// (it reads the user's state), then scored in a micro-batch and re-ranked, neither of which touches the user.
 /// <para>
 /// The candidate array and the row index are the bulk of a feed's garbage (a few hundred ~100-byte candidates), so
-/// they are rented from shared pools and handed back by <see cref="Release"/>, which the feed pipeline calls once the
+/// they are rented from pools and handed back by <see cref="Release"/>, which the feed pipeline calls once the
 /// set is re-ranked; a set that is never released is simply collected.
+/// </para>
+/// <para>
+/// Why pools of their own: a set lives from retrieval until re-ranking, across the ranking actor's queue, so under
+/// load a node holds one per feed in flight (~150 at 1,500 feeds/s). The shared <see cref="ArrayPool{T}"/> keeps
+/// 32 arrays per core, so most rents beyond that allocated a fresh ~51 KB array that was still in flight at the next
+/// gen0 GC: these arrays were more than half of everything a GC promoted (heap snapshots of <c>bench feed</c>).
+/// <see cref="s_candidatePool"/> keeps up to <see cref="MaxPooledArrays"/> arrays per size (at most ~13 MB with the
+/// default quotas, about one per request the HTTP in-flight bound lets in), which settle in gen2; they hold no
+/// references, so the GC never scans them. The row index is needed only while paths add candidates, so the retriever
+/// hands it back at once (<see cref="CompleteRetrieval"/>) and a few indexes serve every feed.
 /// </para>
 /// </summary>
 public sealed class CandidateSet
 {
     private const int MaxPooledIndexes = 64;
+    private const int MaxPooledArrays = 256;
     private static readonly ConcurrentQueue<Dictionary<int, int>> s_indexPool = new();
+    private static readonly ArrayPool<Candidate> s_candidatePool = ArrayPool<Candidate>.Create(4096, MaxPooledArrays);
 
     private Dictionary<int, int>? _indexByRow;
     private Candidate[] _items;
+    private bool _released;
 
     public CandidateSet(string userId, float[] query, DateTimeOffset now, string region, ulong seed, int capacity = 256)
     {
@@ -91,12 +104,15 @@ public sealed class CandidateSet
         Seed = seed;
         // Sized once for the whole retrieval (the sum of the path quotas): growing the array and the dictionary
         // step by step was most of a feed's garbage.
-        _items = ArrayPool<Candidate>.Shared.Rent(Math.Max(8, capacity));
+        _items = s_candidatePool.Rent(Math.Max(8, capacity));
         _indexByRow = RentIndex(Math.Max(8, capacity));
     }
 
     /// <summary>Whether <see cref="Release"/> has handed the storage back (the set is then empty).</summary>
-    public bool Released => _indexByRow is null;
+    public bool Released => _released;
+
+    /// <summary>Whether <see cref="CompleteRetrieval"/> (or <see cref="Release"/>) ended the adding of candidates.</summary>
+    public bool RetrievalCompleted => _indexByRow is null;
 
     public string UserId { get; }
 
@@ -136,13 +152,13 @@ public sealed class CandidateSet
 
     public ref Candidate this[int index] => ref _items[index];
 
-    public bool Contains(int row) => _indexByRow?.ContainsKey(row) ?? false;
+    public bool Contains(int row) => IndexOf(row) >= 0;
 
     /// <summary>
-    /// Hands the candidate storage back to the pools: the set is empty afterwards and takes no more candidates.
-    /// Call it once nothing reads the candidates any more (the feed pipeline does, after re-ranking).
+    /// Ends retrieval: the row index goes back to its pool and the set takes no more candidates (<see cref="Contains"/>
+    /// and <see cref="IndexOf"/> then scan the candidates). The retriever calls it once every path has added its own.
     /// </summary>
-    public void Release()
+    public void CompleteRetrieval()
     {
         var index = _indexByRow;
         if (index is null)
@@ -151,24 +167,53 @@ public sealed class CandidateSet
         }
 
         _indexByRow = null;
+        ReturnIndex(index);
+    }
+
+    /// <summary>
+    /// Hands the candidate storage back to the pools: the set is empty afterwards and takes no more candidates.
+    /// Call it once nothing reads the candidates any more (the feed pipeline does, after re-ranking).
+    /// </summary>
+    public void Release()
+    {
+        if (_released)
+        {
+            return;
+        }
+
+        _released = true;
+        CompleteRetrieval();
         var items = _items;
         _items = [];
         Count = 0;
-        ArrayPool<Candidate>.Shared.Return(items);
-        if (s_indexPool.Count < MaxPooledIndexes)
-        {
-            index.Clear();
-            s_indexPool.Enqueue(index);
-        }
+        s_candidatePool.Return(items);
     }
 
     /// <summary>The index of <paramref name="row"/>'s candidate, or -1.</summary>
-    public int IndexOf(int row) => _indexByRow is { } index && index.TryGetValue(row, out var i) ? i : -1;
+    public int IndexOf(int row)
+    {
+        if (_indexByRow is { } index)
+        {
+            return index.TryGetValue(row, out var i) ? i : -1;
+        }
+
+        var items = Items;
+        for (var i = 0; i < items.Length; i++)
+        {
+            if (items[i].Row == row)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
 
     /// <summary>Adds <paramref name="row"/> from <paramref name="source"/>, or merges the provenance when present; returns true when it is new.</summary>
     public bool Add(int row, RetrievalSource source, float retrievalScore)
     {
-        var index = _indexByRow ?? throw new InvalidOperationException($"the candidate set of {UserId} was released: it takes no more candidates");
+        var index = _indexByRow ?? throw new InvalidOperationException(
+            $"the candidate set of {UserId} was {(_released ? "released" : "completed")}: it takes no more candidates");
         if (index.TryGetValue(row, out var i))
         {
             ref var c = ref _items[i];
@@ -179,9 +224,9 @@ public sealed class CandidateSet
 
         if (Count == _items.Length)
         {
-            var larger = ArrayPool<Candidate>.Shared.Rent(_items.Length * 2);
+            var larger = s_candidatePool.Rent(_items.Length * 2);
             _items.AsSpan(0, Count).CopyTo(larger);
-            ArrayPool<Candidate>.Shared.Return(_items);
+            s_candidatePool.Return(_items);
             _items = larger;
         }
 
@@ -189,6 +234,15 @@ public sealed class CandidateSet
         index[row] = Count;
         Count++;
         return true;
+    }
+
+    private static void ReturnIndex(Dictionary<int, int> index)
+    {
+        if (s_indexPool.Count < MaxPooledIndexes)
+        {
+            index.Clear();
+            s_indexPool.Enqueue(index);
+        }
     }
 
     private static Dictionary<int, int> RentIndex(int capacity)

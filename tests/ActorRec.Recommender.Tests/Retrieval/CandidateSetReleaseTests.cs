@@ -26,6 +26,33 @@ public sealed class CandidateSetReleaseTests
     }
 
     [Fact]
+    public void CompleteRetrieval_keeps_the_candidates_and_answers_lookups_without_the_index()
+    {
+        var set = new CandidateSet("u2", new float[4], T, "US", 1, capacity: 8);
+        for (var row = 10; row < 30; row++)
+        {
+            Assert.True(set.Add(row, RetrievalSource.Embedding, row));
+        }
+
+        set.CompleteRetrieval();
+        Assert.True(set.RetrievalCompleted);
+        Assert.False(set.Released);
+        Assert.Equal(20, set.Count);
+        Assert.Equal(29f, set[19].RetrievalScore);
+        Assert.Equal(5, set.IndexOf(15));
+        Assert.True(set.Contains(29));
+        Assert.False(set.Contains(30));
+        var ex = Assert.Throws<InvalidOperationException>(() => set.Add(40, RetrievalSource.Trending, 0f));
+        Assert.Contains("completed", ex.Message, StringComparison.Ordinal);
+        set.CompleteRetrieval(); // a second completion is a no-op
+
+        set.Release();
+        Assert.True(set.Released);
+        Assert.True(set.Items.IsEmpty);
+        Assert.False(set.Contains(15));
+    }
+
+    [Fact]
     public void A_set_built_from_released_storage_starts_empty_and_grows()
     {
         for (var round = 0; round < 3; round++)

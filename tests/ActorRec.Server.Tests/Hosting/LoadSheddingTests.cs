@@ -37,6 +37,9 @@ public sealed class LoadSheddingTests
             using var body = JsonDocument.Parse(await shed.Content.ReadAsStringAsync());
             Assert.Equal(ApiProblems.TypeBase + "overloaded", body.RootElement.GetProperty("type").GetString());
             Assert.Equal(503, body.RootElement.GetProperty("status").GetInt32());
+            Assert.Equal("The node is overloaded", body.RootElement.GetProperty("title").GetString());
+            Assert.Equal("more than 1 requests are in flight on this node; retry after 3 s", body.RootElement.GetProperty("detail").GetString());
+            Assert.False(string.IsNullOrEmpty(body.RootElement.GetProperty("traceId").GetString()));
         }
 
         // Health endpoints are never shed: an orchestrator must still see the node.
@@ -58,6 +61,23 @@ public sealed class LoadSheddingTests
         using var again = await node.Client.GetAsync("/v1/slow");
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.Equal(0, gauge.InFlight);
+    }
+
+    [Fact]
+    public void The_precomputed_overloaded_body_is_the_problem_with_the_trace_id_appended()
+    {
+        var prefix = LoadSheddingMiddleware.OverloadedPrefix(256, "1");
+        var text = System.Text.Encoding.UTF8.GetString(prefix) + "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\"}";
+        using var body = JsonDocument.Parse(text);
+        Assert.Equal(ApiProblems.TypeBase + "overloaded", body.RootElement.GetProperty("type").GetString());
+        Assert.Equal(503, body.RootElement.GetProperty("status").GetInt32());
+        Assert.Equal("more than 256 requests are in flight on this node; retry after 1 s", body.RootElement.GetProperty("detail").GetString());
+        Assert.Equal("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", body.RootElement.GetProperty("traceId").GetString());
+
+        Assert.True(LoadSheddingMiddleware.IsPlainJsonText("0HN7:00000001"));
+        Assert.False(LoadSheddingMiddleware.IsPlainJsonText("a\"b"));
+        Assert.False(LoadSheddingMiddleware.IsPlainJsonText("a\\b"));
+        Assert.False(LoadSheddingMiddleware.IsPlainJsonText("caf\u00e9"));
     }
 
     [Fact]
