@@ -379,15 +379,18 @@ public sealed partial class RemoteActorRefProvider : IRemoteMessageSink
 
             entry!.Watchers.Add(watcher);
             gone = IsGone(_membership, subject.Address, entry.Incarnation);
+            if (first && !gone)
+            {
+                // Sent under the gate, so the node sees watches and unwatches of one actor in the order they were
+                // decided: sent after the gate, a first watch could overtake the unwatch of the watcher before it
+                // (watch, watch, unwatch on the wire), and the remote side would forget a live watch.
+                SendSystem(subject.Address, new RemoteWatch(subject.Elements, SelfAddress));
+            }
         }
 
         if (gone)
         {
             NotifyWatchers(subject);
-        }
-        else if (first)
-        {
-            SendSystem(subject.Address, new RemoteWatch(subject.Elements, SelfAddress));
         }
     }
 
@@ -400,12 +403,8 @@ public sealed partial class RemoteActorRefProvider : IRemoteMessageSink
             if (last)
             {
                 _watches.Remove(subject);
+                SendSystem(subject.Address, new RemoteUnwatch(subject.Elements, SelfAddress)); // under the gate: see AddWatcher
             }
-        }
-
-        if (last)
-        {
-            SendSystem(subject.Address, new RemoteUnwatch(subject.Elements, SelfAddress));
         }
     }
 

@@ -173,8 +173,26 @@ public sealed class ClusterShardingTests : IAsyncLifetime
         Assert.Equal(before.Epoch, stale.WriterEpoch);
         Assert.Equal(before.Epoch + 1, stale.CurrentEpoch);
 
-        // The entity answers from its new owner with everything acknowledged before, and without the stale write.
-        var ack = Assert.IsType<Ack>(await nodes[1].Region.Ask(victim, new Add("a", 2), AskTimeout));
+        // The entity answers from its new owner with everything acknowledged before, and without the stale write. b may
+        // still route to c until its region has taken in c's removal; it then refuses at once with the retryable
+        // ShardUnavailableException (nothing was delivered), and a client retries, as here.
+        object? reply = null;
+        await Poll.UntilAsync(
+            async () =>
+            {
+                try
+                {
+                    reply = await nodes[1].Region.Ask(victim, new Add("a", 2), AskTimeout);
+                    return true;
+                }
+                catch (ShardUnavailableException)
+                {
+                    return false;
+                }
+            },
+            TestTimeouts.Guard,
+            "b routes to the new owner");
+        var ack = Assert.IsType<Ack>(reply);
         Assert.Equal(after.Node, ack.Node);
         Assert.Equal(after.Epoch, ack.Epoch);
         var log = Assert.IsType<EntityLog>(await nodes[0].Region.Ask(victim, GetLog.Instance, AskTimeout));
