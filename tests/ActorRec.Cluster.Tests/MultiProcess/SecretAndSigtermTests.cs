@@ -19,7 +19,18 @@ public sealed class SecretAndSigtermTests(PostgresServer postgres)
 
         // Database access alone is not membership: the intruder's row carries no valid proof of the secret.
         var intruder = await cluster.StartNodeAsync("intruder", secret: "a-different-secret-0123456789");
-        Assert.Equal(3, await intruder.Exited.WaitAsync(Guard)); // ExitCodes.Downed
+        int exit;
+        try
+        {
+            exit = await intruder.Exited.WaitAsync(Guard);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"the intruder did not exit within {Guard.TotalSeconds:0}s\n--- intruder ---\n{intruder.Log}\n--- x ---\n{x.Log}\n--- y ---\n{y.Log}");
+            throw;
+        }
+
+        Assert.Equal(3, exit); // ExitCodes.Downed
         await intruder.WaitForLogAsync("cluster secret is wrong", Guard);
         await x.WaitForClusterAsync(s => s.Members.Any(m => m.Node == "intruder" && m.Status == "down"), Guard, "intruder down");
         var refusedBy = await Task.WhenAny(
