@@ -119,7 +119,7 @@ public static class EventBatchReader
         var timestamp = r.Timestamp("timestamp", true);
         if (timestamp is { } t && now is { } clock && t - clock > limits.MaxFutureSkew)
         {
-            r.Error("timestamp", $"is {t - clock:g} ahead of the server clock ({clock:O}); at most {limits.MaxFutureSkew:g} ahead is accepted");
+            r.Error("timestamp", $"is {Describe(t - clock)} ahead of the server clock ({clock:yyyy-MM-ddTHH:mm:ssZ}); at most {Describe(limits.MaxFutureSkew)} ahead is accepted");
         }
 
         var watchMs = r.Int64("watchMs", typeText == "view", 0, limits.MaxWatchMs);
@@ -136,4 +136,9 @@ public static class EventBatchReader
             id!, type, userId!, videoId!, timestamp!.Value,
             watchMs ?? 0, durationMs ?? 0, (int)(replays ?? 0), region, device);
     }
+
+    // A span for people: whole days past a day, else h:mm:ss.
+    private static string Describe(TimeSpan span) => span.TotalDays >= 1
+        ? $"{span.TotalDays:0.#} days"
+        : TimeSpan.FromSeconds(Math.Round(span.TotalSeconds)).ToString("c", System.Globalization.CultureInfo.InvariantCulture);
 }
