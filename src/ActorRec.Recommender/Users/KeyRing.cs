@@ -4,7 +4,7 @@ namespace ActorRec.Recommender.Users;
 /// The last <c>capacity</c> 64-bit keys, oldest overwritten; linear lookup (capacities are small). The array starts
 /// empty and doubles (from 4) up to the capacity, so a user with few events pays for few keys; it wraps only once at
 /// full capacity, so growing never reorders keys. A mutable struct held in a (non-readonly) field of its owner, so
-/// that a user's two rings cost no object of their own; never copy one (a copy shares the array but not the cursor).
+/// that a user's ring of recent videos costs no object of its own; never copy one (a copy shares the array but not the cursor).
 /// </summary>
 public struct KeyRing
 {
