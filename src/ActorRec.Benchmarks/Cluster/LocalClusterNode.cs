@@ -33,7 +33,7 @@ public sealed partial class LocalClusterNode : IAsyncDisposable
         _process = new Process { StartInfo = start, EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => OnLine(e.Data);
         _process.ErrorDataReceived += (_, e) => OnLine(e.Data);
-        _process.Exited += (_, _) => _exited.TrySetResult(_process.ExitCode);
+        _process.Exited += (_, _) => _ = ReportExitAsync(); // after both output streams drain: the last lines say why
         if (!_process.Start())
         {
             throw new InvalidOperationException("could not start node " + name);
@@ -179,6 +179,18 @@ public sealed partial class LocalClusterNode : IAsyncDisposable
         catch (IOException)
         {
             // A file still held by the dying process: left to the OS's temp cleanup.
+        }
+    }
+
+    private async Task ReportExitAsync()
+    {
+        try
+        {
+            await _process.WaitForExitAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _exited.TrySetResult(_process.ExitCode);
         }
     }
 

@@ -67,7 +67,8 @@ public sealed class MultiProcessCluster : IAsyncDisposable
     /// <param name="name">Node name.</param>
     /// <param name="secret">Cluster secret (default <see cref="Secret"/>).</param>
     /// <param name="extraConfig">HOCON appended after the timings.</param>
-    public async Task<NodeProcess> StartNodeAsync(string name, string? secret = null, string extraConfig = "")
+    /// <param name="waitListening">False for a node that may legitimately exit before it listens (a refused intruder).</param>
+    public async Task<NodeProcess> StartNodeAsync(string name, string? secret = null, string extraConfig = "", bool waitListening = true)
     {
         var dir = Path.Combine(_root, name + "-" + _nodes.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
         System.IO.Directory.CreateDirectory(dir);
@@ -107,7 +108,11 @@ public sealed class MultiProcessCluster : IAsyncDisposable
             _nodes.Add(node);
         }
 
-        await node.WaitListeningAsync(Guard).ConfigureAwait(false);
+        if (waitListening)
+        {
+            await node.WaitListeningAsync(Guard).ConfigureAwait(false);
+        }
+
         return node;
     }
 

@@ -28,7 +28,9 @@ public sealed partial class NodeProcess : IAsyncDisposable
         _process = new Process { StartInfo = start, EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => OnLine(e.Data);
         _process.ErrorDataReceived += (_, e) => OnLine(e.Data);
-        _process.Exited += (_, _) => _exited.TrySetResult(_process.ExitCode);
+        // Exited can fire before the output pipes are drained; WaitForExitAsync also waits for both streams' EOF,
+        // so a node's last lines (why it exited) are in Log by the time Exited completes.
+        _process.Exited += (_, _) => _ = ReportExitAsync();
         if (!_process.Start())
         {
             throw new InvalidOperationException("could not start dotnet for node " + name);
@@ -192,6 +194,18 @@ public sealed partial class NodeProcess : IAsyncDisposable
 
     public static string Describe(ClusterStatusResponse? status) => status is null ? "nothing yet"
         : string.Join(", ", status.Members.Select(m => $"{m.Node}#{m.Incarnation}={m.Status}")) + $"; leader={status.Leader ?? "none"}";
+
+    private async Task ReportExitAsync()
+    {
+        try
+        {
+            await _process.WaitForExitAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _exited.TrySetResult(_process.ExitCode);
+        }
+    }
 
     private void OnLine(string? line)
     {

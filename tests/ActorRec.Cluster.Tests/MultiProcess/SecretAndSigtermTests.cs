@@ -17,8 +17,9 @@ public sealed class SecretAndSigtermTests(PostgresServer postgres)
         var y = nodes[1];
         await x.WaitForClusterAsync(s => s.Members.Count(m => m.Status == "up") == 2, Guard, "x and y up");
 
-        // Database access alone is not membership: the intruder's row carries no valid proof of the secret.
-        var intruder = await cluster.StartNodeAsync("intruder", secret: "a-different-secret-0123456789");
+        // Database access alone is not membership: the intruder's row carries no valid proof of the secret. It can be
+        // refused (and exit) before its HTTP front-end listens, so the start does not wait for the address.
+        var intruder = await cluster.StartNodeAsync("intruder", secret: "a-different-secret-0123456789", waitListening: false);
         int exit;
         try
         {
