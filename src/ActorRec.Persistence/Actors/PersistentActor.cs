@@ -19,6 +19,10 @@ namespace ActorRec.Persistence.Actors;
 /// <para><b>Persist.</b> <see cref="Persist{TEvent}"/>/<see cref="PersistAll{TEvent}"/> inside a command handler only
 /// queue events; when the handler returns they go to the journal (group-committed with other actors) and the actor
 /// stashes further commands. Each handler runs only after its write is durable, in order, with the original sender.
+/// Commands the actor declares read-only with <see cref="IsReadOnlyQuery"/> are the exception: they are answered at
+/// once, even while a write is in flight, from the state of the last durable write (a handler runs only after its
+/// write is durable, so the state never holds an event that could still be lost). A reader therefore never waits
+/// behind a journal commit; what it reads is exactly what an acknowledged writer has been told is stored.
 /// If a write fails, no handler of it runs, <see cref="OnPersistFailure"/> is called and the actor stops: its state
 /// never runs ahead of the journal; a restarted incarnation recovers from what was stored.</para>
 /// <para><b>Snapshots</b> are taken every <c>snapshot.every</c> events, on <see cref="PassivateEntity"/> (when
@@ -45,6 +49,7 @@ public abstract partial class PersistentActor : ActorBase
     private bool _snapshotInFlight;
     private bool _stopAfterSnapshot;
     private bool _acquired;
+    private bool _answeringQuery;
 
     protected PersistentActor(PersistenceRuntime runtime)
     {
@@ -101,6 +106,13 @@ public abstract partial class PersistentActor : ActorBase
     protected virtual void OnRecoveryCompleted()
     {
     }
+
+    /// <summary>
+    /// True for a command that only reads the state (it must neither persist nor change what is journaled): while a
+    /// write is in flight it is answered at once from the last durable state instead of waiting in the stash. During
+    /// recovery it is stashed like any command. A query that calls <see cref="Persist{TEvent}"/> fails.
+    /// </summary>
+    protected virtual bool IsReadOnlyQuery(object message) => false;
 
     /// <summary>Called when recovery failed; the actor stops afterwards. The default logs the error.</summary>
     protected virtual void OnRecoveryFailure(RecoveryFailedException cause) => LogRecoveryFailed(Log, Pid, cause.SequenceNr, cause);
@@ -183,6 +195,11 @@ public abstract partial class PersistentActor : ActorBase
 
         if (_phase != Phase.Running || _inFlight is not null)
         {
+            if (_phase == Phase.Running && IsReadOnlyQuery(message))
+            {
+                return AnswerQuery(message);
+            }
+
             (_stash ??= Context.CreateStash()).Stash();
             return true;
         }
@@ -217,6 +234,19 @@ public abstract partial class PersistentActor : ActorBase
         {
             _runtime.Incarnations.Release(Pid, this);
             _acquired = false;
+        }
+    }
+
+    private bool AnswerQuery(object message)
+    {
+        _answeringQuery = true;
+        try
+        {
+            return ReceiveCurrent(message);
+        }
+        finally
+        {
+            _answeringQuery = false;
         }
     }
 
@@ -402,6 +432,11 @@ public abstract partial class PersistentActor : ActorBase
 
     private void EnsureRunning()
     {
+        if (_answeringQuery)
+        {
+            throw new InvalidOperationException($"'{Pid}' cannot persist while answering a read-only query.");
+        }
+
         if (_phase != Phase.Running)
         {
             throw new InvalidOperationException($"'{Pid}' cannot persist while {_phase.ToString().ToLowerInvariant()}.");

@@ -11,7 +11,8 @@ namespace ActorRec.Recommender.Entities;
 /// journaled is everything the transition reads and replay reproduces the state exactly. New interactions are
 /// persisted atomically, applied in order by the same <see cref="UserState.Apply(UserInteraction)"/> recovery uses,
 /// and acknowledged after the last one; ids already applied (or repeated inside the command) are acknowledged
-/// without being journaled. Retrieval for a feed runs inside the actor's turn, so it sees a consistent state.
+/// without being journaled. Retrieval for a feed runs inside the actor's turn, so it sees a consistent state; it is a
+/// read-only query, answered even while a batch is being committed, from the state of the last durable batch.
 /// </summary>
 public sealed class UserActor : PersistentActor
 {
@@ -72,6 +73,10 @@ public sealed class UserActor : PersistentActor
     protected override long WriterEpoch => _writerEpoch;
 
     protected override string? FenceKey => _fenceKey;
+
+    // Feeds and state reads are answered while an event batch is being committed, from the last durable state:
+    // a feed never waits behind a journal commit (it reflects every event already acknowledged).
+    protected override bool IsReadOnlyQuery(object message) => message is RetrieveCandidates or GetState;
 
     protected override bool ReceiveCommand(object message)
     {

@@ -23,6 +23,12 @@ public sealed class GetState
     public static GetState Instance { get; } = new();
 }
 
+/// <summary>A read-only query: answered at once from the last durable state, even while a write is in flight.</summary>
+public sealed record Peek;
+
+/// <summary>A query that (wrongly) tries to persist: answered with the error it gets.</summary>
+public sealed record PeekAndAdd(int Amount);
+
 public sealed record StateReply(int Total, int Count, long LastSequenceNr, int RecoveredEvents, bool FromSnapshot);
 
 /// <summary>Counts the handler runs of every counter (so tests can see a handler did NOT run yet).</summary>
@@ -76,10 +82,27 @@ public sealed class CounterActor : PersistentActor
     public static Props Props(PersistenceRuntime runtime, string id, HandlerLog log, long writerEpoch = 0, string? fenceKey = null) =>
         ActorRec.Actors.Props.Create(() => new CounterActor(runtime, id, log, writerEpoch, fenceKey));
 
+    protected override bool IsReadOnlyQuery(object message) => message is Peek or PeekAndAdd;
+
     protected override bool ReceiveCommand(object message)
     {
         switch (message)
         {
+            case Peek:
+                Sender?.Tell(new StateReply(_state.Total, _state.Count, LastSequenceNr, _recovered, _fromSnapshot), Self);
+                return true;
+            case PeekAndAdd peekAndAdd:
+                try
+                {
+                    Persist(new Added(peekAndAdd.Amount), _ => _log.Ran());
+                    Sender?.Tell("persisted", Self);
+                }
+                catch (InvalidOperationException ex)
+                {
+                    Sender?.Tell(ex.Message, Self);
+                }
+
+                return true;
             case Add add:
                 Persist(new Added(add.Amount), e =>
                 {

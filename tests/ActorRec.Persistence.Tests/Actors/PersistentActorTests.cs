@@ -76,6 +76,38 @@ public sealed class PersistentActorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_read_only_query_is_answered_from_the_durable_state_while_a_write_is_in_flight()
+    {
+        var gated = new ControlledJournal(_journal);
+        IActorRef counter = _system.ActorOf(CounterActor.Props(Runtime(gated), "queried", _log));
+        Assert.Equal(new Ack(4, 1), await counter.Ask<Ack>(new Add(4), AskTimeout));
+
+        gated.Close();
+        Task<Ack> held = counter.Ask<Ack>(new Add(1), AskTimeout);
+        Task<StateReply> ordinary = counter.Ask<StateReply>(GetState.Instance, AskTimeout);
+
+        // The query overtakes the stashed command and the held write; it sees only what is durable.
+        StateReply peeked = await counter.Ask<StateReply>(new Peek(), AskTimeout);
+        Assert.Equal((4, 1, 1L), (peeked.Total, peeked.Count, peeked.LastSequenceNr));
+        Assert.False(held.IsCompleted);
+        Assert.False(ordinary.IsCompleted);
+
+        // A query may not persist: the attempt is refused and nothing is queued behind the held write.
+        string refused = await counter.Ask<string>(new PeekAndAdd(100), AskTimeout);
+        Assert.Contains("cannot persist while answering a read-only query", refused, StringComparison.Ordinal);
+        Assert.Contains("queried", refused, StringComparison.Ordinal);
+
+        gated.Open();
+        Assert.Equal(new Ack(5, 2), await held);
+        StateReply after = await ordinary;
+        Assert.Equal((5, 2, 2L), (after.Total, after.Count, after.LastSequenceNr));
+        StateReply peekedAfter = await counter.Ask<StateReply>(new Peek(), AskTimeout);
+        Assert.Equal((5, 2L), (peekedAfter.Total, peekedAfter.LastSequenceNr));
+        Assert.Equal(2, _log.Runs);
+        Assert.Equal(2, await _journal.ReadHighestSequenceNrAsync("queried"));
+    }
+
+    [Fact]
     public async Task A_failed_write_stops_the_actor_without_applying_the_event()
     {
         var failing = new ControlledJournal(_journal) { FailAtSequenceNr = 3 };

@@ -2,6 +2,8 @@ using ActorRec.Actors.TestKit;
 using ActorRec.Persistence;
 using ActorRec.Persistence.Actors;
 using ActorRec.Persistence.InMemory;
+using ActorRec.Persistence.Journal;
+using ActorRec.Persistence.Testing;
 using ActorRec.Recommender.Domain;
 using ActorRec.Recommender.Entities;
 
@@ -10,13 +12,18 @@ namespace ActorRec.Recommender.Tests.Entities;
 /// <summary>A feed engine on a TestKit actor system (virtual time) over an in-memory journal and snapshot store.</summary>
 internal sealed class EntityNode : IAsyncDisposable
 {
-    public EntityNode(int snapshotEvery = 1000, TimeSpan? passivateAfter = null, FeedSettings? settings = null)
+    /// <param name="snapshotEvery">Snapshot policy of the persistence runtime.</param>
+    /// <param name="passivateAfter">Idle time before an entity passivates (default 10 minutes).</param>
+    /// <param name="settings">Feed settings (default <see cref="FeedSettings.Default"/>).</param>
+    /// <param name="gated">True to put a <see cref="GatedJournal"/> (see <see cref="Gate"/>) in front of the journal.</param>
+    public EntityNode(int snapshotEvery = 1000, TimeSpan? passivateAfter = null, FeedSettings? settings = null, bool gated = false)
     {
         Kit = new ActorTestKit();
         var persistence = PersistenceSettings.Create("inmem", snapshotEvery: snapshotEvery);
         Journal = new InMemoryJournal(persistence, Kit.Time);
         Snapshots = new InMemorySnapshotStore();
-        Runtime = new PersistenceRuntime(Journal, Snapshots, EntitySerializers.CreateRegistry(), persistence, Kit.Time);
+        Gate = gated ? new GatedJournal(Journal) : null;
+        Runtime = new PersistenceRuntime(Gate ?? (IJournal)Journal, Snapshots, EntitySerializers.CreateRegistry(), persistence, Kit.Time);
         Engine = new FeedEngine(Kit.System, Runtime, settings ?? FeedSettings.Default,
             EntitySettings.Create(passivateAfter ?? TimeSpan.FromMinutes(10), rankingActors: 1));
     }
@@ -24,6 +31,9 @@ internal sealed class EntityNode : IAsyncDisposable
     public ActorTestKit Kit { get; }
 
     public InMemoryJournal Journal { get; }
+
+    /// <summary>The gate in front of <see cref="Journal"/> when the node was made with <c>gated: true</c>.</summary>
+    public GatedJournal? Gate { get; }
 
     public InMemorySnapshotStore Snapshots { get; }
 
