@@ -84,6 +84,18 @@ public sealed partial class VideoCatalog : IEmbeddingSource
 
     public VideoRowInfo Info(int row) => _storage.Infos[row] ?? throw new ArgumentOutOfRangeException(nameof(row));
 
+    /// <summary>
+    /// The video key of a row and whether it is approved, from dense arrays: the candidate filters read these for
+    /// hundreds of rows per feed, and a row's <see cref="VideoRowInfo"/> is an object elsewhere in memory (a cache
+    /// miss per row).
+    /// </summary>
+    public ulong FilterFacts(int row, out bool approved)
+    {
+        var s = _storage;
+        approved = s.Approved[row];
+        return s.Keys[row];
+    }
+
     /// <summary>Views, completions and velocity (decayed to <paramref name="now"/>) of a row.</summary>
     public (float Views, float Completions, float Velocity) Stats(int row, DateTimeOffset now, TimeSpan velocityHalfLife)
     {
@@ -198,6 +210,7 @@ public sealed partial class VideoCatalog : IEmbeddingSource
                 {
                     info = NewInfo(video);
                     _storage.Infos[row] = info;
+                    _storage.Approved[row] = info.Moderation == ModerationState.Approved;
                     if (old.Stage != info.Stage || old.StageStopped != info.StageStopped)
                     {
                         // A new stage has a new pool: its placements count from zero.
@@ -301,6 +314,8 @@ public sealed partial class VideoCatalog : IEmbeddingSource
 
         var row = s.Count;
         s.Infos[row] = info;
+        s.Keys[row] = info.VideoKey;
+        s.Approved[row] = info.Moderation == ModerationState.Approved;
         s.Count = row + 1;
         _rowById[info.VideoId] = row;
         _rowByKey[info.VideoKey] = row;
@@ -349,6 +364,8 @@ public sealed partial class VideoCatalog : IEmbeddingSource
             Capacity = capacity;
             Embeddings = new float[capacity * dim];
             Infos = new VideoRowInfo?[capacity];
+            Keys = new ulong[capacity];
+            Approved = new bool[capacity];
             Views = new float[capacity];
             Completions = new float[capacity];
             Velocity = new float[capacity];
@@ -361,6 +378,12 @@ public sealed partial class VideoCatalog : IEmbeddingSource
         public float[] Embeddings { get; }
 
         public VideoRowInfo?[] Infos { get; }
+
+        /// <summary>Each row's <see cref="VideoRowInfo.VideoKey"/> (fixed for the row's life).</summary>
+        public ulong[] Keys { get; }
+
+        /// <summary>Whether each row's moderation state is approved (kept with <see cref="Infos"/>).</summary>
+        public bool[] Approved { get; }
 
         public float[] Views { get; }
 
@@ -386,6 +409,8 @@ public sealed partial class VideoCatalog : IEmbeddingSource
             var next = new Storage(Capacity * 2, dim) { _count = _count };
             Embeddings.CopyTo(next.Embeddings, 0);
             Infos.CopyTo(next.Infos, 0);
+            Keys.CopyTo(next.Keys, 0);
+            Approved.CopyTo(next.Approved, 0);
             Views.CopyTo(next.Views, 0);
             Completions.CopyTo(next.Completions, 0);
             Velocity.CopyTo(next.Velocity, 0);

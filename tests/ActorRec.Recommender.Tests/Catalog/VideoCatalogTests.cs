@@ -40,6 +40,20 @@ public sealed class VideoCatalogTests
         Assert.Equal(ModerationState.Removed, catalog.Info(5).Moderation);
         Assert.Equal(40, catalog.Count);
 
+        // The dense filter facts follow the metadata (rows were appended through several storage growths).
+        for (var row = 0; row < catalog.Count; row++)
+        {
+            Assert.Equal(catalog.Info(row).VideoKey, catalog.FilterFacts(row, out var approved));
+            Assert.Equal(row != 5, approved);
+        }
+
+        videos[5].SetModeration(ModerationState.Approved);
+        catalog.Upsert(videos[5]);
+        catalog.FilterFacts(5, out var approvedAgain);
+        Assert.True(approvedAgain);
+        videos[5].SetModeration(ModerationState.Removed);
+        catalog.Upsert(videos[5]);
+
         var facts = catalog.Facts(17);
         Assert.Equal(("v17", "c2", "t1", 10_000L), (facts.VideoId, facts.CreatorId, facts.Topic, facts.DurationMs));
     }
