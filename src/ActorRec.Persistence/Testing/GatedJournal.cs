@@ -7,7 +7,7 @@ namespace ActorRec.Persistence.Testing;
 /// and the rest pass straight through to the wrapped journal. <see cref="WaitForWritesAsync"/> tells when a write of
 /// each given persistence id is being held.
 /// </summary>
-public sealed class GatedJournal(IJournal inner) : IJournal
+public sealed class GatedJournal(IJournal inner) : ForwardingJournal(inner)
 {
     private readonly Lock _gate = new();
     private readonly HashSet<string> _waiting = new(StringComparer.Ordinal);
@@ -53,51 +53,20 @@ public sealed class GatedJournal(IJournal inner) : IJournal
         }
     }
 
-    public async Task WriteAsync(AtomicWrite write, CancellationToken cancellationToken = default)
+    public override async Task WriteAsync(AtomicWrite write, CancellationToken cancellationToken = default)
     {
         await HoldAsync([write]).ConfigureAwait(false);
-        await inner.WriteAsync(write, cancellationToken).ConfigureAwait(false);
+        await Inner.WriteAsync(write, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<Exception?>> WriteBatchAsync(IReadOnlyList<AtomicWrite> writes, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<Exception?>> WriteBatchAsync(IReadOnlyList<AtomicWrite> writes, CancellationToken cancellationToken = default)
     {
         await HoldAsync(writes).ConfigureAwait(false);
-        return await inner.WriteBatchAsync(writes, cancellationToken).ConfigureAwait(false);
+        return await Inner.WriteBatchAsync(writes, cancellationToken).ConfigureAwait(false);
     }
 
-    public IAsyncEnumerable<PersistentRepr> ReplayAsync(string persistenceId, long fromSequenceNr, long toSequenceNr, long max, CancellationToken cancellationToken = default) =>
-        inner.ReplayAsync(persistenceId, fromSequenceNr, toSequenceNr, max, cancellationToken);
-
-    public Task<long> ReadHighestSequenceNrAsync(string persistenceId, CancellationToken cancellationToken = default) =>
-        inner.ReadHighestSequenceNrAsync(persistenceId, cancellationToken);
-
-    public Task DeleteToAsync(string persistenceId, long toSequenceNr, CancellationToken cancellationToken = default) =>
-        inner.DeleteToAsync(persistenceId, toSequenceNr, cancellationToken);
-
-    public IAsyncEnumerable<PersistentRepr> CurrentEventsByPersistenceIdAsync(string persistenceId, long fromSequenceNr, long toSequenceNr,
-        CancellationToken cancellationToken = default) => inner.CurrentEventsByPersistenceIdAsync(persistenceId, fromSequenceNr, toSequenceNr, cancellationToken);
-
-    public IAsyncEnumerable<PersistentRepr> EventsByPersistenceIdAsync(string persistenceId, long fromSequenceNr, long toSequenceNr,
-        CancellationToken cancellationToken = default) => inner.EventsByPersistenceIdAsync(persistenceId, fromSequenceNr, toSequenceNr, cancellationToken);
-
-    public IAsyncEnumerable<PersistentRepr> CurrentAllEventsAsync(long afterOffset, CancellationToken cancellationToken = default) =>
-        inner.CurrentAllEventsAsync(afterOffset, cancellationToken);
-
-    public IAsyncEnumerable<PersistentRepr> AllEventsAsync(long afterOffset, CancellationToken cancellationToken = default) =>
-        inner.AllEventsAsync(afterOffset, cancellationToken);
-
-    public IAsyncEnumerable<string> CurrentPersistenceIdsAsync(CancellationToken cancellationToken = default) => inner.CurrentPersistenceIdsAsync(cancellationToken);
-
-    public IAsyncEnumerable<PersistentRepr> ScanRowsAsync(long afterOffset, CancellationToken cancellationToken = default) =>
-        inner.ScanRowsAsync(afterOffset, cancellationToken);
-
-    public Task<long> ReadHighestOffsetAsync(CancellationToken cancellationToken = default) => inner.ReadHighestOffsetAsync(cancellationToken);
-
-    public Task FenceAsync(string fenceKey, long epoch, CancellationToken cancellationToken = default) => inner.FenceAsync(fenceKey, epoch, cancellationToken);
-
-    public Task<long> ReadFenceEpochAsync(string fenceKey, CancellationToken cancellationToken = default) => inner.ReadFenceEpochAsync(fenceKey, cancellationToken);
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    /// <summary>Leaves the wrapped journal open: it is shared with the test that made this gate.</summary>
+    public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private static TaskCompletionSource Opened()
     {

@@ -1,9 +1,10 @@
 using ActorRec.Persistence.Journal;
+using ActorRec.Persistence.Testing;
 
 namespace ActorRec.Persistence.Tests.Actors;
 
 /// <summary>Wraps a journal: holds writes until <see cref="Open"/>, or fails the write that contains a chosen sequence number.</summary>
-public sealed class ControlledJournal(IJournal inner) : IJournal
+public sealed class ControlledJournal(IJournal inner) : ForwardingJournal(inner)
 {
     private readonly TaskCompletionSource _writeArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _gate = CompletedSource();
@@ -19,7 +20,7 @@ public sealed class ControlledJournal(IJournal inner) : IJournal
 
     public void Open() => _gate.TrySetResult();
 
-    public async Task WriteAsync(AtomicWrite write, CancellationToken cancellationToken = default)
+    public override async Task WriteAsync(AtomicWrite write, CancellationToken cancellationToken = default)
     {
         _writeArrived.TrySetResult();
         await _gate.Task;
@@ -28,50 +29,13 @@ public sealed class ControlledJournal(IJournal inner) : IJournal
             throw new IOException($"disk full writing {write.PersistenceId}#{FailAtSequenceNr}");
         }
 
-        await inner.WriteAsync(write, cancellationToken);
+        await Inner.WriteAsync(write, cancellationToken);
     }
 
-    public Task<IReadOnlyList<Exception?>> WriteBatchAsync(IReadOnlyList<AtomicWrite> writes, CancellationToken cancellationToken = default) =>
-        inner.WriteBatchAsync(writes, cancellationToken);
-
-    public IAsyncEnumerable<PersistentRepr> ReplayAsync(string persistenceId, long fromSequenceNr, long toSequenceNr, long max,
+    public override IAsyncEnumerable<PersistentRepr> ReplayAsync(string persistenceId, long fromSequenceNr, long toSequenceNr, long max,
         CancellationToken cancellationToken = default) => ReplayError is null
-        ? inner.ReplayAsync(persistenceId, fromSequenceNr, toSequenceNr, max, cancellationToken)
+        ? Inner.ReplayAsync(persistenceId, fromSequenceNr, toSequenceNr, max, cancellationToken)
         : FailingReplay(ReplayError);
-
-    public Task<long> ReadHighestSequenceNrAsync(string persistenceId, CancellationToken cancellationToken = default) =>
-        inner.ReadHighestSequenceNrAsync(persistenceId, cancellationToken);
-
-    public Task DeleteToAsync(string persistenceId, long toSequenceNr, CancellationToken cancellationToken = default) =>
-        inner.DeleteToAsync(persistenceId, toSequenceNr, cancellationToken);
-
-    public IAsyncEnumerable<PersistentRepr> CurrentEventsByPersistenceIdAsync(string persistenceId, long fromSequenceNr, long toSequenceNr,
-        CancellationToken cancellationToken = default) => inner.CurrentEventsByPersistenceIdAsync(persistenceId, fromSequenceNr, toSequenceNr, cancellationToken);
-
-    public IAsyncEnumerable<PersistentRepr> EventsByPersistenceIdAsync(string persistenceId, long fromSequenceNr, long toSequenceNr,
-        CancellationToken cancellationToken = default) => inner.EventsByPersistenceIdAsync(persistenceId, fromSequenceNr, toSequenceNr, cancellationToken);
-
-    public IAsyncEnumerable<PersistentRepr> CurrentAllEventsAsync(long afterOffset, CancellationToken cancellationToken = default) =>
-        inner.CurrentAllEventsAsync(afterOffset, cancellationToken);
-
-    public IAsyncEnumerable<PersistentRepr> AllEventsAsync(long afterOffset, CancellationToken cancellationToken = default) =>
-        inner.AllEventsAsync(afterOffset, cancellationToken);
-
-    public IAsyncEnumerable<string> CurrentPersistenceIdsAsync(CancellationToken cancellationToken = default) =>
-        inner.CurrentPersistenceIdsAsync(cancellationToken);
-
-    public IAsyncEnumerable<PersistentRepr> ScanRowsAsync(long afterOffset, CancellationToken cancellationToken = default) =>
-        inner.ScanRowsAsync(afterOffset, cancellationToken);
-
-    public Task<long> ReadHighestOffsetAsync(CancellationToken cancellationToken = default) => inner.ReadHighestOffsetAsync(cancellationToken);
-
-    public Task FenceAsync(string fenceKey, long epoch, CancellationToken cancellationToken = default) =>
-        inner.FenceAsync(fenceKey, epoch, cancellationToken);
-
-    public Task<long> ReadFenceEpochAsync(string fenceKey, CancellationToken cancellationToken = default) =>
-        inner.ReadFenceEpochAsync(fenceKey, cancellationToken);
-
-    public ValueTask DisposeAsync() => inner.DisposeAsync();
 
 #pragma warning disable CS1998 // an iterator that fails before its first element
     private static async IAsyncEnumerable<PersistentRepr> FailingReplay(Exception error)

@@ -53,6 +53,28 @@ internal sealed class EntityNode : IAsyncDisposable
     public InteractionEvent View(string id, string userId, string videoId, long watchMs = 15_000) =>
         new(id, InteractionType.View, userId, videoId, Now, watchMs, 15_000, 0, "US", "ios");
 
+    /// <summary>
+    /// The user's feed now, with the state version it was built from. The ranking window runs on virtual time: it is
+    /// moved until the feed is answered, and only while every actor is idle (waiting on that timer), so a slow
+    /// machine can never push virtual time past the ask timeout.
+    /// </summary>
+    public VersionedFeed Feed(string userId, int count = 10, string? region = "US", bool explain = false)
+    {
+        var task = Engine.GetVersionedFeedAsync(userId, count, region, explain);
+        Kit.AwaitCondition(() =>
+        {
+            Kit.AwaitIdle();
+            if (task.IsCompleted)
+            {
+                return true;
+            }
+
+            Kit.Time.Advance(Engine.Settings.Ranking.BatchWindow);
+            return task.IsCompleted;
+        }, what: "feed answered");
+        return Await(task);
+    }
+
     public long Highest(string persistenceId) => Await(Journal.ReadHighestSequenceNrAsync(persistenceId));
 
     public async ValueTask DisposeAsync()

@@ -1,5 +1,3 @@
-using ActorRec.Recommender.Entities;
-
 namespace ActorRec.Recommender.Tests.Entities;
 
 /// <summary>
@@ -20,7 +18,7 @@ public sealed class FeedDuringWriteTests
         var held = node.Engine.IngestAsync([node.View("e2", "u1", "v2")]);
         node.Kit.Await(node.Gate.WaitForWritesAsync(["user/u1"]));
 
-        var during = Feed(node, "u1");
+        var during = node.Feed("u1");
         Assert.Equal(1, during.StateVersion);
         Assert.NotEmpty(during.Feed.Items);
         Assert.Equal(1, node.Await(node.Engine.GetUserAsync("u1"))!.EventCount);
@@ -30,25 +28,7 @@ public sealed class FeedDuringWriteTests
         node.Gate.Open();
         Assert.Equal(1, node.Await(held).Applied);
         Assert.Equal(2, node.Highest("user/u1"));
-        Assert.Equal(2, Feed(node, "u1").StateVersion);
+        Assert.Equal(2, node.Feed("u1").StateVersion);
         Assert.Equal(2, node.Await(node.Engine.GetUserAsync("u1"))!.EventCount);
-    }
-
-    /// <summary>The feed now (the ranking window runs on virtual time, so it is advanced until the feed is answered).</summary>
-    private static VersionedFeed Feed(EntityNode node, string userId)
-    {
-        var task = node.Engine.GetVersionedFeedAsync(userId, 10, "US", explain: false);
-        node.Kit.AwaitCondition(() =>
-        {
-            node.Kit.AwaitIdle();
-            if (task.IsCompleted)
-            {
-                return true;
-            }
-
-            node.Kit.Time.Advance(node.Engine.Settings.Ranking.BatchWindow);
-            return task.IsCompleted;
-        }, what: "feed answered");
-        return node.Await(task);
     }
 }

@@ -24,13 +24,13 @@ public sealed class FeedReplayTests
         node.Kit.Advance(TimeSpan.FromMinutes(1));
         node.Ingest(node.View("e1", "u1", "v0"), node.View("e2", "u1", "v1"));
         var t1 = node.Now;
-        var live1 = Ids(LiveFeed(node, "u1"));
+        var live1 = Ids(node.Feed("u1", Count, region: null).Feed);
 
         node.Kit.Advance(TimeSpan.FromMinutes(1));
         node.PutVideo("v10", "cats", creator: "c10");
         node.Ingest(node.View("e3", "u1", "v2"), node.View("e4", "u1", "v4"));
         var t2 = node.Now;
-        var live2 = Ids(LiveFeed(node, "u1"));
+        var live2 = Ids(node.Feed("u1", Count, region: null).Feed);
 
         var registry = EntitySerializers.CreateRegistry();
         var at1 = await FeedReplay.RunAsync(node.Journal, registry, FeedSettings.Default, "user/u1", new ReplayTarget(ToTime: t1), Count);
@@ -90,7 +90,7 @@ public sealed class FeedReplayTests
                 TimeSpan.FromMinutes(5), node.Kit.Time, history: 4);
             Assert.True(checkpointer.Save());
             var t = node.Now;
-            var live = Scores(LiveFeed(node, "u1"));
+            var live = Scores(node.Feed("u1", Count, region: null).Feed);
             var registry = EntitySerializers.CreateRegistry();
 
             var restored = await FeedReplay.RunAsync(node.Journal, registry, FeedSettings.Default, "user/u1", new ReplayTarget(ToTime: t), Count,
@@ -163,24 +163,6 @@ public sealed class FeedReplayTests
         var video = await Assert.ThrowsAsync<ArgumentException>(() =>
             FeedReplay.RunAsync(node.Journal, registry, FeedSettings.Default, "video/v0", new ReplayTarget()));
         Assert.Contains("needs a user's persistence id", video.Message, StringComparison.Ordinal);
-    }
-
-    /// <summary>The node's own feed now (retrieved at <see cref="EntityNode.Now"/>; the ranking window runs on virtual time).</summary>
-    private static FeedResponseDto LiveFeed(EntityNode node, string userId)
-    {
-        var task = node.Engine.GetFeedAsync(userId, Count, null, explain: false);
-        node.Kit.AwaitCondition(() =>
-        {
-            node.Kit.AwaitIdle();
-            if (task.IsCompleted)
-            {
-                return true;
-            }
-
-            node.Kit.Time.Advance(node.Engine.Settings.Ranking.BatchWindow);
-            return task.IsCompleted;
-        }, what: "feed answered");
-        return node.Await(task);
     }
 
     private static SortedDictionary<string, double> Scores(FeedResponseDto feed)

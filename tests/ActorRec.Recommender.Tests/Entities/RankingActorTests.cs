@@ -116,32 +116,13 @@ public sealed class RankingActorTests
             node.PutVideo($"v{i}", (i % 3) switch { 0 => "cats", 1 => "dogs", _ => "cooking" }, $"c{i}");
         }
 
-        var first = FeedOf(node, "u1");
+        var first = node.Feed("u1", explain: true).Feed;
         var viewed = first.Items[0].VideoId;
         node.Ingest(node.View("e1", "u1", viewed));
 
-        var next = FeedOf(node, "u1");
+        var next = node.Feed("u1", explain: true).Feed;
         Assert.DoesNotContain(next.Items, it => it.VideoId == viewed);
         Assert.NotEmpty(next.Items);
-    }
-
-    private static FeedResponseDto FeedOf(EntityNode node, string userId)
-    {
-        var task = node.Engine.GetFeedAsync(userId, 10, "US", explain: true);
-        // The ranking window runs on virtual time: move it until the feed is answered. Time moves only while every
-        // actor is idle (waiting on that timer), so a slow machine can never push virtual time past the ask timeout.
-        node.Kit.AwaitCondition(() =>
-        {
-            node.Kit.AwaitIdle();
-            if (task.IsCompleted)
-            {
-                return true;
-            }
-
-            node.Kit.Time.Advance(node.Engine.Settings.Ranking.BatchWindow);
-            return task.IsCompleted;
-        }, what: "feed answered");
-        return node.Await(task);
     }
 
     private static CandidateSet Retrieve(EntityNode node, string userId) =>

@@ -7,7 +7,6 @@ using ActorRec.Cluster.Singleton;
 using ActorRec.Persistence;
 using ActorRec.Persistence.Actors;
 using ActorRec.Persistence.InMemory;
-using ActorRec.Persistence.Journal;
 using ActorRec.Persistence.Testing;
 using ActorRec.Recommender.Domain;
 using ActorRec.Recommender.Entities;
