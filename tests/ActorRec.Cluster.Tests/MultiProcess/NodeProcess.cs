@@ -247,7 +247,7 @@ public static class Poll
     /// <summary>How often a condition is re-checked.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
 
-    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan guard, string what)
+    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan guard, string what, Func<string>? lastState = null)
     {
         ArgumentNullException.ThrowIfNull(condition);
         var deadline = Stopwatch.StartNew();
@@ -269,6 +269,7 @@ public static class Poll
         }
         while (deadline.Elapsed < guard && await ticks.WaitForNextTickAsync().ConfigureAwait(false));
 
-        throw new TimeoutException($"Gave up after {guard.TotalSeconds:0}s waiting for: {what}" + (last is null ? "" : $" (last error: {last.Message})"));
+        throw new TimeoutException($"Gave up after {guard.TotalSeconds:0}s waiting for: {what}" + (last is null ? "" : $" (last error: {last.Message})")
+            + (lastState is null ? "" : "; " + lastState()));
     }
 }

@@ -258,6 +258,7 @@ public sealed class ScenarioRun : IAsyncDisposable
             foreach (var video in Videos)
             {
                 var e = new SentEvent($"warm-{n++.ToString(CultureInfo.InvariantCulture)}", Users[n % Users.Count], video);
+                var lastAnswer = "no answer yet";
                 await Poll.UntilAsync(async () =>
                 {
                     var json = $$"""{"events":[{"id":"{{e.Id}}","type":"view","userId":"{{e.UserId}}","videoId":"{{video}}","timestamp":"{{DateTimeOffset.UtcNow:O}}","watchMs":5000,"durationMs":15000}]}""";
@@ -286,9 +287,10 @@ public sealed class ScenarioRun : IAsyncDisposable
                             Ledger.MarkInDoubt([e]);
                         }
 
+                        lastAnswer = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync().ConfigureAwait(false)}";
                         return false;
                     }
-                }, MultiProcessCluster.Guard, $"{node} accepts an event for {video}").ConfigureAwait(false);
+                }, MultiProcessCluster.Guard, $"{node} accepts an event for {video}", () => "last answer: " + lastAnswer).ConfigureAwait(false);
             }
         }
     }
