@@ -107,6 +107,13 @@ public sealed partial class FeedEngine : IAsyncDisposable
 
     public IReadOnlyList<IActorRef> Rankers => _rankers;
 
+    /// <summary>
+    /// Where the catalog is a read copy that may lag (a cluster node's copy of videos other nodes own), looks a video
+    /// up at its source before an event naming it is refused as unknown: true when the video exists and is now in
+    /// <see cref="Catalog"/>. Null on one node, where the catalog is the source.
+    /// </summary>
+    public Func<string, CancellationToken, Task<bool>>? FindMissingVideo { get; set; }
+
     private TimeProvider Time => System.TimeProvider;
 
     /// <summary>
@@ -195,7 +202,8 @@ public sealed partial class FeedEngine : IAsyncDisposable
         var rows = new int[events.Count];
         for (var i = 0; i < events.Count; i++)
         {
-            if (!Catalog.TryGetRow(events[i].VideoId, out rows[i]))
+            if (!Catalog.TryGetRow(events[i].VideoId, out rows[i])
+                && !(FindMissingVideo is { } find && await find(events[i].VideoId, cancellationToken).ConfigureAwait(false) && Catalog.TryGetRow(events[i].VideoId, out rows[i])))
             {
                 (errors ??= []).Add(new ValidationError($"events[{i}].videoId", $"unknown video \"{events[i].VideoId}\"; register it with PUT /v1/videos/{{videoId}} first"));
             }

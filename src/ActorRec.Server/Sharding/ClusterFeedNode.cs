@@ -135,6 +135,7 @@ public sealed class ClusterFeedNode : IEntityRegionFactory
         var engine = new FeedEngine(System, runtime, _options.Feed, _options.Entities, _loggers.CreateLogger<FeedEngine>(), ownsSystem: true, regions: this);
         Wire.Pipeline = engine.Pipeline;
         ReadCopies.Start(System, engine.Catalog);
+        engine.FindMissingVideo = (videoId, ct) => ReadCopies.FetchMissingAsync(runtime, videoId, ct);
         Engine = engine;
         return engine;
     }

@@ -41,6 +41,7 @@ public sealed partial class VideoReadCopies
     private VideoCatalog? _catalog;
     private long _published;
     private long _applied;
+    private long _fetched;
 
     public VideoReadCopies(ClusterHost host, FeedSettings settings, ILogger<VideoReadCopies> log)
     {
@@ -57,6 +58,9 @@ public sealed partial class VideoReadCopies
 
     /// <summary>Read copies received from other nodes and applied.</summary>
     public long Applied => Interlocked.Read(ref _applied);
+
+    /// <summary>Videos this node had no copy of when an event named them, read from the shared journal instead.</summary>
+    public long Fetched => Interlocked.Read(ref _fetched);
 
     /// <summary>Starts the receiving actor and publishes every change of <paramref name="catalog"/> (the node's).</summary>
     public void Start(ActorSystem system, VideoCatalog catalog)
@@ -95,6 +99,38 @@ public sealed partial class VideoReadCopies
 
         LogLoaded(_log, loaded);
         return loaded;
+    }
+
+    /// <summary>
+    /// Reads one video from the shared journal into the catalog when the catalog does not have it: the repair for a
+    /// read copy this node never received (it was published before the publisher saw this node as a member, or its
+    /// connection dropped). True when the video is in the catalog afterwards; false when the journal has no such video.
+    /// </summary>
+    public async Task<bool> FetchMissingAsync(PersistenceRuntime runtime, string videoId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentException.ThrowIfNullOrEmpty(videoId);
+        var catalog = _catalog ?? throw new InvalidOperationException("start the read copies before fetching one");
+        if (catalog.TryGetRow(videoId, out _))
+        {
+            return true;
+        }
+
+        var state = await ReadAsync(runtime, VideoActor.PersistenceIdOf(videoId), videoId, cancellationToken).ConfigureAwait(false);
+        if (state is null)
+        {
+            return false;
+        }
+
+        // A newer copy may have arrived while the journal was read: it wins (the journal read is at least as old).
+        if (!catalog.TryGetRow(videoId, out _))
+        {
+            catalog.ApplyReadCopy(state);
+            Interlocked.Increment(ref _fetched);
+            LogFetched(_log, videoId);
+        }
+
+        return true;
     }
 
     private async Task<VideoState?> ReadAsync(PersistenceRuntime runtime, string pid, string videoId, CancellationToken cancellationToken)
@@ -144,6 +180,9 @@ public sealed partial class VideoReadCopies
         _catalog!.ApplyReadCopy(VideoState.FromSnapshot(copy.Snapshot, _settings));
         Interlocked.Increment(ref _applied);
     }
+
+    [LoggerMessage(EventId = 1320, Level = LogLevel.Warning, Message = "Video {VideoId} had no read copy on this node when an event named it; read it from the shared journal")]
+    private static partial void LogFetched(ILogger logger, string videoId);
 
     [LoggerMessage(EventId = 1300, Level = LogLevel.Information, Message = "Video read copies loaded from the shared journal: {Videos} videos")]
     private static partial void LogLoaded(ILogger logger, int videos);

@@ -158,6 +158,34 @@ public sealed class RoutedBatchAndLostNodeTests : IAsyncLifetime
         journalB.Open();
     }
 
+    [Fact]
+    public async Task An_event_naming_a_video_this_node_never_got_a_read_copy_of_reads_it_from_the_journal()
+    {
+        var (a, engineA, _) = await StartAsync("a");
+        await UntilAsync(() => a.Host.Node.Membership.Current.Members.Count(m => m.Status == MemberStatus.Up) == 1, "a is up");
+        await engineA.PutVideoAsync("late", new VideoUpload("c1", 15_000, ["cats"], "clip", null, "us"));
+
+        // b joins after the video was published to the members of the time (and loads no journal copies here), as
+        // a node does whose publisher had not yet seen it: b has no read copy of the video.
+        var (b, engineB, _) = await StartAsync("b");
+        await UntilAsync(() => b.Host.Node.Membership.Current.Members.Count(m => m.Status == MemberStatus.Up) == 2, "b sees two members up");
+        Assert.False(engineB.Catalog.TryGetRow("late", out _));
+
+        var accepted = await engineB.IngestAsync([new InteractionEvent("m1", InteractionType.Like, "u1", "late", DateTimeOffset.UtcNow, 15_000, 15_000)]).WaitAsync(Guard);
+        Assert.Empty(accepted.Errors);
+        Assert.Equal((1, 1), (accepted.Accepted, accepted.Applied));
+        Assert.True(engineB.Catalog.TryGetRow("late", out _));
+        Assert.Equal(1, b.ReadCopies.Fetched);
+        Assert.Equal(1, (await engineA.GetVideoAsync("late"))!.EventCount);
+
+        // A video the journal does not have either is still refused, naming the event's field.
+        var refused = await engineB.IngestAsync([new InteractionEvent("m2", InteractionType.Like, "u1", "never-registered", DateTimeOffset.UtcNow, 15_000, 15_000)]).WaitAsync(Guard);
+        Assert.Equal(0, refused.Accepted);
+        var error = Assert.Single(refused.Errors);
+        Assert.Equal("events[0].videoId", error.Field);
+        Assert.Equal(1, b.ReadCopies.Fetched);
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
