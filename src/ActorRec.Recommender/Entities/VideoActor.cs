@@ -77,6 +77,9 @@ public sealed class VideoActor : PersistentActor
 
     protected override string? FenceKey => _fenceKey;
 
+    // GET /v1/videos/{id} of a busy video is answered from its last durable state, not after the commit in flight.
+    protected override bool IsReadOnlyQuery(object message) => message is GetState;
+
     /// <summary>The transition both live handling and recovery (and the journal replay tool) use.</summary>
     public static VideoState? Apply(VideoState? state, string videoId, object @event, FeedSettings settings)
     {
