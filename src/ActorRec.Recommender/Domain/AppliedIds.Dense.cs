@@ -10,9 +10,9 @@ public partial struct AppliedIds
     /// holds:
     /// <list type="bullet">
     /// <item>the ids, a ring of 8-byte keys in arrival order (grown by half, halved when a quarter full);</item>
-    /// <item>their seconds, run-length encoded in the same order: one 8-byte run (second, ids) per change of second,
-    /// so an entity receiving many events a second pays almost nothing, and one whose every event has its own second
-    /// pays 8 bytes an id;</item>
+    /// <item>their seconds in a parallel ring of 16-bit offsets from a base second, while the seconds kept span at
+    /// most 65,535 s (18 h; the base moves, with a margin for late events, when a second falls outside); 32-bit
+    /// seconds beyond that span (an entity whose last <c>window</c> ids are spread over more than 18 h);</item>
     /// <item>an index, an open-addressing table of ring slot + 1 (0: empty) by hash of the key, linear probing,
     /// at most two thirds full; 16-bit entries while the ring has fewer than 65,535 places, 32-bit beyond. Deletion
     /// shifts later entries of the probe run back (no tombstones). The table's size need not be a power of two: a
@@ -22,16 +22,16 @@ public partial struct AppliedIds
     private sealed class Dense
     {
         private const int MinCapacity = 2 * HashFrom;
-        private const int MinRuns = 4;
+        private const int LateMargin = 3_600;
 
         private ulong[] _keys;
         private int _head;
         private int _count;
 
-        // (second << 32) | ids, oldest run at _runHead.
-        private ulong[] _runs = new ulong[MinRuns];
-        private int _runHead;
-        private int _runCount;
+        // Seconds of the ids, same slots: offsets from _base (16-bit) or whole seconds (32-bit); one is null.
+        private ushort[]? _offsets;
+        private uint[]? _seconds;
+        private uint _base;
 
         private ushort[]? _narrow;
         private int[]? _wide;
@@ -39,13 +39,14 @@ public partial struct AppliedIds
         public Dense(int capacity)
         {
             _keys = new ulong[capacity];
+            _offsets = new ushort[capacity];
             BuildIndex();
         }
 
-        public uint OldestSecond => (uint)(_runs[_runHead] >> 32);
+        public uint OldestSecond => SecondAt(_head);
 
         public long HeapBytes =>
-            ArrayBytes(_keys.Length, 8) + ArrayBytes(_runs.Length, 8)
+            ArrayBytes(_keys.Length, 8) + (_offsets is not null ? ArrayBytes(_offsets.Length, 2) : ArrayBytes(_seconds!.Length, 4))
             + (_narrow is not null ? ArrayBytes(_narrow.Length, 2) : ArrayBytes(_wide!.Length, 4)) + 64;
 
         public bool Contains(ulong key) => _narrow is not null ? Find(_narrow, _keys, key) >= 0 : Find(_wide!, _keys, key) >= 0;
@@ -65,6 +66,7 @@ public partial struct AppliedIds
             }
 
             _keys[slot] = key;
+            SetSecond(slot, second);
             _count++;
             if (_narrow is not null)
             {
@@ -75,7 +77,6 @@ public partial struct AppliedIds
                 Insert(_wide!, _keys, slot);
             }
 
-            AppendSecond(second);
         }
 
         public void RemoveOldest()
@@ -92,7 +93,6 @@ public partial struct AppliedIds
 
             _head = _head + 1 == _keys.Length ? 0 : _head + 1;
             _count--;
-            RemoveOldestSecond();
             if (_keys.Length > MinCapacity && _count < _keys.Length / 4)
             {
                 Resize(Math.Max(MinCapacity, _keys.Length / 2));
@@ -108,18 +108,10 @@ public partial struct AppliedIds
                 keys[i] = _keys[(_head + i) % _keys.Length];
             }
 
-            var at = 0;
-            for (var r = 0; r < _runCount; r++)
+            for (var i = 0; i < _count; i++)
             {
-                var run = _runs[(_runHead + r) % _runs.Length];
-                var second = (uint)(run >> 32);
-                for (var n = (uint)run; n > 0; n--)
-                {
-                    seconds[at++] = second;
-                }
+                seconds[i] = SecondAt((_head + i) % _keys.Length);
             }
-
-            Debug.Assert(at == _count, "the runs cover every id");
         }
 
         private static int Home(ulong key, int size) => (int)(((ulong)(uint)Hash(key) * (uint)size) >> 31);
@@ -187,13 +179,17 @@ public partial struct AppliedIds
         {
             Debug.Assert(capacity >= _count, "room for every id");
             var next = new ulong[capacity];
+            var seconds = new uint[_count];
             for (var i = 0; i < _count; i++)
             {
-                next[i] = _keys[(_head + i) % _keys.Length];
+                var slot = (_head + i) % _keys.Length;
+                next[i] = _keys[slot];
+                seconds[i] = SecondAt(slot);
             }
 
             _keys = next;
             _head = 0;
+            StoreSeconds(seconds, capacity, extra: null);
             BuildIndex();
         }
 
@@ -221,54 +217,77 @@ public partial struct AppliedIds
             }
         }
 
-        private void AppendSecond(uint second)
+        private uint SecondAt(int slot) => _offsets is not null ? _base + _offsets[slot] : _seconds![slot];
+
+        private void SetSecond(int slot, uint second)
         {
-            if (_runCount > 0)
+            if (_offsets is not null)
             {
-                ref var last = ref _runs[(_runHead + _runCount - 1) % _runs.Length];
-                if ((uint)(last >> 32) == second && (uint)last < uint.MaxValue)
+                if (second - _base <= ushort.MaxValue && second >= _base)
                 {
-                    last++;
+                    _offsets[slot] = (ushort)(second - _base);
                     return;
                 }
+
+                // Outside the 16-bit span: choose a new base (or 32-bit seconds) for the kept seconds and this one.
+                var kept = new uint[_count];
+                for (var i = 0; i < _count; i++)
+                {
+                    kept[i] = SecondAt((_head + i) % _keys.Length);
+                }
+
+                StoreSeconds(kept, _keys.Length, second);
             }
 
-            if (_runCount == _runs.Length)
+            if (_offsets is not null)
             {
-                ResizeRuns(_runs.Length * 2);
+                _offsets[slot] = (ushort)(second - _base);
             }
-
-            _runs[(_runHead + _runCount) % _runs.Length] = ((ulong)second << 32) | 1;
-            _runCount++;
+            else
+            {
+                _seconds![slot] = second;
+            }
         }
 
-        private void RemoveOldestSecond()
+        // Stores the kept seconds (oldest first, from slot 0) as offsets when they and extra span at most 65,535 s,
+        // leaving room below for late events; as whole seconds otherwise.
+        private void StoreSeconds(uint[] kept, int capacity, uint? extra)
         {
-            ref var first = ref _runs[_runHead];
-            first--;
-            if ((uint)first != 0)
+            var min = extra ?? uint.MaxValue;
+            var max = extra ?? uint.MinValue;
+            foreach (var second in kept)
             {
+                min = Math.Min(min, second);
+                max = Math.Max(max, second);
+            }
+
+            var head = _head;
+            _offsets = null;
+            _seconds = null;
+            if (kept.Length == 0 && extra is null)
+            {
+                _base = 0;
+                _offsets = new ushort[capacity];
                 return;
             }
 
-            _runHead = _runHead + 1 == _runs.Length ? 0 : _runHead + 1;
-            _runCount--;
-            if (_runs.Length > 4 * MinRuns && _runCount < _runs.Length / 4)
+            if (max - min <= ushort.MaxValue)
             {
-                ResizeRuns(_runs.Length / 2);
+                _base = min - Math.Min(min, Math.Min(LateMargin, ushort.MaxValue - (max - min)));
+                _offsets = new ushort[capacity];
+                for (var i = 0; i < kept.Length; i++)
+                {
+                    _offsets[(head + i) % capacity] = (ushort)(kept[i] - _base);
+                }
             }
-        }
-
-        private void ResizeRuns(int size)
-        {
-            var next = new ulong[size];
-            for (var i = 0; i < _runCount; i++)
+            else
             {
-                next[i] = _runs[(_runHead + i) % _runs.Length];
+                _seconds = new uint[capacity];
+                for (var i = 0; i < kept.Length; i++)
+                {
+                    _seconds[(head + i) % capacity] = kept[i];
+                }
             }
-
-            _runs = next;
-            _runHead = 0;
         }
     }
 }

@@ -22,11 +22,12 @@ namespace ActorRec.Recommender.Domain;
 /// <b>Layout.</b> Memory is the budget (a video that is hot for five minutes remembers thousands of ids), so there
 /// are two layouts with the same behaviour. Up to <see cref="HashFrom"/> ids (every user with a few events) a ring of
 /// (id, second) entries, 12 bytes an id, grown by doubling and scanned on lookup. Past it the ids move to a dense
-/// layout (see <see cref="Dense"/>): a ring of the 8-byte ids alone, their seconds run-length encoded in arrival
-/// order (events of one entity arrive in roughly time order, so a hot entity has a few runs per second of event time,
-/// not one per id), and an open-addressing table of ring slots (linear probing, at most two thirds full, 16-bit slots
-/// while the ring has fewer than 65,535 places): about 11-12 bytes per remembered id at the largest sizes, against
-/// 20-28 bytes for the former (id, second) ring plus a 32-bit table at most half full. A lookup is one hash and a
+/// layout (see <see cref="Dense"/>): a ring of the 8-byte ids alone, a parallel ring of their seconds as 16-bit
+/// offsets from a base second (32-bit seconds only when the kept seconds span more than 18 hours), and an
+/// open-addressing table of ring slots (linear probing, at most two thirds full, 16-bit slots while the ring has fewer
+/// than 65,535 places): 13 bytes per remembered id when the ring is full (15-16 on average with its growth by half),
+/// against 20-28 bytes for the former (id, second) ring grown by doubling plus a 32-bit table at most half full. A
+/// lookup is one hash and a
 /// short probe either way. A mutable struct held in a non-readonly field of its owner; never copy one.
 /// </para>
 /// </summary>
