@@ -14,15 +14,16 @@ namespace ActorRec.Actors;
 public sealed class ActorPath : IEquatable<ActorPath>
 {
     private const string Scheme = "actorrec://";
-    private readonly string? _system;
-    private readonly string? _address;
+
+    // The system name and address of a root; null below it. One field, not two: every actor has a path, so a path
+    // object's size counts in the memory of each resident entity.
+    private readonly RootInfo? _root;
 
     private ActorPath(ActorPath? parent, string name, string? system, string? address = null)
     {
         Parent = parent;
         Name = name;
-        _system = system;
-        _address = address;
+        _root = parent is null ? new RootInfo(system!, address) : null;
     }
 
     /// <summary>The parent path; null for the root.</summary>
@@ -41,7 +42,7 @@ public sealed class ActorPath : IEquatable<ActorPath>
             {
                 p = p.Parent;
             }
-            return p._system!;
+            return p._root!.System;
         }
     }
 
@@ -55,7 +56,7 @@ public sealed class ActorPath : IEquatable<ActorPath>
             {
                 p = p.Parent;
             }
-            return p._address;
+            return p._root!.Address;
         }
     }
 
@@ -97,7 +98,7 @@ public sealed class ActorPath : IEquatable<ActorPath>
         }
         if (Parent is null)
         {
-            return string.Equals(_address, address, StringComparison.Ordinal) ? this : new ActorPath(null, string.Empty, _system, address);
+            return string.Equals(_root!.Address, address, StringComparison.Ordinal) ? this : new ActorPath(null, string.Empty, _root.System, address);
         }
         var root = Parent.WithAddress(address);
         return ReferenceEquals(root, Parent) ? this : new ActorPath(root, Name, null);
@@ -231,8 +232,8 @@ public sealed class ActorPath : IEquatable<ActorPath>
         var b = other;
         while (a is not null && b is not null)
         {
-            if (!string.Equals(a.Name, b.Name, StringComparison.Ordinal) || !string.Equals(a._system, b._system, StringComparison.Ordinal)
-                || !string.Equals(a._address, b._address, StringComparison.Ordinal))
+            if (!string.Equals(a.Name, b.Name, StringComparison.Ordinal) || !string.Equals(a._root?.System, b._root?.System, StringComparison.Ordinal)
+                || !string.Equals(a._root?.Address, b._root?.Address, StringComparison.Ordinal))
             {
                 return false;
             }
@@ -262,12 +263,14 @@ public sealed class ActorPath : IEquatable<ActorPath>
         {
             p = p.Parent;
         }
-        var sb = new StringBuilder(Scheme).Append(p._system);
-        if (p._address is not null)
+        var sb = new StringBuilder(Scheme).Append(p._root!.System);
+        if (p._root.Address is not null)
         {
-            sb.Append('@').Append(p._address);
+            sb.Append('@').Append(p._root.Address);
         }
         AppendElements(sb, this);
         return sb.ToString();
     }
+
+    private sealed record RootInfo(string System, string? Address);
 }

@@ -25,9 +25,11 @@ namespace ActorRec.Cli.Commands;
 /// Probe feeds are not counted in the feed figures; freshness_misses counts probes never reflected (a bug).</item>
 /// <item>bytes_per_user: before the load, --footprint-users new users get 8 events each through the engine (in
 /// process, no HTTP); growth of the managed heap after full GCs divided by the users made resident. An upper bound:
-/// it includes the region's bookkeeping and the journal's per-entity state, and the few events' ids kept by the 20
-/// videos they touch. user_state_bytes: the same users' <c>UserState</c> objects alone (the rest is the actor, its
-/// mailbox and the region's and journal's bookkeeping).</item>
+/// it includes the region's bookkeeping, the journal's per-entity state, the fixed structures the probe's events are
+/// the first to need (the region's trend buckets), and the events' ids kept by the 20 videos they touch for the
+/// idempotency horizon (2,000 each at the defaults). user_state_bytes: the same users' <c>UserState</c> objects
+/// alone (the rest is the actor, its mailbox and the region's and journal's bookkeeping). video_ids_bytes: the
+/// videos' remembered ids alone, per user made resident (a part of bytes_per_user).</item>
 /// <item>feeds_shed / events_shed: 503s from the node's in-flight bound; feeds_dropped / events_dropped: requests
 /// not sent because --max-in-flight were outstanding on the client; *_errors: other failures.</item>
 /// <item>cpu_cores: process CPU seconds per second over the measured part (client and node share the process);
@@ -127,7 +129,7 @@ internal static class FeedBenchCommand
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             await app.Services.GetRequiredService<ReadinessState>().WhenReady.WaitAsync(cancellationToken).ConfigureAwait(false);
             var engine = app.Services.GetRequiredService<FeedEngine>();
-            var bytesPerUser = run.FootprintUsers == 0 ? 0 : await FeedBenchProbes.BytesPerUserAsync(engine, run.FootprintUsers, FootprintEventsPerUser, cancellationToken).ConfigureAwait(false);
+            var (bytesPerUser, videoIdsBytes) = run.FootprintUsers == 0 ? (0, 0) : await FeedBenchProbes.BytesPerUserAsync(engine, run.FootprintUsers, FootprintEventsPerUser, cancellationToken).ConfigureAwait(false);
             var userStateBytes = run.FootprintUsers == 0 ? 0 : UserStateFootprint.Measure(feedSettings, run.FootprintUsers, FootprintEventsPerUser).RetainedPerUser;
             var profiled = run.Profile == 0 ? null : await FeedStageProfile.RunAsync(engine, run.Profile, cancellationToken).ConfigureAwait(false);
             var ingested = run.IngestProfile == 0 ? null : await FeedIngestProfile.RunAsync(engine, run.IngestProfile, run.Users, cancellationToken).ConfigureAwait(false);
@@ -209,6 +211,7 @@ internal static class FeedBenchCommand
                 ["freshness_p99_ms"] = Percentile(freshSorted, 0.99),
                 ["bytes_per_user"] = bytesPerUser,
                 ["user_state_bytes"] = userStateBytes,
+                ["video_ids_bytes"] = videoIdsBytes,
                 ["event_p99_ms"] = Percentile(postSorted, 0.99),
                 ["freshness_p50_ms"] = Percentile(freshSorted, 0.50),
                 ["freshness_probes"] = freshSorted.Length,

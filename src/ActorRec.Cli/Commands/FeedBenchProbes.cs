@@ -11,11 +11,21 @@ internal static class FeedBenchProbes
 {
     /// <summary>
     /// Makes <paramref name="users"/> new users resident (each gets <paramref name="eventsPerUser"/> events through the
-    /// engine, in process) and returns the growth of the managed heap, after full collections, per user made resident.
-    /// The events touch 20 videos only, so what the videos keep of them (bounded idempotency windows) stays small.
+    /// engine, in process) and returns the growth of the managed heap, after full collections, per user made resident:
+    /// everything the heap grew by, the users' actors and state, the region's and the journal's bookkeeping, and what
+    /// the 20 videos the events touch remember of them. The events of a user lie within a few seconds of each other,
+    /// so every video keeps all of its ~<c>users * eventsPerUser / 20</c> ids for the idempotency horizon; that part is
+    /// also returned on its own (<c>VideoIdsBytes</c>, per user made resident, included in <c>BytesPerUser</c>),
+    /// computed after the heap was read by adding the same ids with the same seconds to one <see cref="AppliedIds"/> per
+    /// video configured as the videos' are (its bytes depend only on how many ids it holds and the span of their
+    /// seconds, not on their order).
+    /// Also counted are the fixed structures the probe's events are the first to need (e.g. the region's trend buckets).
+    /// The heap is read only after the ingestion's call stacks have unwound: the last batch's completion runs this
+    /// method's continuation inline, and its frames would otherwise keep that batch of the probe's own events alive.
     /// </summary>
-    public static async Task<double> BytesPerUserAsync(FeedEngine engine, int users, int eventsPerUser, CancellationToken cancellationToken)
+    public static async Task<(double BytesPerUser, double VideoIdsBytes)> BytesPerUserAsync(FeedEngine engine, int users, int eventsPerUser, CancellationToken cancellationToken)
     {
+        const int Videos = 20;
         var start = DateTimeOffset.UtcNow;
         var residentBefore = (await engine.GetRegionStatsAsync(engine.Users).ConfigureAwait(false)).Entities;
         var heapBefore = FullHeap();
@@ -23,17 +33,7 @@ internal static class FeedBenchProbes
         var pending = new List<Task<IngestResult>>();
         for (var first = 0; first < users; first += UsersPerBatch)
         {
-            var batch = new List<InteractionEvent>(UsersPerBatch * eventsPerUser);
-            for (var u = first; u < Math.Min(users, first + UsersPerBatch); u++)
-            {
-                for (var j = 0; j < eventsPerUser; j++)
-                {
-                    var type = j % 4 == 1 ? InteractionType.Like : InteractionType.View;
-                    batch.Add(new InteractionEvent($"m-u{u}-e{j}", type, $"m-u{u}", $"v{(u + j) % 20}", start.AddSeconds(j), 9_000, 15_000, 0, "US", "ios"));
-                }
-            }
-
-            pending.Add(engine.IngestAsync(batch, cancellationToken));
+            pending.Add(engine.IngestAsync(Batch(first, Math.Min(users, first + UsersPerBatch), eventsPerUser, start), cancellationToken));
             if (pending.Count == 8)
             {
                 await Task.WhenAll(pending).ConfigureAwait(false);
@@ -43,9 +43,31 @@ internal static class FeedBenchProbes
 
         await Task.WhenAll(pending).ConfigureAwait(false);
         pending.Clear();
-        var heapAfter = FullHeap();
+        var heapAfter = await Task.Run(FullHeap, cancellationToken).ConfigureAwait(false);
         var resident = (await engine.GetRegionStatsAsync(engine.Users).ConfigureAwait(false)).Entities - residentBefore;
-        return resident <= 0 ? 0 : Math.Max(0, heapAfter - heapBefore) / (double)resident;
+        // After the heap was read, so that these copies are not counted in it.
+        var v = engine.Settings.Video;
+        var videoIds = new AppliedIds[Videos];
+        for (var i = 0; i < Videos; i++)
+        {
+            videoIds[i] = new AppliedIds(v.IdempotencyWindow, v.IdempotencyHorizon, v.IdempotencyMax);
+        }
+
+        for (var u = 0; u < users; u++)
+        {
+            for (var j = 0; j < eventsPerUser; j++)
+            {
+                videoIds[(u + j) % Videos].Add(StableHash.Key("event:", EventId(u, j)), start.AddSeconds(j));
+            }
+        }
+
+        long videoBytes = 0;
+        foreach (var ids in videoIds)
+        {
+            videoBytes += ids.HeapBytes;
+        }
+
+        return resident <= 0 ? (0, 0) : (Math.Max(0, heapAfter - heapBefore) / (double)resident, videoBytes / (double)resident);
     }
 
     /// <summary>Milliseconds of a fixed single-thread integer loop (best of 3): a yardstick of how busy the machine is.</summary>
@@ -83,6 +105,23 @@ internal static class FeedBenchProbes
         {
             return -1;
         }
+    }
+
+    private static string EventId(int user, int j) => $"m-u{user}-e{j}";
+
+    private static List<InteractionEvent> Batch(int first, int end, int eventsPerUser, DateTimeOffset start)
+    {
+        var batch = new List<InteractionEvent>((end - first) * eventsPerUser);
+        for (var u = first; u < end; u++)
+        {
+            for (var j = 0; j < eventsPerUser; j++)
+            {
+                var type = j % 4 == 1 ? InteractionType.Like : InteractionType.View;
+                batch.Add(new InteractionEvent(EventId(u, j), type, $"m-u{u}", $"v{(u + j) % 20}", start.AddSeconds(j), 9_000, 15_000, 0, "US", "ios"));
+            }
+        }
+
+        return batch;
     }
 
     private static long FullHeap()

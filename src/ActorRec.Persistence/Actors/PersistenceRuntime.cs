@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using ActorRec.Persistence.Journal;
 using ActorRec.Persistence.Serialization;
 using ActorRec.Persistence.Snapshots;
@@ -71,28 +70,59 @@ public sealed class PersistenceIdInUseException(string persistenceId)
 /// <summary>
 /// At most one live incarnation per persistence id: two actors writing the same id would interleave sequence numbers
 /// (the journal would reject one, but the other's in-memory state would already have diverged).
+/// <para>
+/// One entry per resident persistent actor, so its size counts in the memory per resident entity: a plain dictionary
+/// under a lock (28 bytes an entry) rather than a concurrent one (a 48-byte node per entry plus its bucket). Claims and
+/// releases happen once per incarnation, at start and stop, never per message, so the lock is not contended.
+/// </para>
 /// </summary>
 public sealed class IncarnationRegistry
 {
-    private readonly ConcurrentDictionary<string, object> _live = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, object> _live = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
 
-    public int Count => _live.Count;
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _live.Count;
+            }
+        }
+    }
 
-    public bool IsLive(string persistenceId) => _live.ContainsKey(persistenceId);
+    public bool IsLive(string persistenceId)
+    {
+        lock (_gate)
+        {
+            return _live.ContainsKey(persistenceId);
+        }
+    }
 
     /// <summary>Claims the id for <paramref name="owner"/>; throws <see cref="PersistenceIdInUseException"/> when another owner holds it.</summary>
     public void Acquire(string persistenceId, object owner)
     {
         ArgumentException.ThrowIfNullOrEmpty(persistenceId);
         ArgumentNullException.ThrowIfNull(owner);
-        object holder = _live.GetOrAdd(persistenceId, owner);
-        if (!ReferenceEquals(holder, owner))
+        lock (_gate)
         {
-            throw new PersistenceIdInUseException(persistenceId);
+            if (!_live.TryAdd(persistenceId, owner) && !ReferenceEquals(_live[persistenceId], owner))
+            {
+                throw new PersistenceIdInUseException(persistenceId);
+            }
         }
     }
 
     /// <summary>Releases the id if <paramref name="owner"/> holds it.</summary>
-    public void Release(string persistenceId, object owner) =>
-        _live.TryRemove(new KeyValuePair<string, object>(persistenceId, owner));
+    public void Release(string persistenceId, object owner)
+    {
+        lock (_gate)
+        {
+            if (_live.TryGetValue(persistenceId, out var holder) && ReferenceEquals(holder, owner))
+            {
+                _live.Remove(persistenceId);
+            }
+        }
+    }
 }

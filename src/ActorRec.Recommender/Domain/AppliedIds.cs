@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
@@ -17,16 +16,24 @@ namespace ActorRec.Recommender.Domain;
 /// </para>
 /// <para>
 /// Only event data decides what is kept (never the wall clock), so journal replay rebuilds the same set, and a
-/// snapshot stores the ids with their seconds. Lookups scan the live ids (12 bytes each) while the array is small;
-/// past <see cref="HashFrom"/> slots an open-addressing table of slot numbers (linear probing, 4 bytes per table slot,
-/// at most half full) answers instead, so a hot video pays about 20-28 bytes per remembered id. A mutable struct
-/// held in a non-readonly field of its owner, so that a user with a few events pays for a small array and nothing
-/// else; never copy one.
+/// snapshot stores the ids with their seconds.
+/// </para>
+/// <para>
+/// <b>Layout.</b> Memory is the budget (a video that is hot for five minutes remembers thousands of ids), so there
+/// are two layouts with the same behaviour. Up to <see cref="HashFrom"/> ids (every user with a few events) a ring of
+/// (id, second) entries, 12 bytes an id, grown by doubling and scanned on lookup. Past it the ids move to a dense
+/// layout (see <see cref="Dense"/>): a ring of the 8-byte ids alone, a parallel ring of their seconds as 16-bit
+/// offsets from a base second (32-bit seconds only when the kept seconds span more than 18 hours), and an
+/// open-addressing table of ring slots (linear probing, at most two thirds full, 16-bit slots while the ring has fewer
+/// than 65,535 places): 13 bytes per remembered id when the ring is full (15-16 on average with its growth by half),
+/// against 20-28 bytes for the former (id, second) ring grown by doubling plus a 32-bit table at most half full. A
+/// lookup is one hash and a
+/// short probe either way. A mutable struct held in a non-readonly field of its owner; never copy one.
 /// </para>
 /// </summary>
-public struct AppliedIds
+public partial struct AppliedIds
 {
-    /// <summary>Array slots beyond which lookups go through the hash table instead of a scan.</summary>
+    /// <summary>Ids beyond which the dense layout (hash table) replaces the scanned ring.</summary>
     public const int HashFrom = 64;
 
     private const int InitialSize = 4;
@@ -35,13 +42,13 @@ public struct AppliedIds
     private readonly int _window;
     private readonly uint _horizonSeconds;
     private readonly int _max;
+
+    // The small layout (empty while dense): a ring of (id, second), oldest at _head.
     private Entry[] _items = [];
+    private Dense? _dense;
     private int _head;
     private int _count;
     private uint _newest;
-
-    // Slot number + 1 of each kept id, by hash (0: empty); null while the array has at most HashFrom slots.
-    private int[]? _table;
 
     public AppliedIds(int window, TimeSpan horizon, int max)
     {
@@ -58,15 +65,18 @@ public struct AppliedIds
     /// <summary>The newest event second seen (seconds since the Unix epoch; 0 before the first id).</summary>
     public readonly uint NewestSecond => _newest;
 
+    /// <summary>Bytes of the arrays and objects that hold the ids (not the struct itself): what remembering them costs.</summary>
+    public readonly long HeapBytes => _dense?.HeapBytes ?? (_items.Length == 0 ? 0 : ArrayBytes(_items.Length, 12));
+
     /// <summary>An event timestamp as the whole seconds since the Unix epoch that the window keeps (clamped).</summary>
     public static uint SecondOf(DateTimeOffset timestamp) =>
         (uint)Math.Clamp((timestamp.UtcTicks - UnixEpochTicks) / TimeSpan.TicksPerSecond, 0, uint.MaxValue);
 
     public readonly bool Contains(ulong key)
     {
-        if (_table is not null)
+        if (_dense is not null)
         {
-            return FindInTable(key) >= 0;
+            return _dense.Contains(key);
         }
 
         var first = Math.Min(_count, _items.Length - _head);
@@ -102,28 +112,38 @@ public struct AppliedIds
         }
 
         _newest = Math.Max(_newest, second);
-        while (_count >= _window && (_count >= _max || IsPastHorizon(_items[_head].Second)))
+        while (_count >= _window && (_count >= _max || IsPastHorizon(OldestSecond())))
         {
             RemoveOldest();
         }
 
+        if (_dense is not null)
+        {
+            _dense.Append(key, second, _max);
+            _count++;
+            return true;
+        }
+
         if (_count == _items.Length)
         {
-            Resize(Math.Min(Math.Max(InitialSize, _items.Length * 2), _max));
+            var size = Math.Min(Math.Max(InitialSize, _items.Length * 2), _max);
+            if (size > HashFrom)
+            {
+                ToDense();
+                _dense!.Append(key, second, _max);
+                _count++;
+                return true;
+            }
+
+            Resize(size);
         }
         else if (_items.Length > 4 * InitialSize && _count < _items.Length / 4)
         {
             Resize(_items.Length / 2);
         }
 
-        var slot = (_head + _count) % _items.Length;
-        _items[slot] = new Entry(key, second);
+        _items[(_head + _count) % _items.Length] = new Entry(key, second);
         _count++;
-        if (_table is not null)
-        {
-            InsertInTable(slot);
-        }
-
         return true;
     }
 
@@ -132,6 +152,12 @@ public struct AppliedIds
     {
         var keys = new ulong[_count];
         var seconds = new uint[_count];
+        if (_dense is not null)
+        {
+            _dense.CopyTo(keys, seconds);
+            return (keys, seconds);
+        }
+
         for (var i = 0; i < _count; i++)
         {
             var e = _items[(_head + i) % _items.Length];
@@ -160,19 +186,38 @@ public struct AppliedIds
         }
     }
 
-    private readonly bool IsPastHorizon(uint second) => (ulong)second + _horizonSeconds < _newest;
+    internal static long ArrayBytes(int length, int elementBytes) => 24 + (((long)length * elementBytes + 7) & ~7L);
 
     private static int Hash(ulong key) => (int)((key * 0x9E3779B97F4A7C15UL) >> 33);
 
+    private readonly bool IsPastHorizon(uint second) => (ulong)second + _horizonSeconds < _newest;
+
+    private readonly uint OldestSecond() => _dense?.OldestSecond ?? _items[_head].Second;
+
     private void RemoveOldest()
     {
-        if (_table is not null)
+        _count--;
+        if (_dense is null)
         {
-            RemoveFromTable(FindInTable(_items[_head].Key));
+            _head = (_head + 1) % _items.Length;
+            return;
         }
 
-        _head = (_head + 1) % _items.Length;
-        _count--;
+        _dense.RemoveOldest();
+        if (_count <= HashFrom / 2)
+        {
+            // Back to the small layout (what a user pays for after a burst has passed the horizon).
+            var (keys, seconds) = (new ulong[_count], new uint[_count]);
+            _dense.CopyTo(keys, seconds);
+            _dense = null;
+            _items = new Entry[Math.Min(Math.Max(InitialSize, (int)BitOperations.RoundUpToPowerOf2((uint)_count * 2)), _max)];
+            for (var i = 0; i < keys.Length; i++)
+            {
+                _items[i] = new Entry(keys[i], seconds[i]);
+            }
+
+            _head = 0;
+        }
     }
 
     private void Resize(int size)
@@ -185,72 +230,20 @@ public struct AppliedIds
 
         _items = next;
         _head = 0;
-        _table = null;
-        if (size > HashFrom)
-        {
-            // Slots moved: rebuild the table, at most half full.
-            _table = new int[(int)BitOperations.RoundUpToPowerOf2((uint)size * 2)];
-            for (var i = 0; i < _count; i++)
-            {
-                InsertInTable(i);
-            }
-        }
     }
 
-    /// <summary>The table position holding <paramref name="key"/>'s slot, or -1.</summary>
-    private readonly int FindInTable(ulong key)
+    private void ToDense()
     {
-        var table = _table!;
-        var mask = table.Length - 1;
-        for (var i = Hash(key) & mask; table[i] != 0; i = (i + 1) & mask)
+        var dense = new Dense(Math.Min(2 * HashFrom, _max));
+        for (var i = 0; i < _count; i++)
         {
-            if (_items[table[i] - 1].Key == key)
-            {
-                return i;
-            }
+            var e = _items[(_head + i) % _items.Length];
+            dense.Append(e.Key, e.Second, _max);
         }
 
-        return -1;
-    }
-
-    private readonly void InsertInTable(int slot)
-    {
-        var table = _table!;
-        var mask = table.Length - 1;
-        var i = Hash(_items[slot].Key) & mask;
-        while (table[i] != 0)
-        {
-            i = (i + 1) & mask;
-        }
-
-        table[i] = slot + 1;
-    }
-
-    // Linear-probing deletion: later entries of the same probe run shift back into the hole, so no tombstones.
-    private readonly void RemoveFromTable(int hole)
-    {
-        Debug.Assert(hole >= 0, "a kept id is in the table");
-        var table = _table!;
-        var mask = table.Length - 1;
-        var j = hole;
-        while (true)
-        {
-            j = (j + 1) & mask;
-            if (table[j] == 0)
-            {
-                break;
-            }
-
-            var home = Hash(_items[table[j] - 1].Key) & mask;
-            var stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
-            if (!stays)
-            {
-                table[hole] = table[j];
-                hole = j;
-            }
-        }
-
-        table[hole] = 0;
+        _dense = dense;
+        _items = [];
+        _head = 0;
     }
 
     [StructLayout(LayoutKind.Sequential, Pack = 4)]

@@ -37,7 +37,7 @@ public sealed record UserStateSettings
     /// </summary>
     public TimeSpan IdempotencyHorizon { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Most event ids remembered per user (12 bytes each); the oldest go first beyond it.</summary>
+    /// <summary>Most event ids remembered per user (12 bytes each up to 64, about 13-16 beyond, see <see cref="AppliedIds"/>); the oldest go first beyond it.</summary>
     public int IdempotencyMax { get; init; } = 4096;
 
     /// <summary>Not-interested events on one topic (decayed with the fatigue half-life) before the topic is muted.</summary>
@@ -80,7 +80,7 @@ public sealed record VideoStateSettings
     /// <summary>Ids of events within this span of the video's newest event are remembered too.</summary>
     public TimeSpan IdempotencyHorizon { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Most event ids remembered per video (about 40 bytes each once hashed); the oldest go first beyond it.</summary>
+    /// <summary>Most event ids remembered per video (12 bytes each up to 64, about 13-16 beyond, see <see cref="AppliedIds"/>); the oldest go first beyond it.</summary>
     public int IdempotencyMax { get; init; } = 65_536;
 
     /// <summary>Feature-hashing weights of the content embedding.</summary>

@@ -22,9 +22,11 @@ internal sealed class ShardRegionActor : ActorBase
     private const string TickKey = "passivation";
     private readonly Func<string, Props> _entityProps;
     private readonly TimeSpan _passivateAfter;
-    // One struct entry per live entity (no object per entity); a terminated child is mapped back to its id through its
-    // name, the escaped id (EscapeDataString and UnescapeDataString are inverses).
+    // One 16-byte struct entry per live entity (no object per entity); a terminated child is mapped back to its id
+    // through its name, the escaped id (EscapeDataString and UnescapeDataString are inverses). Entities being
+    // passivated (few at a time) have their buffered messages in _passivating, not a field of every entry.
     private readonly Dictionary<string, Entity> _entities = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<(object Message, IActorRef? Sender)>> _passivating = new(StringComparer.Ordinal);
     private readonly List<string> _idle = [];
     private long _passivated;
 
@@ -74,9 +76,9 @@ internal sealed class ShardRegionActor : ActorBase
         }
 
         entity.LastTouchTicks = now;
-        if (entity.Buffer is not null)
+        if (_passivating.Count != 0 && _passivating.TryGetValue(id, out var buffer))
         {
-            entity.Buffer.Add((message, sender));
+            buffer.Add((message, sender));
             return;
         }
 
@@ -96,7 +98,7 @@ internal sealed class ShardRegionActor : ActorBase
         _idle.Clear();
         foreach (var (id, entity) in _entities)
         {
-            if (entity.Buffer is null && now - entity.LastTouchTicks >= _passivateAfter.Ticks)
+            if (now - entity.LastTouchTicks >= _passivateAfter.Ticks && !_passivating.ContainsKey(id))
             {
                 _idle.Add(id);
             }
@@ -104,9 +106,8 @@ internal sealed class ShardRegionActor : ActorBase
 
         foreach (var id in _idle)
         {
-            ref var entity = ref CollectionsMarshal.GetValueRefOrNullRef(_entities, id);
-            entity.Buffer = [];
-            entity.Ref.Tell(PassivateEntity.Instance, Self);
+            _passivating.Add(id, []);
+            _entities[id].Ref.Tell(PassivateEntity.Instance, Self);
         }
     }
 
@@ -119,12 +120,12 @@ internal sealed class ShardRegionActor : ActorBase
         }
 
         _entities.Remove(id);
-        if (entity.Buffer is not null)
+        if (_passivating.Remove(id, out var buffered))
         {
             _passivated++;
         }
 
-        if (entity.Buffer is { Count: > 0 } buffered)
+        if (buffered is { Count: > 0 })
         {
             var fresh = Start(id);
             _entities[id] = new Entity(fresh) { LastTouchTicks = entity.LastTouchTicks };
@@ -140,9 +141,6 @@ internal sealed class ShardRegionActor : ActorBase
         public IActorRef Ref { get; } = actor;
 
         public long LastTouchTicks { get; set; }
-
-        /// <summary>Non-null while the entity is passivating: messages wait here for the next incarnation.</summary>
-        public List<(object Message, IActorRef? Sender)>? Buffer { get; set; }
     }
 
     private sealed class PassivationTick

@@ -56,8 +56,10 @@ public sealed record TrendSettings(TimeSpan BucketDuration = default, int Bucket
 /// region and kind, a count-min sketch (point estimates of any key) and a space-saving summary (the bucket's heavy
 /// hitters). A slot is cleared when time wraps onto it, so the window slides bucket by bucket. A top-N query takes
 /// the union of the heavy hitters of the live buckets as candidates and scores each by the sum of its count-min
-/// estimates over those buckets, divided by the window length in minutes. Memory per region and kind is
-/// Buckets × (SketchWidth × SketchDepth × 4 B + HeavyHitters × ~40 B), independent of traffic. Thread-safe
+/// estimates over those buckets, divided by the window length in minutes. Memory per region and kind is at most
+/// Buckets × (SketchWidth × SketchDepth × 4 B + HeavyHitters × ~40 B), independent of traffic; a bucket's sketch and
+/// summary are allocated when time first reaches it with an event of the region (about 45 KB a bucket and kind at the
+/// defaults, so a region first seen a minute ago holds one bucket, not twelve). Thread-safe
 /// through one lock (the recording path is a few hashes).
 /// </remarks>
 public sealed class TrendTracker
@@ -67,7 +69,7 @@ public sealed class TrendTracker
     private readonly TimeProvider _time;
     private readonly long _bucketTicks;
     private readonly object _lock = new();
-    private readonly Dictionary<string, Slot[]> _regions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Slot?[]> _regions = new(StringComparer.Ordinal);
 
     /// <summary>Creates a tracker.</summary>
     public TrendTracker(TrendSettings? settings = null, TimeProvider? time = null)
@@ -133,7 +135,7 @@ public sealed class TrendTracker
             var candidates = new HashSet<ulong>();
             foreach (var slot in slots)
             {
-                if (Live(slot, epoch))
+                if (slot is not null && Live(slot, epoch))
                 {
                     slot.HeavyHitters[k].CopyKeysTo(candidates);
                 }
@@ -146,7 +148,7 @@ public sealed class TrendTracker
                 string? label = null;
                 foreach (var slot in slots)
                 {
-                    if (Live(slot, epoch))
+                    if (slot is not null && Live(slot, epoch))
                     {
                         total += slot.Sketches[k].Estimate(key);
                         label ??= slot.HeavyHitters[k].Label(key);
@@ -163,7 +165,7 @@ public sealed class TrendTracker
 
     private bool Live(Slot slot, long epoch) => slot.Epoch > epoch - _settings.Buckets && slot.Epoch <= epoch;
 
-    private Slot[]? RegionSlots(string region, bool create)
+    private Slot?[]? RegionSlots(string region, bool create)
     {
         if (_regions.TryGetValue(region, out var slots))
         {
@@ -184,19 +186,14 @@ public sealed class TrendTracker
             }
         }
 
-        slots = new Slot[_settings.Buckets];
-        for (var i = 0; i < slots.Length; i++)
-        {
-            slots[i] = new Slot(_settings);
-        }
-
+        slots = new Slot?[_settings.Buckets];
         _regions[region] = slots;
         return slots;
     }
 
-    private Slot SlotFor(Slot[] slots, long epoch)
+    private Slot SlotFor(Slot?[] slots, long epoch)
     {
-        var slot = slots[(int)(epoch % _settings.Buckets)];
+        var slot = slots[(int)(epoch % _settings.Buckets)] ??= new Slot(_settings);
         if (slot.Epoch != epoch)
         {
             slot.Reset(epoch);

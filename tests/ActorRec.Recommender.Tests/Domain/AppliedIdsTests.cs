@@ -126,6 +126,109 @@ public sealed class AppliedIdsTests
     }
 
     [Fact]
+    public void Both_layouts_forget_exactly_what_a_plain_queue_model_forgets()
+    {
+        // A reference model of the rule (a queue in arrival order), run side by side through bursts of one second
+        // (long runs), sparse events, late events, growth past HashFrom into the dense layout and shrinkage back.
+        var random = new Random(7);
+        for (var trial = 0; trial < 60; trial++)
+        {
+            var window = random.Next(1, trial % 3 == 0 ? 200 : 100);
+            var max = window + random.Next(0, 3000);
+            var horizon = TimeSpan.FromSeconds(random.Next(0, 120));
+            var ids = new AppliedIds(window, horizon, max);
+            var model = new Queue<(ulong Key, uint Second)>();
+            var everAdded = new List<ulong>();
+            uint newest = 0;
+            var second = AppliedIds.SecondOf(T);
+            for (var step = 0; step < 4000; step++)
+            {
+                // Phases: a burst (many ids a second), a quiet spell (minutes apart), late events, and ids hours
+                // apart (the last window ids then span more than the 16-bit offsets of the dense layout reach).
+                var phase = step / 500 % 4;
+                second = phase switch
+                {
+                    0 => second + (uint)(random.Next(20) == 0 ? 1 : 0),
+                    1 => second + (uint)random.Next(10, 200),
+                    3 => second + (uint)random.Next(1_000, 3_000),
+                    _ => (uint)Math.Max(1, second + random.Next(-40, 40)),
+                };
+                var key = random.Next(10) == 0 && everAdded.Count > 0 ? everAdded[random.Next(everAdded.Count)] : (ulong)random.NextInt64(1, long.MaxValue);
+                var modelHas = model.Any(e => e.Key == key);
+                Assert.Equal(!modelHas, ids.Add(key, second));
+                if (!modelHas)
+                {
+                    newest = Math.Max(newest, second);
+                    while (model.Count >= window && (model.Count >= max || (ulong)model.Peek().Second + (ulong)horizon.TotalSeconds < newest))
+                    {
+                        model.Dequeue();
+                    }
+
+                    model.Enqueue((key, second));
+                    everAdded.Add(key);
+                }
+
+                Assert.Equal(model.Count, ids.Count);
+                if (step % 97 == 0)
+                {
+                    var kept = model.Select(e => e.Key).ToHashSet();
+                    foreach (var k in everAdded)
+                    {
+                        Assert.Equal(kept.Contains(k), ids.Contains(k));
+                    }
+
+                    var (keys, seconds) = ids.ToArrays();
+                    Assert.Equal(model.Select(e => e.Key), keys);
+                    Assert.Equal(model.Select(e => e.Second), seconds);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void A_window_of_more_than_65535_ids_uses_wide_slots_and_keeps_every_id()
+    {
+        const int N = 70_000;
+        var ids = new AppliedIds(window: 10, horizon: TimeSpan.FromHours(1), max: N);
+        for (ulong k = 1; k <= N; k++)
+        {
+            Assert.True(ids.Add(k * 0x1000_0001UL, T.AddMilliseconds((long)k)));
+        }
+
+        Assert.Equal(N, ids.Count);
+        for (ulong k = 1; k <= N; k++)
+        {
+            Assert.True(ids.Contains(k * 0x1000_0001UL));
+        }
+
+        Assert.False(ids.Contains(7));
+        Assert.False(ids.Add(N * 0x1000_0001UL, T));
+        Assert.True(ids.Add(3, T.AddMinutes(10)));
+        Assert.False(ids.Contains(0x1000_0001UL));
+        Assert.Equal(N, ids.Count);
+    }
+
+    [Fact]
+    public void A_hot_entity_pays_at_most_sixteen_bytes_an_id()
+    {
+        // 2,000 ids within a few seconds, arriving out of time order: 8-byte ids, 16-bit second offsets, a 16-bit index.
+        var ids = new AppliedIds(window: 256, horizon: TimeSpan.FromMinutes(5), max: 65_536);
+        for (ulong k = 1; k <= 2_000; k++)
+        {
+            ids.Add(k * 7919, T.AddSeconds((long)(k % 8)));
+        }
+
+        Assert.InRange(ids.HeapBytes / 2_000.0, 10.0, 16.0);
+        var user = new AppliedIds(window: 24, horizon: TimeSpan.FromMinutes(5), max: 4096);
+        for (ulong k = 1; k <= 8; k++)
+        {
+            user.Add(k, T.AddSeconds(k));
+        }
+
+        Assert.Equal(24 + (8 * 12), user.HeapBytes);
+    }
+
+    [Fact]
     public void Ids_restored_without_seconds_are_dated_at_the_fallback_and_kept_for_a_horizon()
     {
         var ids = new AppliedIds(window: 2, horizon: TimeSpan.FromMinutes(5), max: 100);
