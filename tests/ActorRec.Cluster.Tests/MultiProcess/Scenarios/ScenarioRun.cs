@@ -243,12 +243,19 @@ public sealed class ScenarioRun : IAsyncDisposable
         {
             var video = Videos[i];
             var body = $$"""{"creatorId":"c{{i % 4}}","durationMs":15000,"hashtags":["t{{i % 3}}"],"caption":"video {{i}}","soundId":"s{{i % 2}}","region":"US"}""";
+            var lastAnswer = "no answer yet";
             await Poll.UntilAsync(async () =>
             {
                 using var content = new StringContent(body, Encoding.UTF8, "application/json");
                 using var response = await http.PutAsync(new Uri(nodes[i % nodes.Count], "/v1/videos/" + video), content).ConfigureAwait(false);
-                return response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Created;
-            }, MultiProcessCluster.Guard, $"PUT {video}").ConfigureAwait(false);
+                if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Created)
+                {
+                    return true;
+                }
+
+                lastAnswer = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync().ConfigureAwait(false)}";
+                return false;
+            }, MultiProcessCluster.Guard, $"PUT {video} through {nodes[i % nodes.Count]}", () => "last answer: " + lastAnswer).ConfigureAwait(false);
         }
 
         // Read copies reach every node asynchronously: an event naming a video is valid on a node once it knows it.
