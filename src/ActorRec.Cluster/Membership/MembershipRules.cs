@@ -55,7 +55,10 @@ public static class MembershipRules
 
         if (self.Status == MemberStatus.Down)
         {
-            return Verdict(SelfVerdict.Down, "this node was declared down");
+            // The members may down a refused joiner before its own first verdict: it still learns why.
+            return Verdict(SelfVerdict.Down, proof is not null && !CanVerifyAnyUpMember(table, self, proof)
+                ? "this node was declared down, and no Up member carries a proof this node can verify: this node's cluster secret is wrong"
+                : "this node was declared down");
         }
 
         if (NewerIncarnation(table, self) is { } newer)

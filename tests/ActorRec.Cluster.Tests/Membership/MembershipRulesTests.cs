@@ -150,6 +150,22 @@ public sealed class MembershipRulesTests
         Assert.Equal(["c", "d", "e"], d.Actions.Select(a => Assert.IsType<DeclareDown>(a)).Where(x => x.Reason == DownReason.Unauthenticated).Select(x => x.Target.NodeName));
     }
 
+    [Fact]
+    public void A_joiner_downed_by_the_members_before_its_own_verdict_still_learns_its_secret_is_wrong()
+    {
+        var proof = new MemberProof("actorrec", "the-cluster-secret-123");
+        var intruderProof = new MemberProof("actorrec", "guessed-secret-0000000");
+        var member = Row("b") with { Proof = proof.Compute("b", 1, "b:1") };
+        var intruder = Row("a", MemberStatus.Down) with { Proof = intruderProof.Compute("a", 1, "a:1") };
+        var refused = MembershipRules.Decide(Table(intruder, member), "a", 1, new Suspects(), Now, Options, LocalLeave.None, intruderProof);
+        Assert.Equal(SelfVerdict.Down, refused.Self);
+        Assert.Contains("cluster secret is wrong", refused.Reason, StringComparison.Ordinal);
+
+        // A member with the right secret that was declared down is told just that.
+        var downed = MembershipRules.Decide(Table(intruder with { Proof = proof.Compute("a", 1, "a:1") }, member), "a", 1, new Suspects(), Now, Options, LocalLeave.None, proof);
+        Assert.Equal("this node was declared down", downed.Reason);
+    }
+
     private sealed class Suspects(params string[] keys) : IFailureDetectorView
     {
         public bool IsSuspected(string memberKey) => keys.Contains(memberKey);
